@@ -1,0 +1,41 @@
+export type QueryParameters = Record<string, string | string[]>;
+
+/**
+ * Decodes a raw query string the way SigV4 canonicalisation needs: percent-decoding only
+ * (a `+` stays a `+`, unlike URLSearchParams), a key without `=` has the value '', repeats become arrays.
+ */
+export function parseRawQuery(rawQuery: string): QueryParameters {
+  const query: QueryParameters = {};
+  if (!rawQuery) return query;
+  for (const pair of rawQuery.split('&')) {
+    if (!pair) continue;
+    const eq = pair.indexOf('=');
+    const key = decode(eq === -1 ? pair : pair.slice(0, eq));
+    const value = eq === -1 ? '' : decode(pair.slice(eq + 1));
+    const existing = query[key];
+    if (existing === undefined) query[key] = value;
+    else if (Array.isArray(existing)) existing.push(value);
+    else query[key] = [existing, value];
+  }
+  return query;
+}
+
+/** First value of a parameter. */
+export function firstValue(query: QueryParameters, name: string): string | undefined {
+  const value = query[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function decode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text; // a stray `%` is signed as-is by clients that send it
+  }
+}
+
+/** Splits a request target into its raw path and raw query (no decoding). */
+export function splitTarget(target: string): { rawPath: string; rawQuery: string } {
+  const q = target.indexOf('?');
+  return q === -1 ? { rawPath: target, rawQuery: '' } : { rawPath: target.slice(0, q), rawQuery: target.slice(q + 1) };
+}

@@ -1,0 +1,75 @@
+import { actionLogPathFrom, socketPathFrom } from '../config.js';
+import { askProxy, type SocketRequest } from '../keys/creds-socket.js';
+import { parseOptions, UsageError } from './args.js';
+import { policyFromLog, readActionLog } from './policy.js';
+import { start } from './start.js';
+import { KEYS_USAGE, MAIN_USAGE, POLICY_USAGE, REVOKE_USAGE, START_USAGE } from './usage.js';
+
+const COMMANDS: Record<string, { usage: string; run(args: string[], env: NodeJS.ProcessEnv): Promise<void> }> = {
+  start: { usage: START_USAGE, run: (args, env) => (parseOptions(args, {}), start(env)) },
+  policy: {
+    usage: POLICY_USAGE,
+    async run(args, env) {
+      parseOptions(args, {});
+      const path = actionLogPathFrom(env);
+      process.stdout.write(`${JSON.stringify(policyFromLog(readActionLog(path), path), null, 2)}\n`);
+    },
+  },
+  revoke: {
+    usage: REVOKE_USAGE,
+    async run(args, env) {
+      const options = parseOptions(args, { key: 'value', agent: 'value', all: 'flag' });
+      const chosen = ['key', 'agent', 'all'].filter((name) => name in options);
+      if (chosen.length !== 1) throw new UsageError('revoke needs exactly one of --key <AccessKeyId>, --agent <name> or --all');
+      const request: SocketRequest = { op: 'revoke', accessKeyId: options.key as string | undefined, agent: options.agent as string | undefined };
+      const reply = await ask(env, request);
+      const revoked = (reply.revoked as Array<{ accessKeyId: string; agent: string }>) ?? [];
+      process.stdout.write(revoked.length ? revoked.map((k) => `revoked ${k.accessKeyId} (agent ${k.agent})\n`).join('') : 'no matching live keys\n');
+    },
+  },
+  keys: {
+    usage: KEYS_USAGE,
+    async run(args, env) {
+      parseOptions(args, {});
+      const reply = await ask(env, { op: 'list' });
+      for (const key of (reply.keys as Array<Record<string, string>>) ?? []) {
+        process.stdout.write(`${key.accessKeyId}  agent=${key.agent}  expires=${key.expiration}\n`);
+      }
+    },
+  },
+};
+
+async function ask(env: NodeJS.ProcessEnv, request: SocketRequest): Promise<Record<string, unknown>> {
+  const path = socketPathFrom(env);
+  let reply: Record<string, unknown>;
+  try {
+    reply = await askProxy(path, request);
+  } catch (error) {
+    throw new Error(`cannot reach the proxy at ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): is iam-agent-proxy running? (PROXY_SOCK_PATH)`);
+  }
+  if (typeof reply.error === 'string') throw new UsageError(reply.error);
+  return reply;
+}
+
+export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === '--help' || first === '-h' || first === 'help') {
+    process.stdout.write(MAIN_USAGE);
+    return 0;
+  }
+  const name = first === undefined || first.startsWith('-') ? 'start' : first;
+  const args = first === undefined || first.startsWith('-') ? argv : rest;
+  const command = COMMANDS[name];
+  try {
+    if (!command) throw new UsageError(`unknown command "${name}"; run iam-agent-proxy --help`);
+    if (args.includes('--help') || args.includes('-h')) {
+      process.stdout.write(command.usage);
+      return 0;
+    }
+    await command.run(args, env);
+    return 0;
+  } catch (error) {
+    process.stderr.write(`iam-agent-proxy: ${(error as Error).message}\n`);
+    return error instanceof UsageError ? 2 : 1;
+  }
+}

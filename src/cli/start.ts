@@ -1,0 +1,90 @@
+import { fileURLToPath } from 'node:url';
+import { loadConfig, type Config } from '../config.js';
+import { KeypairStore } from '../keys/keypair-store.js';
+import { serveCredentials } from '../keys/creds-socket.js';
+import { loadAllowlist } from '../pipeline/decide/allowlist.js';
+import { createDecider } from '../pipeline/decide/decide.js';
+import { handleAwsRequest } from '../pipeline/handle-request.js';
+import { startInterceptor } from '../pipeline/intercept/mitm-server.js';
+import { openActionLog } from '../pipeline/log/action-log.js';
+import { discoverAccountId } from '../pipeline/resign/account.js';
+import { standardCredentialSource } from '../pipeline/resign/upstream-credentials.js';
+import { installProfile } from '../state/aws-config-file.js';
+import { ensurePrivateDir } from '../state/files.js';
+import { loadOrCreateCa } from '../tls/certificate-authority.js';
+import { LeafCertificates } from '../tls/leaf-certificates.js';
+
+const PROXY_CREDS_BIN = fileURLToPath(new URL('../../bin/proxy-creds', import.meta.url));
+
+/** Runs the proxy in the foreground until SIGINT/SIGTERM; every step undone on the way out. */
+export async function start(env: NodeJS.ProcessEnv): Promise<void> {
+  const config = loadConfig(env);
+  const allowlist = config.mode === 'enforce' ? await loadAllowlist(config.allowlistPath!) : undefined;
+  ensurePrivateDir(config.stateDir);
+  const ca = loadOrCreateCa(config.stateDir);
+  const keys = new KeypairStore(config.keypairTtlSeconds * 1000);
+  const cleanups: Array<() => unknown> = [];
+  const stop = async (code: number): Promise<never> => {
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch (error) {
+        process.stderr.write(`iam-agent-proxy: cleanup failed: ${(error as Error).message}\n`);
+      }
+    }
+    process.exit(code);
+  };
+  process.once('SIGINT', () => void stop(0));
+  process.once('SIGTERM', () => void stop(0));
+
+  try {
+    const socket = await serveCredentials(config.socketPath, keys);
+    cleanups.push(() => new Promise((resolve) => socket.close(resolve)));
+    const log = openActionLog(config.actionLogPath);
+    cleanups.push(() => log.close());
+    const credentials = standardCredentialSource(env.AWS_PROFILE);
+    const decide = createDecider(config.mode, allowlist);
+    let accountId: string | undefined;
+    const proxy = await startInterceptor({
+      host: config.host,
+      port: config.port,
+      stateDir: config.stateDir,
+      ca,
+      leaves: new LeafCertificates(ca),
+      warn: (message) => process.stderr.write(`iam-agent-proxy: ${message}\n`),
+      onAwsRequest: (req, res, connectHost) =>
+        handleAwsRequest(req, res, connectHost, {
+          keys,
+          credentials,
+          decide,
+          log,
+          upstreamEndpoint: config.upstreamEndpoint,
+          accountId: () => accountId,
+          print: (line) => process.stdout.write(`${line}\n`),
+        }),
+    });
+    cleanups.push(() => proxy.close());
+    cleanups.push(installProfile(config.awsConfigPath, { credentialProcess: PROXY_CREDS_BIN, caBundle: ca.certPath }));
+    printBanner(config, proxy.httpPort);
+    discoverAccountId(credentials, config.upstreamEndpoint).then(
+      (id) => (accountId = id),
+      (error: Error) => process.stderr.write(`iam-agent-proxy: warning: ${error.message}\n`),
+    );
+  } catch (error) {
+    process.stderr.write(`iam-agent-proxy: ${(error as Error).message}\n`);
+    await stop(1);
+  }
+}
+
+function printBanner(config: Config, port: number): void {
+  const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  process.stderr.write(
+    [
+      `iam-agent-proxy listening on ${url} (${config.mode} mode${config.mode === 'enforce' ? `, allowlist ${config.allowlistPath}` : ''})`,
+      `  actions are logged to ${config.actionLogPath}`,
+      `  in the agent's shell: export AWS_PROFILE=iam-agent-proxy HTTPS_PROXY=${url}`,
+      '',
+    ].join('\n'),
+  );
+}
+

@@ -1,0 +1,108 @@
+import type { AwsError } from '../../aws/errors.js';
+import { sha256Hex } from '../../aws/node-sha256.js';
+import type { AgentKeypair, KeyLookup } from '../../keys/keypair-store.js';
+import { parseAmzDate, parseAuthorization, type SigV4Authorization } from './authorization-header.js';
+import { signatureMatches, type SignedRequest } from './verify-signature.js';
+
+/** AWS rejects a signature whose x-amz-date is further than this from its clock; so do we. */
+export const MAX_CLOCK_SKEW_MS = 15 * 60_000;
+
+export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
+/** Streaming bodies whose chunks carry no signatures of their own: forwarded as they are. */
+const UNSIGNED_STREAMING = new Set(['STREAMING-UNSIGNED-PAYLOAD-TRAILER']);
+
+/** A request whose headers claim a SigV4 signature; the body has not been looked at yet. */
+export interface SignatureClaim {
+  auth: SigV4Authorization;
+  signingDate: Date;
+  /** How the payload is covered: a hex hash to check against the body, or a literal the client signed. */
+  payload: { kind: 'hash'; claimed: string | undefined } | { kind: 'literal'; value: string };
+}
+
+export interface Authenticated {
+  key: AgentKeypair;
+  auth: SigV4Authorization;
+  /** The payload hash (or literal) the re-signed request must carry. */
+  payloadHash: string;
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: AwsError };
+
+const refuse = (status: number, code: string, message: string): { ok: false; error: AwsError } => ({
+  ok: false,
+  error: { status, code, message },
+});
+
+/** Step 1, headers only: is this a well-formed, fresh SigV4 request, and does its body need buffering? */
+export function readSignatureClaim(request: SignedRequest, now: Date): Result<SignatureClaim> {
+  const header = request.headers.authorization;
+  if (!header) {
+    if (/(^|&)X-Amz-Signature=/i.test(request.rawQuery)) {
+      return refuse(403, 'AccessDenied', 'Presigned (query-string) requests are not accepted by iam-agent-proxy yet; sign with the Authorization header.');
+    }
+    return refuse(403, 'MissingAuthenticationToken', 'Request is missing Authentication Token');
+  }
+  const auth = parseAuthorization(header);
+  if (!auth) {
+    return refuse(400, 'IncompleteSignature', 'Authorization header is not a valid AWS4-HMAC-SHA256 signature (SigV4a and SigV2 are not accepted).');
+  }
+  if (!auth.signedHeaders.includes('host')) {
+    return refuse(403, 'SignatureDoesNotMatch', 'The host header must be signed.');
+  }
+  const amzDate = request.headers['x-amz-date'];
+  const signingDate = typeof amzDate === 'string' ? parseAmzDate(amzDate) : undefined;
+  if (!signingDate || !auth.signedHeaders.includes('x-amz-date')) {
+    return refuse(403, 'IncompleteSignature', 'A signed x-amz-date header (yyyyMMddTHHmmssZ) is required.');
+  }
+  if (auth.scopeDate !== (amzDate as string).slice(0, 8)) {
+    return refuse(403, 'SignatureDoesNotMatch', 'Credential scope date does not match x-amz-date.');
+  }
+  if (Math.abs(now.getTime() - signingDate.getTime()) > MAX_CLOCK_SKEW_MS) {
+    return refuse(403, 'SignatureDoesNotMatch', `Signature expired: ${amzDate} is not within 15 minutes of the proxy's time ${toAmzDate(now)}.`);
+  }
+  const contentSha = request.headers['x-amz-content-sha256'];
+  const signedContentSha = auth.signedHeaders.includes('x-amz-content-sha256') ? contentSha : undefined;
+  if (typeof signedContentSha === 'string' && (signedContentSha === UNSIGNED_PAYLOAD || UNSIGNED_STREAMING.has(signedContentSha))) {
+    return { ok: true, value: { auth, signingDate, payload: { kind: 'literal', value: signedContentSha } } };
+  }
+  if (typeof signedContentSha === 'string' && signedContentSha.startsWith('STREAMING-')) {
+    return refuse(501, 'NotImplemented', `${signedContentSha} uploads (signed chunks) are not supported by iam-agent-proxy yet; use HTTPS, where clients send unsigned chunks.`);
+  }
+  if (signedContentSha !== undefined && !/^[0-9a-f]{64}$/.test(String(signedContentSha))) {
+    return refuse(400, 'InvalidArgument', 'x-amz-content-sha256 must be a hex SHA-256, UNSIGNED-PAYLOAD or STREAMING-UNSIGNED-PAYLOAD-TRAILER.');
+  }
+  return { ok: true, value: { auth, signingDate, payload: { kind: 'hash', claimed: signedContentSha as string | undefined } } };
+}
+
+/** Step 2: the key is ours and live, the body matches its hash, and the signature is the key's. */
+export async function verifySignatureClaim(
+  request: SignedRequest,
+  claim: SignatureClaim,
+  body: Buffer | undefined,
+  lookupKey: (accessKeyId: string) => KeyLookup,
+): Promise<Result<Authenticated>> {
+  const { auth } = claim;
+  const found = lookupKey(auth.accessKeyId);
+  if (found.status !== 'valid') {
+    const why = { unknown: 'is not one this proxy issued', expired: 'has expired', revoked: 'has been revoked' }[found.status];
+    return refuse(403, 'InvalidClientTokenId', `The security token included in the request is invalid: access key ${auth.accessKeyId} ${why}.`);
+  }
+  let payloadHash: string;
+  if (claim.payload.kind === 'literal') {
+    payloadHash = claim.payload.value;
+  } else {
+    payloadHash = sha256Hex(body ?? Buffer.alloc(0));
+    if (claim.payload.claimed !== undefined && claim.payload.claimed !== payloadHash) {
+      return refuse(400, 'XAmzContentSHA256Mismatch', "The provided 'x-amz-content-sha256' header does not match what was computed.");
+    }
+  }
+  const matches = await signatureMatches(request, auth, found.key.secretAccessKey, payloadHash, claim.signingDate);
+  if (!matches) {
+    return refuse(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.');
+  }
+  return { ok: true, value: { key: found.key, auth, payloadHash } };
+}
+
+export function toAmzDate(date: Date): string {
+  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+}

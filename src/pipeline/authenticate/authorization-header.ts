@@ -1,0 +1,37 @@
+/** The parts of an `AWS4-HMAC-SHA256` Authorization header. */
+export interface SigV4Authorization {
+  accessKeyId: string;
+  /** Credential scope: `yyyymmdd/region/service/aws4_request`. */
+  scopeDate: string;
+  region: string;
+  service: string;
+  signedHeaders: string[];
+  signature: string;
+}
+
+const AUTHORIZATION =
+  /^AWS4-HMAC-SHA256 +Credential=([^/,\s]+)\/(\d{8})\/([^/,\s]+)\/([^/,\s]+)\/aws4_request\s*,\s*SignedHeaders=([a-z0-9\-;_.]+)\s*,\s*Signature=([0-9a-f]{64})$/;
+
+/** Parses the header, or returns undefined when it is not a well-formed SigV4 header. */
+export function parseAuthorization(header: string): SigV4Authorization | undefined {
+  const match = AUTHORIZATION.exec(header.trim());
+  if (!match) return undefined;
+  const [, accessKeyId, scopeDate, region, service, signedHeaders, signature] = match as unknown as string[];
+  return {
+    accessKeyId: accessKeyId!,
+    scopeDate: scopeDate!,
+    region: region!,
+    service: service!,
+    signedHeaders: signedHeaders!.split(';'),
+    signature: signature!,
+  };
+}
+
+/** `20240101T120000Z` → Date, or undefined when malformed. */
+export function parseAmzDate(value: string): Date | undefined {
+  const match = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
+  if (!match) return undefined;
+  const [, y, mo, d, h, mi, s] = match.map(Number) as number[];
+  const date = new Date(Date.UTC(y!, mo! - 1, d!, h!, mi!, s!));
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}

@@ -1,0 +1,52 @@
+import type { AwsCredentialIdentity } from '@smithy/types';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { NodeSha256 } from '../../aws/node-sha256.js';
+import { parseRawQuery } from '../../aws/query.js';
+
+/** Headers that must not travel upstream: the agent's signature, hop-by-hop and proxy headers. */
+const STRIPPED_HEADERS = new Set([
+  'authorization', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256', 'date',
+  'connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'te', 'trailer', 'upgrade',
+  'transfer-encoding', 'expect', 'via', 'x-forwarded-for',
+]);
+
+export interface ResignInput {
+  method: string;
+  rawPath: string;
+  rawQuery: string;
+  headers: Record<string, string | string[] | undefined>;
+  /** Signing service and region, as the agent scoped its own signature. */
+  service: string;
+  region: string;
+  /** Verified payload hash, or the literal (UNSIGNED-PAYLOAD, STREAMING-…) the agent signed. */
+  payloadHash: string;
+  /** Whether the agent sent x-amz-content-sha256 (S3 always does); it is then sent upstream too. */
+  sendPayloadHash: boolean;
+}
+
+/** The agent's request with its signature replaced by one made with the real credentials. */
+export async function resign(input: ResignInput, credentials: AwsCredentialIdentity, now: Date): Promise<Record<string, string>> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(input.headers)) {
+    if (value === undefined || STRIPPED_HEADERS.has(name) || name.startsWith('proxy-')) continue;
+    headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  // The signer reads the payload hash from this header; when the agent did not send one it is
+  // signed-over but not sent, which saves hashing the body a second time.
+  headers['x-amz-content-sha256'] = input.payloadHash;
+  const signer = new SignatureV4({
+    credentials,
+    region: input.region,
+    service: input.service,
+    sha256: NodeSha256,
+    uriEscapePath: input.service !== 's3',
+    applyChecksum: false,
+  });
+  const signed = await signer.sign(
+    { method: input.method, protocol: 'https:', hostname: headers.host ?? '', path: input.rawPath, query: parseRawQuery(input.rawQuery), headers },
+    { signingDate: now, unsignableHeaders: input.sendPayloadHash ? undefined : new Set(['x-amz-content-sha256']) },
+  );
+  const out = signed.headers as Record<string, string>;
+  if (!input.sendPayloadHash) delete out['x-amz-content-sha256'];
+  return out;
+}

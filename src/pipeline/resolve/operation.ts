@@ -1,0 +1,36 @@
+import { firstValue, parseRawQuery } from '../../aws/query.js';
+import type { AwsProtocol } from '../../aws/protocol.js';
+import type { CallDescription } from './types.js';
+
+/**
+ * The operation name of an RPC-style request (json, query, ec2, rpc-v2-cbor): these name it on the
+ * wire. REST requests are matched against route tables instead (see rest-routes.ts).
+ */
+export function rpcOperationName(call: CallDescription, protocol: AwsProtocol): string | undefined {
+  switch (protocol) {
+    case 'json': {
+      const target = firstHeader(call.headers['x-amz-target']);
+      return target?.slice(target.lastIndexOf('.') + 1) || undefined;
+    }
+    case 'rpc-v2-cbor':
+      return /\/operation\/([A-Za-z0-9]+)$/.exec(call.rawPath)?.[1];
+    case 'query':
+    case 'ec2':
+      return queryAction(call);
+    default:
+      return undefined;
+  }
+}
+
+/** `Action` from the query string, or from a form-encoded body (where `+` means space). */
+export function queryAction(call: Pick<CallDescription, 'rawQuery' | 'body' | 'headers'>): string | undefined {
+  const fromQuery = firstValue(parseRawQuery(call.rawQuery), 'Action');
+  if (fromQuery) return fromQuery;
+  const contentType = firstHeader(call.headers['content-type']) ?? '';
+  if (!call.body || !contentType.startsWith('application/x-www-form-urlencoded')) return undefined;
+  return new URLSearchParams(call.body.toString('utf8')).get('Action') ?? undefined;
+}
+
+export function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -1,0 +1,69 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { isIP } from 'node:net';
+import forge from 'node-forge';
+import { randomSerial, signNatively, type CertificateAuthority } from './certificate-authority.js';
+
+export interface LeafCertificate {
+  certPem: string;
+  keyPem: string;
+  notAfter: number;
+}
+
+const LEAF_DAYS = 30;
+/** A cached leaf this close to expiry is minted again rather than served. */
+const RENEW_BEFORE_MS = 24 * 3600_000;
+
+/**
+ * Mints per-host TLS certificates signed by our CA. One leaf key serves every host (the library's
+ * default makes a fresh RSA key per host: ~350 ms of blocking keygen), and signing is native.
+ * Certificates live only in memory, so a cached one is always from the CA of this run.
+ */
+export class LeafCertificates {
+  private readonly cache = new Map<string, LeafCertificate>();
+  private readonly leafKeyPem: string;
+  private readonly leafPublicKey: forge.pki.PublicKey;
+
+  constructor(
+    private readonly ca: CertificateAuthority,
+    private readonly now: () => number = Date.now,
+  ) {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    this.leafKeyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    this.leafPublicKey = forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString());
+  }
+
+  /** A valid certificate for `hostname`, minted if none is cached or the cached one is near expiry. */
+  forHost(hostname: string): LeafCertificate {
+    const cached = this.cache.get(hostname);
+    if (cached && !this.needsRenewal(hostname)) return cached;
+    const leaf = this.mint(hostname);
+    this.cache.set(hostname, leaf);
+    return leaf;
+  }
+
+  needsRenewal(hostname: string): boolean {
+    const cached = this.cache.get(hostname);
+    return !cached || cached.notAfter - this.now() < RENEW_BEFORE_MS;
+  }
+
+  private mint(hostname: string): LeafCertificate {
+    const now = this.now();
+    const cert = forge.pki.createCertificate();
+    cert.publicKey = this.leafPublicKey;
+    cert.serialNumber = randomSerial();
+    cert.validity.notBefore = new Date(now - 3600_000);
+    cert.validity.notAfter = new Date(Math.min(now + LEAF_DAYS * 24 * 3600_000, this.ca.cert.validity.notAfter.getTime()));
+    cert.setSubject([{ name: 'commonName', value: hostname }]);
+    cert.setIssuer(this.ca.cert.subject.attributes);
+    cert.setExtensions([
+      { name: 'basicConstraints', cA: false },
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      { name: 'subjectAltName', altNames: [isIP(hostname) ? { type: 7, ip: hostname } : { type: 2, value: hostname }] },
+    ]);
+    signNatively(cert, this.ca.key);
+    const certPem = forge.pki.certificateToPem(cert);
+    // The chain includes the CA so clients that only trust it via a bundle still build the path.
+    return { certPem: certPem + this.ca.certPem, keyPem: this.leafKeyPem, notAfter: cert.validity.notAfter.getTime() };
+  }
+}

@@ -1,0 +1,244 @@
+// Static checks of the docker/ sandbox's isolation (no Docker engine needed).
+// Each check returns its violations; every check is run on the real files (must find none)
+// and on deliberately broken copies (must find some), so none of them can pass vacuously.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+type Env = Record<string, unknown> | string[];
+type Volume = string | { type?: string; source?: string };
+interface Service {
+  environment?: Env;
+  env_file?: unknown;
+  networks?: string[] | Record<string, unknown>;
+  network_mode?: string;
+  volumes?: Volume[];
+  volumes_from?: unknown;
+  secrets?: unknown;
+  user?: string;
+}
+interface Compose {
+  services: Record<string, Service>;
+  networks?: Record<string, { internal?: boolean } | null>;
+  volumes?: Record<string, unknown>;
+}
+interface Sandbox {
+  compose: Compose;
+  /** compose.aws-credentials.yaml, the optional override that mounts host credentials. */
+  override: Compose;
+  dockerfile: string;
+}
+
+const read = (name: string) => readFileSync(new URL(`../../docker/${name}`, import.meta.url), 'utf8');
+const load = (): Sandbox => ({
+  compose: parse(read('compose.yaml')) as Compose,
+  override: parse(read('compose.aws-credentials.yaml')) as Compose,
+  dockerfile: read('Dockerfile'),
+});
+
+// Names the proxy documents, plus the standard AWS SDK/CLI ones.
+const PROXY_ENV = new Set([
+  'PROXY_HOST', 'PROXY_PORT', 'IAM_AGENT_PROXY_HOME', 'PROXY_SOCK_PATH', 'PROXY_KEYPAIR_TTL',
+  'PROXY_MODE', 'ALLOWLIST_PATH', 'ACTION_LOG_PATH', 'AWS_CONFIG_FILE', 'AWS_PROFILE',
+]);
+const AWS_ENV = new Set([
+  'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'AWS_DEFAULT_REGION',
+  'AWS_SHARED_CREDENTIALS_FILE', 'AWS_ROLE_ARN', 'AWS_ROLE_SESSION_NAME', 'AWS_WEB_IDENTITY_TOKEN_FILE',
+  'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+  'AWS_CONTAINER_AUTHORIZATION_TOKEN', 'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE', 'AWS_EC2_METADATA_DISABLED',
+  'AWS_STS_REGIONAL_ENDPOINTS', 'AWS_USE_FIPS_ENDPOINT', 'AWS_USE_DUALSTACK_ENDPOINT', 'AWS_MAX_ATTEMPTS',
+  'AWS_RETRY_MODE', 'AWS_SDK_LOAD_CONFIG',
+]);
+const AWS_SECRET_ENV =
+  /^AWS_(ACCESS_KEY_ID|SECRET_ACCESS_KEY|SESSION_TOKEN|SECURITY_TOKEN|SHARED_CREDENTIALS_FILE|WEB_IDENTITY_TOKEN_FILE|ROLE_ARN|CONTAINER_|BEARER_TOKEN)/;
+
+function envOf(service: Service | undefined): Map<string, string | undefined> {
+  const env = service?.environment ?? {};
+  if (Array.isArray(env)) {
+    return new Map(env.map((entry) => {
+      const i = entry.indexOf('=');
+      return i < 0 ? [entry, undefined] : [entry.slice(0, i), entry.slice(i + 1)];
+    }));
+  }
+  return new Map(Object.entries(env).map(([k, v]) => [k, v == null ? undefined : String(v)]));
+}
+
+/** Without `networks` (and without network_mode) compose puts a service on the non-internal `default`. */
+function networksOf(service: Service): string[] {
+  const nets = service.networks;
+  if (!nets) return ['default'];
+  return Array.isArray(nets) ? nets : Object.keys(nets);
+}
+
+const isInternal = (c: Compose, net: string) => c.networks?.[net]?.internal === true;
+
+function volumeSource(volume: Volume): string | undefined {
+  if (typeof volume !== 'string') return volume.source;
+  const parts = volume.split(':');
+  return parts.length > 1 ? parts[0] : undefined; // a bare path is an anonymous volume
+}
+
+const isRootUser = (user: string) => /^(root|0)(:|$)/.test(user.trim());
+
+/** The last USER of the last stage; a USER in an earlier (build) stage does not count. */
+function finalStageUser(dockerfile: string): string | undefined {
+  let user: string | undefined;
+  for (const line of dockerfile.split('\n').map((l) => l.trim())) {
+    if (/^FROM\s/i.test(line)) user = undefined;
+    else if (/^USER\s/i.test(line)) user = line.replace(/^USER\s+/i, '');
+  }
+  return user;
+}
+
+function parseUrl(value: string | undefined): URL | undefined {
+  try {
+    return new URL(value ?? '');
+  } catch {
+    return undefined;
+  }
+}
+
+type Check = { name: string; check: (s: Sandbox) => string[]; breaks: Record<string, (s: Sandbox) => void> };
+
+const checks: Check[] = [
+  {
+    name: 'the sandbox network is internal',
+    check: ({ compose }) => (isInternal(compose, 'sandbox') ? [] : ['networks.sandbox.internal is not true']),
+    breaks: {
+      'internal removed': (s) => delete s.compose.networks!.sandbox!.internal,
+      'internal false': (s) => (s.compose.networks!.sandbox = { internal: false }),
+    },
+  },
+  {
+    name: 'the agent joins only internal networks',
+    check: ({ compose }) => {
+      const agent = compose.services.agent!;
+      const bad = networksOf(agent).filter((n) => !isInternal(compose, n)).map((n) => `agent joins ${n}`);
+      if (agent.network_mode) bad.push(`agent has network_mode ${agent.network_mode}`);
+      return bad;
+    },
+    breaks: {
+      'agent on egress': (s) => (s.compose.services.agent!.networks = ['sandbox', 'egress']),
+      'agent on default': (s) => delete s.compose.services.agent!.networks,
+      'agent network_mode host': (s) => (s.compose.services.agent!.network_mode = 'host'),
+    },
+  },
+  {
+    name: 'the agent gets no AWS secrets and no credentials mount',
+    check: ({ compose, override }) => {
+      const agent = compose.services.agent!;
+      const bad = [...envOf(agent).keys()].filter((k) => AWS_SECRET_ENV.test(k)).map((k) => `agent env ${k}`);
+      for (const key of ['env_file', 'secrets', 'volumes_from'] as const) {
+        if (agent[key] !== undefined) bad.push(`agent has ${key}`);
+      }
+      for (const volume of agent.volumes ?? []) {
+        const source = volumeSource(volume);
+        // Only named volumes declared at top level: no bind mount of anything from the host.
+        if (source !== undefined && !(source in (compose.volumes ?? {}))) bad.push(`agent mounts ${source}`);
+        if (/aws|credential/i.test(JSON.stringify(volume))) bad.push(`agent mounts ${JSON.stringify(volume)}`);
+      }
+      const overridden = Object.keys(override.services).filter((name) => name !== 'proxy');
+      return bad.concat(overridden.map((name) => `credentials override touches ${name}`));
+    },
+    breaks: {
+      'secret env': (s) => (s.compose.services.agent!.environment = ['AWS_SECRET_ACCESS_KEY']),
+      'credentials bind mount': (s) =>
+        s.compose.services.agent!.volumes!.push('~/.aws/credentials:/home/node/.aws/credentials:ro'),
+      'credentials file in a named volume': (s) =>
+        s.compose.services.agent!.volumes!.push({ type: 'volume', source: 'sandbox', target: '/aws/credentials' } as Volume),
+      'env_file': (s) => (s.compose.services.agent!.env_file = '.env'),
+      'override mounts into agent': (s) =>
+        (s.override.services.agent = { volumes: ['${HOME}/.aws/credentials:/run/aws/credentials:ro'] }),
+    },
+  },
+  {
+    name: "the agent's proxy settings point at the proxy service",
+    check: ({ compose }) => {
+      const env = envOf(compose.services.agent);
+      const port = envOf(compose.services.proxy).get('PROXY_PORT') ?? '8080';
+      const bad: string[] = [];
+      for (const name of ['HTTPS_PROXY', 'HTTP_PROXY', 'https_proxy', 'http_proxy']) {
+        const value = env.get(name);
+        if (value === undefined && name === name.toLowerCase()) continue; // lower-case ones are optional
+        const url = parseUrl(value);
+        const ok = url && compose.services[url.hostname] && url.hostname === 'proxy' && url.port === port;
+        if (!ok) bad.push(`${name}=${value}`);
+      }
+      for (const name of ['NO_PROXY', 'no_proxy']) if (env.get(name)) bad.push(`${name}=${env.get(name)}`);
+      if (env.get('AWS_PROFILE') !== 'iam-agent-proxy') bad.push(`AWS_PROFILE=${env.get('AWS_PROFILE')}`);
+      return bad;
+    },
+    breaks: {
+      'HTTPS_PROXY elsewhere': (s) => (s.compose.services.agent!.environment = { ...envObj(s), HTTPS_PROXY: 'http://evil:8080' }),
+      'HTTPS_PROXY missing': (s) => delete (s.compose.services.agent!.environment as Record<string, unknown>).HTTPS_PROXY,
+      'wrong port': (s) => (s.compose.services.agent!.environment = { ...envObj(s), HTTP_PROXY: 'http://proxy:3128' }),
+      'NO_PROXY bypass': (s) => (s.compose.services.agent!.environment = { ...envObj(s), NO_PROXY: '*' }),
+    },
+  },
+  {
+    name: 'the proxy joins a non-internal network and shares one with the agent',
+    check: ({ compose }) => {
+      const nets = networksOf(compose.services.proxy!);
+      const bad = nets.some((n) => !isInternal(compose, n)) ? [] : ['proxy has no way out'];
+      const shared = networksOf(compose.services.agent!).some((n) => nets.includes(n));
+      return shared ? bad : [...bad, 'proxy shares no network with the agent'];
+    },
+    breaks: {
+      'egress internal': (s) => (s.compose.networks!.egress = { internal: true }),
+      'proxy off sandbox': (s) => (s.compose.services.proxy!.networks = ['egress']),
+    },
+  },
+  {
+    name: 'containers do not run as root',
+    check: ({ compose, dockerfile }) => {
+      const user = finalStageUser(dockerfile);
+      const bad = user === undefined || isRootUser(user) ? [`final Dockerfile USER is ${user ?? 'unset (root)'}`] : [];
+      for (const [name, service] of Object.entries(compose.services)) {
+        if (service.user !== undefined && isRootUser(String(service.user))) bad.push(`${name} user ${service.user}`);
+      }
+      return bad;
+    },
+    breaks: {
+      'no USER': (s) => (s.dockerfile = s.dockerfile.replace(/^USER .*$/gm, '')),
+      'USER root last': (s) => (s.dockerfile += '\nUSER root\n'),
+      'USER only in build stage': (s) => {
+        s.dockerfile = s.dockerfile.replace(/^USER .*$/gm, '').replace(/^(FROM .* AS build)$/m, '$1\nUSER node');
+      },
+      'compose user 0': (s) => (s.compose.services.proxy!.user = '0:0'),
+    },
+  },
+  {
+    name: 'the proxy gets only documented or standard AWS env vars',
+    check: ({ compose, override }) =>
+      [compose, override].flatMap((c) =>
+        [...envOf(c.services.proxy).keys()].filter((k) => !PROXY_ENV.has(k) && !AWS_ENV.has(k)),
+      ),
+    breaks: {
+      'unknown name': (s) => (s.compose.services.proxy!.environment = { ...envObj(s, 'proxy'), PROXY_DEBUG: '1' }),
+      'unknown name in override': (s) => (s.override.services.proxy!.environment = ['AWS_SECRET_KEY=x']),
+    },
+  },
+];
+
+function envObj(s: Sandbox, service = 'agent'): Record<string, unknown> {
+  return Object.fromEntries(envOf(s.compose.services[service]));
+}
+
+describe('docker compose sandbox isolation', () => {
+  it('has both services', () => {
+    expect(Object.keys(load().compose.services).sort()).toEqual(['agent', 'proxy']);
+  });
+
+  for (const { name, check, breaks } of checks) {
+    describe(name, () => {
+      it('holds for docker/', () => {
+        expect(check(load())).toEqual([]);
+      });
+      it.each(Object.entries(breaks))('is caught when broken: %s', (_, breakIt) => {
+        const broken = load();
+        breakIt(broken);
+        expect(check(broken)).not.toEqual([]);
+      });
+    });
+  }
+});

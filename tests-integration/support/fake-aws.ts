@@ -1,0 +1,362 @@
+/**
+ * A local stand-in for AWS that only answers requests signed with the REAL credentials.
+ * It checks SigV4 with the `aws4` package, deliberately not @smithy/signature-v4 which the
+ * proxy under test uses, so a bug shared by signer and verifier cannot hide.
+ */
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { createServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import aws4 from 'aws4';
+import { decodeAwsChunked, handleS3, queryOf, s3Error, xmlEscape, type S3Store } from './fake-s3.js';
+import { createTestCa } from './test-ca.js';
+
+export interface UpstreamCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken?: string;
+}
+
+export interface RecordedRequest {
+  method: string;
+  host: string;
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+  decodedBody: Buffer;
+  accessKeyId?: string;
+  service?: string;
+  region?: string;
+  verified: boolean;
+  failure?: string;
+}
+
+export interface FakeAws {
+  endpoint: string;
+  caFile: string;
+  caPem: string;
+  accountId: string;
+  requests: RecordedRequest[];
+  objects: Map<string, Buffer>;
+  reset(): void;
+  close(): Promise<void>;
+}
+
+/** A response before it is written; fake-s3.ts produces these too. */
+export interface Reply {
+  status: number;
+  headers: Record<string, string>;
+  body: string | Buffer;
+}
+
+interface Incoming {
+  method: string;
+  host: string;
+  path: string;
+  headers: IncomingHttpHeaders;
+  rawHeaders: string[];
+  body: Buffer;
+}
+
+interface Authorization {
+  accessKeyId: string;
+  date: string;
+  region: string;
+  service: string;
+  signedHeaders: string[];
+  signature: string;
+}
+
+interface Context {
+  credentials: UpstreamCredentials;
+  accountId: string;
+  requests: RecordedRequest[];
+  store: S3Store;
+}
+
+const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
+const AUTHORIZATION =
+  /^AWS4-HMAC-SHA256 Credential=([^/\s,]+)\/(\d{8})\/([^/\s,]+)\/([^/\s,]+)\/aws4_request, ?SignedHeaders=([^\s,]+), ?Signature=([0-9a-f]{64})$/;
+
+/** A request the fake refuses; `code` is the AWS error code the client gets. */
+class Rejection extends Error {
+  constructor(
+    message: string,
+    readonly code = 'SignatureDoesNotMatch',
+  ) {
+    super(message);
+  }
+}
+
+function check(condition: unknown, message: string, code?: string): asserts condition {
+  if (!condition) throw new Rejection(message, code);
+}
+
+const sha256Hex = (data: Buffer): string => createHash('sha256').update(data).digest('hex');
+
+/** A header's canonical SigV4 value: each occurrence trimmed and space-collapsed, repeats comma-joined. */
+function headerValue(rawHeaders: string[], name: string): string | undefined {
+  const values: string[] = [];
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]?.toLowerCase() === name) values.push((rawHeaders[i + 1] ?? '').trim().replace(/\s+/g, ' '));
+  }
+  return values.length > 0 ? values.join(',') : undefined;
+}
+
+function parseAuthorization(header: string | undefined): Authorization {
+  check(header !== undefined, 'missing Authorization header');
+  const match = AUTHORIZATION.exec(header);
+  check(match, `malformed Authorization header: ${header}`);
+  const [, accessKeyId = '', date = '', region = '', service = '', signedHeaders = '', signature = ''] = match;
+  return { accessKeyId, date, region, service, signedHeaders: signedHeaders.split(';'), signature };
+}
+
+/** Runs every check; on success marks the record verified and fills decodedBody. */
+function authenticate(request: Incoming, credentials: UpstreamCredentials, record: RecordedRequest): void {
+  const auth = parseAuthorization(headerValue(request.rawHeaders, 'authorization'));
+  Object.assign(record, { accessKeyId: auth.accessKeyId, service: auth.service, region: auth.region });
+  check(auth.accessKeyId === credentials.accessKeyId, `unknown access key id ${auth.accessKeyId}`, 'InvalidClientTokenId');
+  const signed = signedHeaderValues(request.rawHeaders, auth.signedHeaders);
+  checkDate(signed['x-amz-date'] ?? '', auth.date);
+  checkSessionToken(request.rawHeaders, auth.signedHeaders, credentials.sessionToken);
+  if (auth.service === 's3') checkS3Headers(request.rawHeaders, auth.signedHeaders);
+  record.decodedBody = checkPayload(request);
+  checkSignature(request, auth, signed, credentials);
+  record.verified = true;
+}
+
+function signedHeaderValues(rawHeaders: string[], names: string[]): Record<string, string> {
+  for (const required of ['host', 'x-amz-date']) check(names.includes(required), `${required} is not signed`);
+  const values: Record<string, string> = {};
+  for (const name of names) {
+    const value = headerValue(rawHeaders, name);
+    check(value !== undefined, `signed header ${name} is absent`);
+    values[name] = value;
+  }
+  return values;
+}
+
+function checkDate(amzDate: string, scopeDate: string): void {
+  const time = Date.parse(amzDate.replace(AMZ_DATE, '$1-$2-$3T$4:$5:$6Z'));
+  check(AMZ_DATE.test(amzDate) && !Number.isNaN(time), `malformed x-amz-date ${amzDate}`);
+  check(Math.abs(Date.now() - time) <= MAX_CLOCK_SKEW_MS, `x-amz-date ${amzDate} is more than 15 minutes from now`);
+  check(amzDate.startsWith(scopeDate), `credential scope date ${scopeDate} does not match x-amz-date ${amzDate}`);
+}
+
+function checkSessionToken(rawHeaders: string[], signedNames: string[], expected: string | undefined): void {
+  const token = headerValue(rawHeaders, 'x-amz-security-token');
+  // A leftover token (e.g. the agent's fake one) next to long-term keys would make AWS refuse the request.
+  if (expected === undefined) {
+    check(token === undefined, 'x-amz-security-token sent but the real credentials have none');
+    return;
+  }
+  check(token === expected, 'x-amz-security-token missing or not the real session token');
+  check(signedNames.includes('x-amz-security-token'), 'x-amz-security-token is not signed');
+}
+
+/** S3 refuses unsigned x-amz-* headers and requires x-amz-content-sha256. */
+function checkS3Headers(rawHeaders: string[], signedNames: string[]): void {
+  const names = rawHeaders.filter((_, i) => i % 2 === 0).map((name) => name.toLowerCase());
+  const unsigned = names.find((name) => name.startsWith('x-amz-') && !signedNames.includes(name));
+  check(unsigned === undefined, `${unsigned} is not signed`);
+  check(names.includes('x-amz-content-sha256'), 'S3 requires x-amz-content-sha256');
+}
+
+/** Validates x-amz-content-sha256 against the body and returns the body without aws-chunked framing. */
+function checkPayload(request: Incoming): Buffer {
+  const declared = headerValue(request.rawHeaders, 'x-amz-content-sha256');
+  const encodings = (headerValue(request.rawHeaders, 'content-encoding') ?? '').split(',').map((e) => e.trim());
+  const chunked = encodings.includes('aws-chunked');
+  check(!declared?.startsWith('STREAMING-AWS4-'), 'signed chunks not supported by fake');
+  if (declared === 'STREAMING-UNSIGNED-PAYLOAD-TRAILER') check(chunked, `${declared} without content-encoding aws-chunked`);
+  else if (declared !== undefined && declared !== 'UNSIGNED-PAYLOAD') {
+    check(SHA256_HEX.test(declared), `invalid x-amz-content-sha256 ${declared}`);
+    check(declared === sha256Hex(request.body), 'x-amz-content-sha256 does not match body');
+  }
+  return chunked ? decodeChunkedBody(request) : request.body;
+}
+
+function decodeChunkedBody(request: Incoming): Buffer {
+  const trailers = (headerValue(request.rawHeaders, 'x-amz-trailer') ?? '')
+    .split(',')
+    .map((name) => name.trim().toLowerCase())
+    .filter(Boolean);
+  let data: Buffer;
+  try {
+    data = decodeAwsChunked(request.body, trailers);
+  } catch (error) {
+    throw new Rejection(`malformed aws-chunked body: ${(error as Error).message}`);
+  }
+  const declaredLength = headerValue(request.rawHeaders, 'x-amz-decoded-content-length');
+  check(declaredLength === undefined || Number(declaredLength) === data.length, 'x-amz-decoded-content-length does not match');
+  return data;
+}
+
+/**
+ * Recomputes the signature with aws4 over exactly the signed headers. aws4 quirks handled:
+ * - it leaves user-agent, range, expect, ... out unless named in extraHeadersToInclude;
+ *   SigV4 has no such list, and @smithy signs range;
+ * - doNotModifyHeaders stops it adding Content-Type/Content-Length/X-Amz-* headers,
+ *   but then it ignores x-amz-date, hence `datetime` set by hand.
+ * Given the wire path, it encodes once without normalising for s3, and normalises and
+ * double-encodes for every other service, as SigV4 prescribes.
+ */
+function checkSignature(request: Incoming, auth: Authorization, signed: Record<string, string>, credentials: UpstreamCredentials): void {
+  const options: aws4.Request & { extraHeadersToInclude: Record<string, boolean> } = {
+    method: request.method,
+    path: request.path,
+    headers: signed,
+    // Used for the payload hash only when x-amz-content-sha256 is not among the signed headers.
+    body: request.body,
+    service: auth.service,
+    region: auth.region,
+    doNotModifyHeaders: true,
+    extraHeadersToInclude: Object.fromEntries(auth.signedHeaders.map((name) => [name, true])),
+  };
+  const signer = new aws4.RequestSigner(options, credentials);
+  signer.datetime = signed['x-amz-date'];
+  check(signer.signedHeaders() === auth.signedHeaders.join(';'), 'SignedHeaders not sorted, lowercase and unique');
+  const expected = Buffer.from(signer.signature());
+  const received = Buffer.from(auth.signature);
+  check(expected.length === received.length && timingSafeEqual(expected, received), 'signature mismatch');
+}
+
+function jsonContentType(headers: IncomingHttpHeaders): string | undefined {
+  const type = headers['content-type'] ?? '';
+  if (type.startsWith('application/x-amz-json-1.0')) return 'application/x-amz-json-1.0';
+  return type.startsWith('application/x-amz-json-') || headers['x-amz-target'] ? 'application/x-amz-json-1.1' : undefined;
+}
+
+/** The query-protocol Action, from a form body or the URL. */
+function queryAction(request: Incoming): string | undefined {
+  const form = request.headers['content-type']?.startsWith('application/x-www-form-urlencoded') ? request.body.toString() : '';
+  const action = new URLSearchParams(form).get('Action') ?? queryOf(request.path).get('Action');
+  // It becomes an XML element name, so only plain identifiers qualify.
+  return action && /^[A-Za-z][A-Za-z0-9]*$/.test(action) ? action : undefined;
+}
+
+const json = (status: number, value: unknown, contentType: string, headers: Record<string, string> = {}): Reply => ({
+  status,
+  headers: { 'content-type': contentType, ...headers },
+  body: JSON.stringify(value),
+});
+
+const queryXml = (status: number, document: string): Reply => ({ status, headers: { 'content-type': 'text/xml' }, body: document });
+
+function identity(accountId: string): { UserId: string; Account: string; Arn: string } {
+  return { UserId: 'AIDAREALTESTUSER00001', Account: accountId, Arn: `arn:aws:iam::${accountId}:user/real-test-user` };
+}
+
+function queryResponse(action: string, result: string): Reply {
+  const metadata = `<ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata>`;
+  return queryXml(200, `<${action}Response><${action}Result>${result}</${action}Result>${metadata}</${action}Response>`);
+}
+
+/** Errors in the shape each protocol's clients parse, so they report the code rather than a parse failure. */
+function errorReply(request: Incoming, record: RecordedRequest, status: number, code: string, message: string): Reply {
+  if (record.service === 's3') return s3Error(status, code, message);
+  const contentType = jsonContentType(request.headers);
+  if (contentType) return json(status, { __type: code, message }, contentType, { 'x-amzn-errortype': code });
+  const error = `<Error><Type>Sender</Type><Code>${code}</Code><Message>${xmlEscape(message)}</Message></Error>`;
+  return queryXml(status, `<ErrorResponse>${error}<RequestId>${randomUUID()}</RequestId></ErrorResponse>`);
+}
+
+function route(request: Incoming, record: RecordedRequest, context: Context): Reply {
+  const { service = '', region = 'us-east-1', decodedBody } = record;
+  if (service === 's3') return handleS3({ ...request, body: decodedBody, region }, context.store);
+  if (request.headers['smithy-protocol'] === 'rpc-v2-cbor') return json(400, { message: 'rpc-v2-cbor is not supported by the fake' }, 'application/json');
+  const isSts = service === 'sts';
+  const contentType = jsonContentType(request.headers);
+  if (contentType) {
+    const action = String(request.headers['x-amz-target'] ?? '').split('.').pop();
+    return json(200, isSts && action === 'GetCallerIdentity' ? identity(context.accountId) : {}, contentType);
+  }
+  const action = queryAction(request);
+  if (!action) return json(200, {}, 'application/json');
+  if (!isSts || action !== 'GetCallerIdentity') return queryResponse(action, '');
+  const { UserId, Account, Arn } = identity(context.accountId);
+  return queryResponse(action, `<UserId>${UserId}</UserId><Account>${Account}</Account><Arn>${Arn}</Arn>`);
+}
+
+function respond(request: Incoming, context: Context): Reply {
+  const { method, host, path, headers, body } = request;
+  const record: RecordedRequest = { method, host, path, headers, body, decodedBody: body, verified: false };
+  context.requests.push(record);
+  try {
+    authenticate(request, context.credentials, record);
+  } catch (error) {
+    if (!(error instanceof Rejection)) {
+      record.failure = `malformed request: ${String(error)}`;
+      return errorReply(request, record, 400, 'MalformedRequest', record.failure);
+    }
+    record.failure = error.message;
+    return errorReply(request, record, 403, error.code, error.message);
+  }
+  return route(request, record, context);
+}
+
+async function readBody(message: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of message) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+async function serve(message: IncomingMessage, response: ServerResponse, context: Context): Promise<void> {
+  let reply: Reply;
+  try {
+    const { method = 'GET', url = '/', headers, rawHeaders } = message;
+    const body = await readBody(message);
+    reply = respond({ method, host: headers.host ?? '', path: url, headers, rawHeaders, body }, context);
+  } catch (error) {
+    reply = { status: 400, headers: { 'content-type': 'text/plain' }, body: `malformed request: ${String(error)}` };
+  }
+  const body = Buffer.from(reply.body);
+  // RFC 9110 forbids Content-Length on 204; for HEAD it announces the body node then omits.
+  const length: Record<string, string> = reply.status === 204 ? {} : { 'content-length': String(body.length) };
+  response.writeHead(reply.status, { 'x-amz-request-id': randomUUID(), ...length, ...reply.headers });
+  response.end(body);
+}
+
+export async function startFakeAws(options: {
+  credentials: UpstreamCredentials;
+  dir: string;
+  accountId?: string;
+}): Promise<FakeAws> {
+  const ca = createTestCa(options.dir);
+  const context: Context = {
+    credentials: options.credentials,
+    accountId: options.accountId ?? '123456789012',
+    requests: [],
+    store: { objects: new Map(), buckets: new Set() },
+  };
+  const server = createServer({ key: ca.serverKeyPem, cert: ca.serverCertPem }, (message, response) => {
+    serve(message, response, context).catch(() => response.destroy());
+  });
+  // SDKs pool connections; a short timeout would make them race the server closing idle sockets.
+  server.keepAliveTimeout = 60_000;
+  server.headersTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `https://127.0.0.1:${port}`,
+    caFile: ca.caFile,
+    caPem: ca.caPem,
+    accountId: context.accountId,
+    requests: context.requests,
+    objects: context.store.objects,
+    reset() {
+      context.requests.length = 0;
+      context.store.objects.clear();
+      context.store.buckets.clear();
+    },
+    close() {
+      server.closeAllConnections();
+      return new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+    },
+  };
+}
