@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { isIP } from 'node:net';
+import { checkServerIdentity } from 'node:tls';
 
 /** Where re-signed requests go: the AWS host itself, or PROXY_UPSTREAM_ENDPOINT with the Host kept. */
 export interface UpstreamTarget {
@@ -84,7 +85,9 @@ function openUpstream(request: OutboundRequest, target: UpstreamTarget): http.Cl
     path: request.target,
     headers: request.headers,
     agent: agents[target.protocol],
+    // Node would check the certificate against the Host header (the AWS name); check the host we dial.
     servername: isIP(target.hostname) ? undefined : target.hostname,
+    checkServerIdentity: (_host, cert) => checkServerIdentity(target.hostname, cert),
   });
 }
 
