@@ -16,7 +16,7 @@ try {
   } else if (scenario === 's3-stream') {
     const s3 = new S3Client({ requestHandler });
     const body = Readable.from([Buffer.from('streamed '), Buffer.from('from the JS SDK')]);
-    await s3.send(new PutObjectCommand({ Bucket: 'test-bucket', Key: 'js/stream.txt', Body: body, ContentLength: 23 }));
+    await s3.send(new PutObjectCommand({ Bucket: 'test-bucket', Key: 'js/stream.txt', Body: body, ContentLength: 24 }));
     const got = await s3.send(new GetObjectCommand({ Bucket: 'test-bucket', Key: 'js/stream.txt' }));
     out.body = await got.Body.transformToString();
   } else {
