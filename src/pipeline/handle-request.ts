@@ -4,6 +4,7 @@ import { isAwsApiHost, parseAwsHost } from '../aws/hosts.js';
 import { detectProtocol, type AwsProtocol } from '../aws/protocol.js';
 import type { KeypairStore } from '../keys/keypair-store.js';
 import { readSignatureClaim, verifySignatureClaim, type Authenticated } from './authenticate/authenticate.js';
+import { parseAuthorization } from './authenticate/authorization-header.js';
 import type { Decider } from './decide/decide.js';
 import { forward, upstreamTargetFor } from './forward/forward.js';
 import { BodyTooLargeError, describeInbound, readBody } from './intercept/inbound.js';
@@ -56,10 +57,20 @@ export async function handleAwsRequest(req: IncomingMessage, res: ServerResponse
   };
   const guessProtocol = (): AwsProtocol =>
     detectProtocol({ service: awsHost?.endpointPrefix ?? '', headers: inbound.headers, hasAction: /(^|&)Action=/.test(inbound.rawQuery) });
-  const refuse = (error: AwsError, protocol = guessProtocol(), call?: ResolvedCall, who?: Authenticated): void => {
+  let body: Buffer | undefined;
+  /** What a refused request was trying to do, for the log: resolved from what has been read so far. */
+  const describeRefused = async (): Promise<ResolvedCall | undefined> => {
+    if (!awsHost) return undefined;
+    const auth = parseAuthorization(String(inbound.headers.authorization ?? ''));
+    const service = auth?.service ?? awsHost.endpointPrefix;
+    const region = auth?.region ?? awsHost.region ?? 'us-east-1';
+    const facts = { ...inbound, body, service, region, hostBucket: awsHost.bucket, partition: awsHost.partition, accountId: deps.accountId() };
+    return resolveCall(facts, detectProtocol({ service, headers: inbound.headers, hasAction: queryAction(facts) !== undefined }));
+  };
+  const refuse = async (error: AwsError, protocol = guessProtocol(), call?: ResolvedCall, who?: Authenticated): Promise<void> => {
     req.resume(); // discard an unread body so the connection stays usable
     sendError(res, protocol, error, call?.service ?? awsHost?.endpointPrefix ?? '', inbound.method);
-    record({ decision: 'refused', error: error.code, accessKeyId: who?.key.accessKeyId, agent: who?.key.agent }, call);
+    record({ decision: 'refused', error: error.code, accessKeyId: who?.key.accessKeyId, agent: who?.key.agent }, call ?? (await describeRefused()));
   };
 
   // The Host header is signed and names where real credentials will be sent: it must be the AWS
@@ -70,7 +81,6 @@ export async function handleAwsRequest(req: IncomingMessage, res: ServerResponse
 
   const claim = readSignatureClaim(inbound, now);
   if (!claim.ok) return refuse(claim.error);
-  let body: Buffer | undefined;
   if (claim.value.payload.kind === 'hash') {
     try {
       body = await readBody(req, MAX_SIGNED_BODY_BYTES);
