@@ -51,7 +51,7 @@ export function loadConfig(env: Env): Config {
     port: integerIn(env, 'PROXY_PORT', 8080, 0, 65535),
     stateDir: stateDirFrom(env),
     socketPath: socketPathFrom(env),
-    keypairTtlSeconds: integerIn(env, 'PROXY_KEYPAIR_TTL', 3600, 10, 7 * 24 * 3600),
+    keypairTtlSeconds: integerIn(env, 'PROXY_KEYPAIR_TTL', 3600, 1, 7 * 24 * 3600),
     mode,
     allowlistPath: env.ALLOWLIST_PATH ? resolve(env.ALLOWLIST_PATH) : undefined,
     actionLogPath: actionLogPathFrom(env),
