@@ -12,6 +12,8 @@ let proxy: ProxyRun;
 beforeAll(async () => {
   upstream = await startFakeAws({ credentials: REAL, dir: mkdtempSync(join(tmpdir(), 'iap-upstream-')) });
   proxy = await startProxy({ upstream });
+  await new Promise((r) => setTimeout(r, 300)); // let the startup account-id lookup finish
+  upstream.reset();
 });
 afterAll(async () => {
   await proxy?.stop();
