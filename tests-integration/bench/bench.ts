@@ -9,14 +9,17 @@
  *
  * It prints figures and asserts nothing. All traffic stays on 127.0.0.1. Knobs (environment):
  *   BENCH_LATENCY_N (2000), BENCH_THROUGHPUT_SECONDS (10), BENCH_CONCURRENCY (32),
- *   BENCH_PROXY_CPU_PROF=<dir>: run the proxy with --cpu-prof and print its top self-time functions
- *   (profiling slows the proxy: use the figures of a run without it).
+ *   BENCH_PROXY_CPU_PROF=<dir>: profile the proxy's CPU during the proxied throughput run (V8 profiler,
+ *   started and stopped by SIGUSR2 through cpu-profile-preload.mjs, as Node 20 refuses --cpu-prof in
+ *   NODE_OPTIONS), write <dir>/proxy-throughput.cpuprofile and print its top self-time functions.
+ *   Profiling slows the proxy: quote the figures of a run without it.
  */
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { Sha256 } from '@aws-crypto/sha256-js';
@@ -37,6 +40,7 @@ const THROUGHPUT_MS = envInt('BENCH_THROUGHPUT_SECONDS', 10) * 1000;
 const CONCURRENCY = envInt('BENCH_CONCURRENCY', 32);
 const NEW_HOST_REGIONS = ['us-west-1', 'us-west-2', 'us-east-2', 'eu-west-1', 'eu-west-2', 'eu-central-1', 'ap-south-1', 'ap-northeast-1', 'ap-southeast-2', 'sa-east-1'];
 const CPU_PROF_DIR = process.env.BENCH_PROXY_CPU_PROF ? resolve(process.env.BENCH_PROXY_CPU_PROF) : undefined;
+const CPU_PROF_FILE = CPU_PROF_DIR ? join(CPU_PROF_DIR, 'proxy-throughput.cpuprofile') : undefined;
 /** The whole run must end by itself; this is the backstop. */
 const WATCHDOG_MS = 170_000;
 
@@ -449,13 +453,9 @@ async function measureSigning(): Promise<{ node: number; js: number; sameSignatu
 // ---------------------------------------------------------------------------------------------
 // CPU profile summary
 
-function summariseProfile(dir: string): string[] {
-  const files = readdirSync(dir)
-    .filter((f) => f.endsWith('.cpuprofile'))
-    .map((f) => join(dir, f))
-    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
-  if (files.length === 0) return [`  no .cpuprofile found in ${dir}`];
-  const profile = JSON.parse(readFileSync(files[0]!, 'utf8')) as {
+function summariseProfile(file: string): string[] {
+  if (!existsSync(file)) return [`  no profile was written to ${file}`];
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as {
     nodes: Array<{ id: number; callFrame: { functionName: string; url: string; lineNumber: number } }>;
     samples: number[];
     timeDeltas: number[];
@@ -496,7 +496,7 @@ function summariseProfile(dir: string): string[] {
   }
   const pct = (us: number): string => `${((100 * us) / busy).toFixed(1).padStart(5)}%`;
   const lines = [
-    `  profile ${files[0]}: ${(busy / 1e6).toFixed(2)} s busy, ${(idle / 1e6).toFixed(2)} s idle (whole proxy lifetime; % of busy time)`,
+    `  ${file}: ${(busy / 1e6).toFixed(2)} s busy, ${(idle / 1e6).toFixed(2)} s idle during the proxied throughput run; % of busy time`,
     '  top self time by function:',
   ];
   for (const [key, us] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 25)) lines.push(`    ${pct(us)}  ${(us / 1000).toFixed(0).padStart(6)} ms  ${key}`);
@@ -540,7 +540,7 @@ async function main(): Promise<void> {
   out(`  node ${process.version}, ${cpuList.length} CPU(s) (${cpuList[0]?.model.trim() ?? 'unknown'}), load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
   out(`  commit ${gitCommit()}; proxy = dist/ built by npm run build; upstream = startFakeAws (aws4-verifying) in its own process`);
   out(`  client: this process, Node http over one TLS connection per client; requests: POST / ${BODY} (host ${STS_HOST}, us-east-1, sts)`);
-  if (CPU_PROF_DIR) out(`  proxy runs with --cpu-prof (dir ${CPU_PROF_DIR}): its figures are slowed by the profiler`);
+  if (CPU_PROF_FILE) out(`  the proxy is CPU-profiled during the proxied throughput run (${CPU_PROF_FILE}): its figures there are slowed by the profiler`);
   out();
 
   const upstream = await startUpstream();
@@ -554,10 +554,14 @@ async function main(): Promise<void> {
   watchdog.unref();
 
   try {
-    if (CPU_PROF_DIR) mkdirSync(CPU_PROF_DIR, { recursive: true });
+    if (CPU_PROF_DIR && CPU_PROF_FILE) {
+      mkdirSync(CPU_PROF_DIR, { recursive: true });
+      rmSync(CPU_PROF_FILE, { force: true });
+    }
+    const preload = pathToFileURL(join(import.meta.dirname, 'cpu-profile-preload.mjs')).href;
     proxy = await startProxy({
       upstream: { endpoint: upstream.endpoint, caFile: upstream.caFile } as FakeAws,
-      env: CPU_PROF_DIR ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${CPU_PROF_DIR}` } : {},
+      env: CPU_PROF_FILE ? { NODE_OPTIONS: `--import ${preload}`, BENCH_CPU_PROFILE_OUT: CPU_PROF_FILE } : {},
     });
     const proxyPid = proxy.child.pid!;
     const stdoutLines = drainProxyStdout(proxy);
@@ -616,7 +620,12 @@ async function main(): Promise<void> {
       await resetUpstreamCounters();
       await sleep(100); // the warm-up requests' log lines
       linesBeforeProxied = stdoutLines.lines();
+      if (CPU_PROF_FILE) process.kill(proxyPid, 'SIGUSR2'); // start profiling
     });
+    if (CPU_PROF_FILE) {
+      process.kill(proxyPid, 'SIGUSR2'); // stop profiling and write the profile
+      for (let waited = 0; waited < 10_000 && !existsSync(CPU_PROF_FILE); waited += 100) await sleep(100);
+    }
     const proxiedUpstream = await upstream.stats();
     const memAfterThroughput = memoryOf(proxyPid);
     await sleep(200);
@@ -745,9 +754,9 @@ async function main(): Promise<void> {
     if (proxyWarnings.length) out(`   proxy stderr warnings (${proxyWarnings.length}): ${proxyWarnings.slice(0, 3).join(' | ')}`);
     out();
 
-    if (CPU_PROF_DIR) {
-      out('Proxy CPU profile');
-      for (const line of summariseProfile(CPU_PROF_DIR)) out(line);
+    if (CPU_PROF_FILE) {
+      out('Proxy CPU profile (proxied throughput run)');
+      for (const line of summariseProfile(CPU_PROF_FILE)) out(line);
       out();
     }
 

@@ -2,7 +2,7 @@
 // set: Node 20 refuses --cpu-prof in NODE_OPTIONS. The first SIGUSR2 starts the V8 CPU profiler, the
 // second stops it and writes the profile to $BENCH_CPU_PROFILE_OUT, so only the window the benchmark
 // chooses is profiled. The in-thread inspector session answers synchronously.
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 
 const out = process.env.BENCH_CPU_PROFILE_OUT;
@@ -21,8 +21,11 @@ if (out) {
     running = false;
     session.post('Profiler.stop', (error, result) => {
       if (error) process.stderr.write(`cpu-profile-preload: ${error.message}\n`);
-      else writeFileSync(out, JSON.stringify(result.profile));
-      // The benchmark waits for this file; it is complete once renamed into place.
+      else {
+        // The benchmark waits for this file: it appears only once complete.
+        writeFileSync(`${out}.tmp`, JSON.stringify(result.profile));
+        renameSync(`${out}.tmp`, out);
+      }
     });
   });
 }

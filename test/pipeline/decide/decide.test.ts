@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import type { Allowlist } from '../../../src/pipeline/decide/allowlist.js';
+import { createDecider } from '../../../src/pipeline/decide/decide.js';
+import type { RequiredAction, ResolvedCall } from '../../../src/pipeline/resolve/types.js';
+
+const resolved = (actions: Array<[action: string, resources?: string[]]>, operation = 'Op', service = 's3'): ResolvedCall => ({
+  service,
+  region: 'us-east-1',
+  protocol: 'rest-xml',
+  operation,
+  actions: actions.map(([action, resources = []]): RequiredAction => ({ action, resources, known: true })),
+});
+
+const allowlist = (statements: object[]): Allowlist => ({ path: '/etc/allow.json', policy: { Version: '2012-10-17', Statement: statements } });
+
+const basic = allowlist([
+  { Effect: 'Allow', Action: 'sts:GetCallerIdentity', Resource: '*' },
+  { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/*' },
+]);
+
+describe('createDecider: record mode', () => {
+  it('allows everything, even with an allowlist that would deny', async () => {
+    const decide = createDecider('record', allowlist([{ Effect: 'Deny', Action: '*', Resource: '*' }]));
+    expect(await decide({ call: resolved([['s3:DeleteBucket', ['arn:aws:s3:::b']]]), agent: 'a', accountId: undefined })).toStrictEqual({ allowed: true });
+    expect(await decide({ call: resolved([]), agent: 'a', accountId: undefined })).toStrictEqual({ allowed: true });
+  });
+});
+
+describe('createDecider: enforce mode', () => {
+  const decide = createDecider('enforce', basic);
+  const ask = (call: ResolvedCall) => decide({ call, agent: 'ci-agent', accountId: '123456789012' });
+
+  it('allows sts:GetCallerIdentity', async () => {
+    expect(await ask(resolved([['sts:GetCallerIdentity']], 'GetCallerIdentity', 'sts'))).toStrictEqual({ allowed: true });
+  });
+
+  it('allows s3:GetObject on an object in bucket b', async () => {
+    expect(await ask(resolved([['s3:GetObject', ['arn:aws:s3:::b/dir/file.txt']]]))).toStrictEqual({ allowed: true });
+  });
+
+  it('denies s3:PutObject, naming the action, the resource, the agent and the allowlist', async () => {
+    const decision = await ask(resolved([['s3:PutObject', ['arn:aws:s3:::b/x']]]));
+    expect(decision).toStrictEqual({
+      allowed: false,
+      action: 's3:PutObject',
+      resource: 'arn:aws:s3:::b/x',
+      message:
+        'User: iam-agent-proxy agent "ci-agent" is not authorized to perform: s3:PutObject on resource: arn:aws:s3:::b/x because no statement in the allowlist /etc/allow.json allows the s3:PutObject action',
+    });
+  });
+
+  it('denies s3:GetObject on another bucket', async () => {
+    const decision = await ask(resolved([['s3:GetObject', ['arn:aws:s3:::other/file.txt']]]));
+    expect(decision).toMatchObject({ allowed: false, action: 's3:GetObject', resource: 'arn:aws:s3:::other/file.txt' });
+  });
+
+  it('denies s3:GetObject on a bucket whose name only starts with b', async () => {
+    expect(await ask(resolved([['s3:GetObject', ['arn:aws:s3:::bb/file.txt']]]))).toMatchObject({ allowed: false });
+  });
+
+  it('an action with no resource is checked against *: allowed by a Resource * statement, denied with * named when no statement has the action', async () => {
+    expect(await ask(resolved([['sts:GetCallerIdentity', []]], 'GetCallerIdentity', 'sts'))).toStrictEqual({ allowed: true });
+    expect(await ask(resolved([['sts:AssumeRole', []]], 'AssumeRole', 'sts'))).toMatchObject({ allowed: false, action: 'sts:AssumeRole', resource: '*' });
+  });
+
+  it('denies a call with no resolved action, saying why', async () => {
+    const decision = await ask(resolved([], 'Mystery', 'sts'));
+    expect(decision).toMatchObject({ allowed: false, action: 'sts:Mystery', resource: '*' });
+    expect(decision.allowed === false && decision.message).toContain('could not map this request to an IAM action');
+    const noOperation = await ask({ ...resolved([]), operation: undefined });
+    expect(noOperation).toMatchObject({ allowed: false, action: 's3:unknown operation' });
+  });
+
+  it('needs every action of a call: CopyObject with the source allowed but not the destination is denied on the destination', async () => {
+    const decision = await ask(resolved([['s3:GetObject', ['arn:aws:s3:::b/src']], ['s3:PutObject', ['arn:aws:s3:::b/dst']]], 'CopyObject'));
+    expect(decision).toMatchObject({ allowed: false, action: 's3:PutObject', resource: 'arn:aws:s3:::b/dst' });
+  });
+
+  it('needs every resource of an action', async () => {
+    const decision = await ask(resolved([['s3:GetObject', ['arn:aws:s3:::b/ok', 'arn:aws:s3:::c/not-ok']]]));
+    expect(decision).toMatchObject({ allowed: false, resource: 'arn:aws:s3:::c/not-ok' });
+  });
+
+  it('gives the same answer when asked again (cached)', async () => {
+    const call = resolved([['s3:PutObject', ['arn:aws:s3:::b/x']]]);
+    expect((await ask(call)).allowed).toBe(false);
+    expect((await ask(call)).allowed).toBe(false);
+    expect((await ask(resolved([['s3:GetObject', ['arn:aws:s3:::b/x']]]))).allowed).toBe(true);
+  });
+
+  it('an explicit Deny wins over an Allow', async () => {
+    const decideWithDeny = createDecider(
+      'enforce',
+      allowlist([
+        { Effect: 'Allow', Action: 's3:*', Resource: '*' },
+        { Effect: 'Deny', Action: 's3:DeleteObject', Resource: 'arn:aws:s3:::b/protected/*' },
+      ]),
+    );
+    const ask2 = (action: string, resource: string) => decideWithDeny({ call: resolved([[action, [resource]]]), agent: 'a', accountId: '123456789012' });
+    expect((await ask2('s3:DeleteObject', 'arn:aws:s3:::b/protected/x')).allowed).toBe(false);
+    expect((await ask2('s3:DeleteObject', 'arn:aws:s3:::b/scratch/x')).allowed).toBe(true);
+    expect((await ask2('s3:PutObject', 'arn:aws:s3:::b/protected/x')).allowed).toBe(true);
+  });
+
+  it('NotAction allows everything except the listed actions', async () => {
+    const decideNot = createDecider('enforce', allowlist([{ Effect: 'Allow', NotAction: ['iam:*', 's3:DeleteBucket'], Resource: '*' }]));
+    const ask3 = (action: string, service: string) => decideNot({ call: resolved([[action]], 'Op', service), agent: 'a', accountId: undefined });
+    expect((await ask3('s3:ListAllMyBuckets', 's3')).allowed).toBe(true);
+    expect((await ask3('sts:GetCallerIdentity', 'sts')).allowed).toBe(true);
+    expect((await ask3('iam:CreateUser', 'iam')).allowed).toBe(false);
+    expect((await ask3('s3:DeleteBucket', 's3')).allowed).toBe(false);
+  });
+
+  it('without an allowlist, enforce mode allows (the config requires one)', async () => {
+    expect(await createDecider('enforce', undefined)({ call: resolved([]), agent: 'a', accountId: undefined })).toStrictEqual({ allowed: true });
+  });
+});
