@@ -1,0 +1,89 @@
+import { mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { policyFromLog, PolicyInputError, readActionLog } from '../../src/cli/policy.js';
+
+const line = (decision: string, actions: string[]): string =>
+  JSON.stringify({ time: '2024-05-01T10:00:00.000Z', accessKeyId: 'AKIAPROXYAAAAAAAAAAA', agent: 'a', service: 's3', region: 'us-east-1', operation: 'Op', actions, resources: [], decision, upstreamStatus: 200, latencyMs: 1 });
+
+describe('policyFromLog', () => {
+  it('collects the allowed actions, sorted and without duplicates', () => {
+    const log = [
+      line('allowed', ['sts:GetCallerIdentity']),
+      line('allowed', ['s3:PutObject', 's3:GetObject']),
+      line('allowed', ['s3:GetObject']),
+      line('allowed', ['dynamodb:ListTables']),
+      '',
+    ].join('\n');
+    expect(policyFromLog(log, 'actions.log')).toStrictEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'ProxyRecordedActions',
+          Effect: 'Allow',
+          Action: ['dynamodb:ListTables', 's3:GetObject', 's3:PutObject', 'sts:GetCallerIdentity'],
+          Resource: '*',
+        },
+      ],
+    });
+  });
+
+  it('leaves out blocked and refused calls', () => {
+    const log = [line('blocked', ['iam:CreateUser']), line('allowed', ['s3:ListAllMyBuckets']), line('refused', ['sts:AssumeRole'])].join('\n');
+    expect((policyFromLog(log, 'x') as { Statement: Array<{ Action: string[] }> }).Statement[0]!.Action).toStrictEqual(['s3:ListAllMyBuckets']);
+  });
+
+  it('skips a line cut short by a crash and keeps the rest', () => {
+    const truncated = line('allowed', ['iam:DeleteUser']).slice(0, 60);
+    const log = `${line('allowed', ['s3:GetObject'])}\n${truncated}\n${line('allowed', ['sqs:SendMessage'])}\n`;
+    expect((policyFromLog(log, 'x') as { Statement: Array<{ Action: string[] }> }).Statement[0]!.Action).toStrictEqual(['s3:GetObject', 'sqs:SendMessage']);
+  });
+
+  it('tolerates CRLF line ends and blank lines', () => {
+    const log = `\r\n${line('allowed', ['s3:GetObject'])}\r\n\r\n`;
+    expect((policyFromLog(log, 'x') as { Statement: Array<{ Action: string[] }> }).Statement[0]!.Action).toStrictEqual(['s3:GetObject']);
+  });
+
+  it.each([
+    ['an empty log', ''],
+    ['only blank lines', '\n\n'],
+    ['only blocked calls', line('blocked', ['s3:GetObject'])],
+    ['allowed calls with no actions', line('allowed', [])],
+    ['only garbage', 'not json\n{"decision":'],
+  ])('throws PolicyInputError for %s', (_, log) => {
+    expect(() => policyFromLog(log, '/var/log/actions.log')).toThrow(PolicyInputError);
+    expect(() => policyFromLog(log, '/var/log/actions.log')).toThrow('/var/log/actions.log records no allowed AWS actions yet');
+  });
+});
+
+describe('readActionLog', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'policy-'));
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('returns the file text', () => {
+    const path = join(dir, 'actions.log');
+    writeFileSync(path, 'hello\n');
+    expect(readActionLog(path)).toBe('hello\n');
+  });
+
+  it('says how to make a log when there is none', () => {
+    const path = join(dir, 'missing.log');
+    expect(() => readActionLog(path)).toThrow(PolicyInputError);
+    expect(() => readActionLog(path)).toThrow(`no action log at ${path}: start the proxy and run the agent through it first (or set ACTION_LOG_PATH)`);
+  });
+
+  it('reports other errors with their code', () => {
+    expect(() => readActionLog(dir)).toThrow(`cannot read the action log ${dir}: EISDIR`);
+  });
+
+  it.skipIf(process.getuid?.() === 0)('reports an unreadable file as EACCES', () => {
+    const path = join(dir, 'secret.log');
+    writeFileSync(path, 'x');
+    chmodSync(path, 0o000);
+    expect(() => readActionLog(path)).toThrow(`cannot read the action log ${path}: EACCES`);
+  });
+});
