@@ -6,13 +6,16 @@ export interface AwsHost {
   region: string | undefined;
   /** Bucket of a virtual-hosted S3 request (`my.bucket.s3.us-east-1.amazonaws.com`). */
   bucket: string | undefined;
+  /** S3 access point of an access-point host (`name-111122223333.s3-accesspoint.us-east-1.amazonaws.com`). */
+  accessPoint: { name: string; accountId: string } | undefined;
   partition: 'aws' | 'aws-cn' | 'aws-us-gov';
 }
 
 const AWS_SUFFIXES = ['.amazonaws.com', '.amazonaws.com.cn', '.api.aws'] as const;
 const REGION = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d+$/;
-const S3_LABEL = /^s3(-accelerate|-external-1|-[a-z]{2}(-gov)?-[a-z]+-\d+)?$/;
-const VARIANT_LABELS = new Set(['dualstack', 'fips', 's3-accelerate']);
+/** Endpoint labels of S3 data-plane hosts; whatever precedes one is a bucket (or access point). */
+const S3_LABEL = /^s3(-fips|-accelerate|-external-1|-accesspoint(-fips)?|-object-lambda|-[a-z]{2}(-gov)?-[a-z]+-\d+)?$/;
+const VARIANT_LABELS = new Set(['dualstack', 'fips']);
 
 /** Host name without port, lowercased, IPv6 brackets kept. */
 export function hostWithoutPort(hostHeader: string): string {
@@ -22,26 +25,43 @@ export function hostWithoutPort(hostHeader: string): string {
   return colon === -1 ? host : host.slice(0, colon);
 }
 
+function awsSuffixOf(host: string): string | undefined {
+  return AWS_SUFFIXES.find((suffix) => host.endsWith(suffix) && host.length > suffix.length);
+}
+
 export function isAwsApiHost(hostname: string): boolean {
-  const host = hostname.toLowerCase();
-  return AWS_SUFFIXES.some((suffix) => host.endsWith(suffix) && host.length > suffix.length);
+  return awsSuffixOf(hostname.toLowerCase()) !== undefined;
 }
 
 export function parseAwsHost(hostname: string): AwsHost | undefined {
   const host = hostname.toLowerCase();
-  const suffix = AWS_SUFFIXES.find((s) => host.endsWith(s) && host.length > s.length);
+  const suffix = awsSuffixOf(host);
   if (!suffix) return undefined;
   const labels = host.slice(0, -suffix.length).split('.');
-  const region = labels.find((label) => REGION.test(label)) ?? legacyS3Region(labels);
+  const regionIndex = labels.findIndex((label) => REGION.test(label));
+  const region = regionIndex >= 0 ? labels[regionIndex] : legacyS3Region(labels);
   const s3Index = labels.findIndex((label) => S3_LABEL.test(label));
-  const bucket = s3Index > 0 ? labels.slice(0, s3Index).join('.') : undefined;
-  const serviceLabel = s3Index >= 0 ? 's3' : labels.find((label) => !VARIANT_LABELS.has(label)) ?? labels[0]!;
+  const prefix = s3Index > 0 ? labels.slice(0, s3Index).join('.') : undefined;
+  const isAccessPoint = s3Index >= 0 && labels[s3Index]!.startsWith('s3-accesspoint');
   return {
-    endpointPrefix: serviceLabel.replace(/-fips$/, ''),
+    endpointPrefix: s3Index >= 0 ? 's3' : serviceLabel(labels, regionIndex).replace(/-fips$/, ''),
     region,
-    bucket,
+    bucket: isAccessPoint ? undefined : prefix,
+    accessPoint: isAccessPoint && prefix ? splitAccessPoint(prefix) : undefined,
     partition: suffix === '.amazonaws.com.cn' ? 'aws-cn' : region?.startsWith('us-gov-') ? 'aws-us-gov' : 'aws',
   };
+}
+
+/** The service is named just before the region (`abc123.execute-api.us-east-1`), or first when there is no region. */
+function serviceLabel(labels: string[], regionIndex: number): string {
+  const candidates = (regionIndex >= 0 ? labels.slice(0, regionIndex) : labels).filter((l) => !VARIANT_LABELS.has(l));
+  return (regionIndex >= 0 ? candidates.at(-1) : candidates[0]) ?? labels[0]!;
+}
+
+/** `reports-111122223333` → access point `reports` of account 111122223333. */
+function splitAccessPoint(label: string): { name: string; accountId: string } | undefined {
+  const match = /^(.+)-(\d{12})$/.exec(label);
+  return match ? { name: match[1]!, accountId: match[2]! } : undefined;
 }
 
 /** Old S3 endpoints put the region after a dash: `s3-us-west-2.amazonaws.com`. */

@@ -5,7 +5,8 @@ export type QueryParameters = Record<string, string | string[]>;
  * (a `+` stays a `+`, unlike URLSearchParams), a key without `=` has the value '', repeats become arrays.
  */
 export function parseRawQuery(rawQuery: string): QueryParameters {
-  const query: QueryParameters = {};
+  // No prototype: parameters named `constructor` or `__proto__` are just parameters.
+  const query = Object.create(null) as QueryParameters;
   if (!rawQuery) return query;
   for (const pair of rawQuery.split('&')) {
     if (!pair) continue;
@@ -22,7 +23,7 @@ export function parseRawQuery(rawQuery: string): QueryParameters {
 
 /** First value of a parameter. */
 export function firstValue(query: QueryParameters, name: string): string | undefined {
-  const value = query[name];
+  const value = Object.hasOwn(query, name) ? query[name] : undefined;
   return Array.isArray(value) ? value[0] : value;
 }
 

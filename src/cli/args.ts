@@ -7,7 +7,7 @@ export function parseOptions(args: string[], spec: Record<string, 'value' | 'fla
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     const [name, inline] = arg.startsWith('--') ? arg.slice(2).split(/=(.*)/s, 2) : [undefined, undefined];
-    const kind = name === undefined ? undefined : spec[name];
+    const kind = name !== undefined && Object.hasOwn(spec, name) ? spec[name] : undefined;
     if (name === undefined || kind === undefined) throw new UsageError(`unexpected argument "${arg}"`);
     if (kind === 'flag') {
       if (inline !== undefined) throw new UsageError(`--${name} takes no value`);

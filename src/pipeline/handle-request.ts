@@ -64,7 +64,7 @@ export async function handleAwsRequest(req: IncomingMessage, res: ServerResponse
     const auth = parseAuthorization(String(inbound.headers.authorization ?? ''));
     const service = auth?.service ?? awsHost.endpointPrefix;
     const region = auth?.region ?? awsHost.region ?? 'us-east-1';
-    const facts = { ...inbound, body, service, region, hostBucket: awsHost.bucket, partition: awsHost.partition, accountId: deps.accountId() };
+    const facts = { ...inbound, body, service, region, hostBucket: awsHost.bucket, accessPoint: awsHost.accessPoint, partition: awsHost.partition, accountId: deps.accountId() };
     return resolveCall(facts, detectProtocol({ service, headers: inbound.headers, hasAction: queryAction(facts) !== undefined }));
   };
   const refuse = async (error: AwsError, protocol = guessProtocol(), call?: ResolvedCall, who?: Authenticated): Promise<void> => {
@@ -96,7 +96,7 @@ export async function handleAwsRequest(req: IncomingMessage, res: ServerResponse
 
   const protocol = detectProtocol({ service, headers: inbound.headers, hasAction: queryAction({ ...inbound, body }) !== undefined });
   const call = await resolveCall(
-    { ...inbound, body, service, region, hostBucket: awsHost.bucket, partition: awsHost.partition, accountId: deps.accountId() },
+    { ...inbound, body, service, region, hostBucket: awsHost.bucket, accessPoint: awsHost.accessPoint, partition: awsHost.partition, accountId: deps.accountId() },
     protocol,
   );
   const identity = { accessKeyId: who.key.accessKeyId, agent: who.key.agent };

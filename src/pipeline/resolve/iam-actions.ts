@@ -11,7 +11,6 @@ const IAM_PREFIX_BY_SIGNING_NAME: Record<string, string> = {
 /** Operations whose IAM action has a different name from the operation. */
 const RENAMED_ACTIONS: Record<string, string> = {
   'lambda:Invoke': 'lambda:InvokeFunction',
-  'dynamodb:TransactWriteItems': 'dynamodb:PutItem',
 };
 
 export function iamPrefixFor(signingName: string): string {

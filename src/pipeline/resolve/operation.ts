@@ -22,13 +22,19 @@ export function rpcOperationName(call: CallDescription, protocol: AwsProtocol): 
   }
 }
 
-/** `Action` from the query string, or from a form-encoded body (where `+` means space). */
+/**
+ * `Action` from the query string or a form-encoded body (where `+` means space). When both name
+ * one and they differ, the request is ambiguous and resolves to nothing (enforce mode denies it).
+ */
 export function queryAction(call: Pick<CallDescription, 'rawQuery' | 'body' | 'headers'>): string | undefined {
   const fromQuery = firstValue(parseRawQuery(call.rawQuery), 'Action');
-  if (fromQuery) return fromQuery;
   const contentType = firstHeader(call.headers['content-type']) ?? '';
-  if (!call.body || !contentType.startsWith('application/x-www-form-urlencoded')) return undefined;
-  return new URLSearchParams(call.body.toString('utf8')).get('Action') ?? undefined;
+  const fromBody =
+    call.body && contentType.startsWith('application/x-www-form-urlencoded')
+      ? new URLSearchParams(call.body.toString('utf8')).get('Action') ?? undefined
+      : undefined;
+  if (fromQuery && fromBody && fromQuery !== fromBody) return undefined;
+  return fromBody ?? fromQuery;
 }
 
 export function firstHeader(value: string | string[] | undefined): string | undefined {

@@ -34,6 +34,8 @@ export interface CallDescription {
   region: string;
   /** Bucket named by a virtual-hosted S3 host. */
   hostBucket: string | undefined;
+  /** Access point named by an S3 access-point host. */
+  accessPoint?: { name: string; accountId: string } | undefined;
   partition: string;
   accountId: string | undefined;
 }

@@ -1,7 +1,7 @@
 import { parseRawQuery, type QueryParameters } from '../../../aws/query.js';
 import type { CallDescription, RequiredAction } from '../types.js';
 
-type Target = 'bucket' | 'object' | 'copy-source' | 'none';
+type Target = 'bucket' | 'object' | 'copy-source' | 'deleted-objects' | 'none';
 
 interface S3Route {
   method: string;
@@ -68,7 +68,7 @@ export const S3_ROUTES: S3Route[] = [
   { method: HEAD, level: 'bucket', operation: 'HeadBucket', actions: [['s3:ListBucket', 'bucket']] },
   { method: PUT, level: 'bucket', operation: 'CreateBucket', actions: [['s3:CreateBucket', 'bucket']] },
   { method: DELETE, level: 'bucket', operation: 'DeleteBucket', actions: [['s3:DeleteBucket', 'bucket']] },
-  { method: POST, level: 'bucket', query: ['delete'], operation: 'DeleteObjects', actions: [['s3:DeleteObject', 'bucket']] },
+  { method: POST, level: 'bucket', query: ['delete'], operation: 'DeleteObjects', actions: [['s3:DeleteObject', 'deleted-objects']] },
   ...configRoutes('object', OBJECT_CONFIG),
   { method: GET, level: 'object', query: ['attributes'], operation: 'GetObjectAttributes', actions: [['s3:GetObjectAttributes', 'object']] },
   { method: GET, level: 'object', query: ['uploadId'], operation: 'ListParts', actions: [['s3:ListMultipartUploadParts', 'object']] },
@@ -106,22 +106,55 @@ export function s3Location(rawPath: string, hostBucket: string | undefined): S3L
 }
 
 export function resolveS3(call: CallDescription): { operation: string | undefined; actions: RequiredAction[] } {
-  const location = s3Location(call.rawPath, call.hostBucket);
+  const location = s3Location(call.rawPath, call.hostBucket ?? call.accessPoint?.name);
   const level = location.key !== undefined ? 'object' : location.bucket !== undefined ? 'bucket' : 'service';
   const query = parseRawQuery(call.rawQuery);
   const route = S3_ROUTES.find((r) => routeMatches(r, call, level, query));
   if (!route) return { operation: undefined, actions: [] };
-  const partition = call.partition;
-  const arnOf: Record<Target, () => string[]> = {
+  const container = containerArn(call, location.bucket);
+  const objectArn = (key: string) => (call.accessPoint ? `${container}/object/${key}` : `${container}/${key}`);
+  const copySource = firstHeader(call.headers['x-amz-copy-source']);
+  const arnsOf: Record<Target, () => string[]> = {
     none: () => [],
-    bucket: () => (location.bucket ? [`arn:${partition}:s3:::${location.bucket}`] : []),
-    object: () => (location.bucket && location.key !== undefined ? [`arn:${partition}:s3:::${location.bucket}/${location.key}`] : []),
-    'copy-source': () => copySourceArn(call.headers['x-amz-copy-source'], partition),
+    bucket: () => (container ? [container] : []),
+    object: () => (container && location.key !== undefined ? [objectArn(location.key)] : []),
+    'copy-source': () => (copySource ? [`arn:${call.partition}:s3:::${decodeKey(copySource.split('?')[0]!.replace(/^\//, ''))}`] : []),
+    'deleted-objects': () => (container ? deletedKeys(call.body).map(objectArn) : []),
   };
   return {
     operation: route.operation,
-    actions: route.actions.map(([action, target]) => ({ action, resources: arnOf[target](), known: true })),
+    actions: route.actions.map(([action, target]) => ({
+      // Copying a specific version reads that version, which IAM names separately.
+      action: target === 'copy-source' && /[?&]versionId=/.test(copySource ?? '') ? 's3:GetObjectVersion' : action,
+      resources: arnsOf[target](),
+      known: true,
+    })),
   };
+}
+
+/** ARN of the bucket, or of the access point the request went through. */
+function containerArn(call: CallDescription, bucket: string | undefined): string | undefined {
+  if (call.accessPoint) return `arn:${call.partition}:s3:${call.region}:${call.accessPoint.accountId}:accesspoint/${call.accessPoint.name}`;
+  return bucket ? `arn:${call.partition}:s3:::${bucket}` : undefined;
+}
+
+/** Keys named in a DeleteObjects body; AWS authorises s3:DeleteObject on each one. */
+function deletedKeys(body: Buffer | undefined): string[] {
+  if (!body) return [];
+  return [...body.toString('utf8').matchAll(/<Key>([\s\S]*?)<\/Key>/g)].map((m) => unescapeXml(m[1]!));
+}
+
+function unescapeXml(text: string): string {
+  return text.replace(/&(lt|gt|amp|quot|apos|#\d+|#x[0-9a-f]+);/gi, (entity, name: string) => {
+    const named: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+    if (named[name.toLowerCase()]) return named[name.toLowerCase()]!;
+    const code = name[1]?.toLowerCase() === 'x' ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
+    return Number.isFinite(code) ? String.fromCodePoint(code) : entity;
+  });
+}
+
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }
 
 function routeMatches(route: S3Route, call: CallDescription, level: string, query: QueryParameters): boolean {
@@ -131,14 +164,6 @@ function routeMatches(route: S3Route, call: CallDescription, level: string, quer
     (route.query ?? []).every((key) => key in query) &&
     (route.header === undefined || call.headers[route.header] !== undefined)
   );
-}
-
-/** `x-amz-copy-source: /bucket/key?versionId=…` (URL-encoded) → the source object's ARN. */
-function copySourceArn(header: string | string[] | undefined, partition: string): string[] {
-  const value = Array.isArray(header) ? header[0] : header;
-  if (!value) return [];
-  const withoutVersion = value.split('?')[0]!.replace(/^\//, '');
-  return [`arn:${partition}:s3:::${decodeKey(withoutVersion)}`];
 }
 
 function decodeKey(text: string): string {
