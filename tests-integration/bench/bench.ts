@@ -86,6 +86,14 @@ function memoryOf(pid: number): { rssMiB: number; hwmMiB: number } {
   return { rssMiB: kib('VmRSS') / 1024, hwmMiB: kib('VmHWM') / 1024 };
 }
 
+/** Machine-wide CPU time (all CPUs) from /proc/stat, in ms: processes, kernel interrupt work, hypervisor steal. */
+function machineCpuMs(): { processes: number; interrupts: number; steal: number } {
+  const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = ticks.map(Number);
+  const ms = (t: number): number => (t * 1000) / CLK_TCK;
+  return { processes: ms(user + nice + system), interrupts: ms(irq + softirq), steal: ms(steal) };
+}
+
 const clientCpuMs = (): number => {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1000;
@@ -299,6 +307,8 @@ interface ThroughputResult {
   proxyCpuMs?: number;
   upstreamCpuMs: number;
   clientCpuMs: number;
+  /** Machine-wide CPU time during the run, to spot other processes (or the hypervisor) competing. */
+  machine: { processes: number; interrupts: number; steal: number };
 }
 
 async function measureThroughput(
@@ -317,6 +327,7 @@ async function measureThroughput(
   const proxyBefore = pids.proxy ? cpuMsOf(pids.proxy) : undefined;
   const upstreamBefore = cpuMsOf(pids.upstream);
   const clientBefore = clientCpuMs();
+  const machineBefore = machineCpuMs();
   const started = performance.now();
   const deadline = started + THROUGHPUT_MS;
   await Promise.all(
@@ -345,6 +356,11 @@ async function measureThroughput(
     proxyCpuMs: pids.proxy ? cpuMsOf(pids.proxy) - proxyBefore! : undefined,
     upstreamCpuMs: cpuMsOf(pids.upstream) - upstreamBefore,
     clientCpuMs: clientCpuMs() - clientBefore,
+    machine: (({ processes, interrupts, steal }) => ({
+      processes: processes - machineBefore.processes,
+      interrupts: interrupts - machineBefore.interrupts,
+      steal: steal - machineBefore.steal,
+    }))(machineCpuMs()),
   };
   for (const agent of agents) agent.destroy();
   return result;
@@ -440,9 +456,9 @@ async function measureSigning(): Promise<{ node: number; js: number; sameSignatu
   }
   const node: number[] = [];
   const js: number[] = [];
-  for (let round = 0; round < 3; round++) {
-    node.push(await signaturesPerSecond(NodeSha256, 700));
-    js.push(await signaturesPerSecond(Sha256, 700));
+  for (let round = 0; round < 7; round++) {
+    node.push(await signaturesPerSecond(NodeSha256, 400));
+    js.push(await signaturesPerSecond(Sha256, 400));
   }
   const mib = new Uint8Array(1024 * 1024).map((_, i) => (i * 31) & 0xff);
   await hashMs(NodeSha256, mib, 3);
@@ -668,10 +684,15 @@ async function main(): Promise<void> {
     const rps = (r: ThroughputResult): number => r.requests / r.seconds;
     const cpuPct = (ms: number | undefined, r: ThroughputResult): string => (ms === undefined ? '-' : `${f1(ms / 10 / r.seconds)}%`);
     const perReq = (ms: number | undefined, r: ThroughputResult): string => (ms === undefined ? '-' : `${f3(ms / Math.max(1, r.requests + r.errors))}`);
+    const othersMs = (r: ThroughputResult): number => Math.max(0, r.machine.processes - (r.proxyCpuMs ?? 0) - r.upstreamCpuMs - r.clientCpuMs);
+    const idleMs = (r: ThroughputResult): number =>
+      Math.max(0, cpuList.length * r.seconds * 1000 - r.machine.processes - r.machine.interrupts - r.machine.steal);
     const dl = sortNum(direct.latencies);
     const pl = sortNum(proxied.latencies);
     out(`2. Throughput: ${CONCURRENCY} concurrent keep-alive clients (each its own connection / CONNECT tunnel) for ${THROUGHPUT_MS / 1000} s`);
-    out('   each request signed with aws4 inside the loop, in both cases; CPU% is of one core (100% = one core busy)');
+    out('   each request signed with aws4 inside the loop, in both cases; CPU% is of one core (100% = one core busy;');
+    out(`   this machine has ${cpuList.length * 100}%); "all other processes" or "steal" above a few % means`);
+    out('   something else competed for the CPUs during the run');
     out(
       table(
         ['', 'direct', 'via proxy', 'ratio'],
@@ -688,6 +709,10 @@ async function main(): Promise<void> {
           ['upstream CPU per request, ms', perReq(direct.upstreamCpuMs, direct), perReq(proxied.upstreamCpuMs, proxied), ''],
           ['client CPU (this process)', cpuPct(direct.clientCpuMs, direct), cpuPct(proxied.clientCpuMs, proxied), ''],
           ['client CPU per request, ms', perReq(direct.clientCpuMs, direct), perReq(proxied.clientCpuMs, proxied), ''],
+          ['all other processes, CPU', cpuPct(othersMs(direct), direct), cpuPct(othersMs(proxied), proxied), ''],
+          ['kernel irq+softirq (loopback TCP)', cpuPct(direct.machine.interrupts, direct), cpuPct(proxied.machine.interrupts, proxied), ''],
+          ['steal (hypervisor)', cpuPct(direct.machine.steal, direct), cpuPct(proxied.machine.steal, proxied), ''],
+          ['machine CPU idle', cpuPct(idleMs(direct), direct), cpuPct(idleMs(proxied), proxied), ''],
           ['upstream verified / refused', `${f0(directUpstream.verified)} / ${directUpstream.refused}`, `${f0(proxiedUpstream.verified)} / ${proxiedUpstream.refused}`, ''],
           ['proxy stdout lines', '-', f0(linesDuringThroughput), ''],
         ],
@@ -730,7 +755,7 @@ async function main(): Promise<void> {
       table(
         ['', 'NodeSha256 (node:crypto)', '@aws-crypto/sha256-js', 'node:crypto faster by'],
         [
-          ['signatures/s, small STS request', f0(signing.node), f0(signing.js), `${f2(signing.node / signing.js)}x`],
+          ['signatures/s, small STS request (median of 7)', f0(signing.node), f0(signing.js), `${f2(signing.node / signing.js)}x`],
           ['µs per signature', f1(1e6 / signing.node), f1(1e6 / signing.js), ''],
           ['hash 1 MiB, ms (median)', f3(signing.hashNode), f3(signing.hashJs), `${f1(signing.hashJs / signing.hashNode)}x`],
         ],
@@ -770,10 +795,11 @@ async function main(): Promise<void> {
       'CPUs, so requests/s is bounded by total CPU and the ratio understates what the proxy alone could do;',
       '"proxy CPU per request" is the figure that carries over (1000 / it = requests/s one core of proxy could',
       'sustain). (3) is the one-off cost of opening a connection to an AWS host: a new host costs a leaf',
-      'certificate minted and signed by the proxy CA during the TLS handshake, an already-seen host only the',
-      'CONNECT and the handshake; the direct row is a plain new TLS connection for reference (against real AWS',
-      'the proxy would also open a new upstream connection per host; here all hosts share its pooled connection',
-      'to the fake). (4) justifies node:crypto behind @smithy/signature-v4: the proxy signs twice per request',
+      'certificate minted and signed by the proxy CA during the TLS handshake, and on the first request a new',
+      'upstream TLS connection (Node pools outbound connections by SNI, which it takes from the Host header, so',
+      'each AWS host gets its own, as against real AWS); an already-seen host costs only the CONNECT and the',
+      'handshake; the direct row is a plain new TLS connection for reference.',
+      '(4) justifies node:crypto behind @smithy/signature-v4: the proxy signs twice per request',
       '(verify and re-sign) and hashes every signed body once. (5) is the proxy process\'s resident memory;',
       'VmHWM is its peak. The fake upstream verifies every request with aws4 and is slower than AWS would be;',
       'read the proxied numbers against the direct ones, which are the baseline.',
