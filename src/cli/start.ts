@@ -65,7 +65,7 @@ export async function start(env: NodeJS.ProcessEnv): Promise<void> {
     });
     cleanups.push(() => proxy.close());
     cleanups.push(installProfile(config.awsConfigPath, { credentialProcess: PROXY_CREDS_BIN, caBundle: ca.certPath }));
-    printBanner(config, proxy.httpPort);
+    printBanner(config, proxy.port);
     discoverAccountId(credentials, config.upstreamEndpoint).then(
       (id) => (accountId = id),
       (error: Error) => process.stderr.write(`iam-agent-proxy: warning: ${error.message}\n`),

@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import { isIP } from 'node:net';
 import forge from 'node-forge';
 import { randomSerial, signNatively, type CertificateAuthority } from './certificate-authority.js';
@@ -7,6 +8,8 @@ export interface LeafCertificate {
   certPem: string;
   keyPem: string;
   notAfter: number;
+  /** Ready for a TLS server socket; made once per certificate. */
+  secureContext: SecureContext;
 }
 
 const LEAF_DAYS = 30;
@@ -64,6 +67,12 @@ export class LeafCertificates {
     signNatively(cert, this.ca.key);
     const certPem = forge.pki.certificateToPem(cert);
     // The chain includes the CA so clients that only trust it via a bundle still build the path.
-    return { certPem: certPem + this.ca.certPem, keyPem: this.leafKeyPem, notAfter: cert.validity.notAfter.getTime() };
+    const chain = certPem + this.ca.certPem;
+    return {
+      certPem: chain,
+      keyPem: this.leafKeyPem,
+      notAfter: cert.validity.notAfter.getTime(),
+      secureContext: createSecureContext({ key: this.leafKeyPem, cert: chain }),
+    };
   }
 }

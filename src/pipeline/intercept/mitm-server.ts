@@ -1,8 +1,9 @@
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
+import { TLSSocket } from 'node:tls';
 import { Proxy, type IContext } from 'http-mitm-proxy';
 import { isAwsApiHost } from '../../aws/hosts.js';
 import { publicKeyPem, type CertificateAuthority } from '../../tls/certificate-authority.js';
@@ -20,66 +21,95 @@ export interface InterceptorOptions {
   warn(message: string): void;
 }
 
+export interface Interceptor {
+  port: number;
+  close(): void;
+}
+
 export class PortInUseError extends Error {}
 
 /** Errors from connections the client dropped: nothing to report. */
 const ROUTINE_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE']);
+/** AWS SDKs keep connections open between calls; keep them usable for a minute. */
+const KEEP_ALIVE_MS = 60_000;
 
 /**
- * http-mitm-proxy, adapted: only AWS API hosts are intercepted (everything else is tunnelled
- * untouched), certificates come from our LeafCertificates, and every intercepted request goes to
- * our pipeline instead of the library's forwarder, which could not verify a body before sending it.
+ * The front door. http-mitm-proxy parses proxy requests and CONNECTs. A CONNECT to an AWS API
+ * host is answered here: TLS is terminated on that very socket with our certificate for the host,
+ * and its requests go straight to the pipeline. (The library's own interception would route every
+ * tunnel through a second loopback TCP hop and a per-host server, and could not verify a body
+ * before sending it upstream.) Every other CONNECT is tunnelled untouched; plain-HTTP requests to
+ * AWS hosts go to the pipeline, others are passed on by the library.
  */
-export async function startInterceptor(options: InterceptorOptions): Promise<Proxy> {
+export async function startInterceptor(options: InterceptorOptions): Promise<Interceptor> {
   const proxy = new Proxy();
   silenceLibraryConsole();
   let listening = false;
   let failStart: (error: Error) => void = () => {};
 
+  const tunnelledHosts = new WeakMap<object, string>();
+  const tlsRequests = createServer({ keepAliveTimeout: KEEP_ALIVE_MS }, (req, res) => {
+    const connectHost = tunnelledHosts.get(req.socket);
+    options.onAwsRequest(req, res, connectHost).catch((error: Error) => failRequest(res, error));
+  });
+  tlsRequests.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!ROUTINE_ERRORS.has(error.code ?? '')) options.warn(`malformed request from a client: ${error.message}`);
+    socket.destroy();
+  });
+  const failRequest = (res: ServerResponse, error: Error): void => {
+    options.warn(`request failed: ${error.message}`);
+    if (!res.headersSent) res.writeHead(500).end();
+    else res.destroy();
+  };
+
   // The library's error handler prints stack traces and answers with a bare 504; route it to one line instead.
   (proxy as unknown as { _onError: unknown })._onError = (kind: string, ctx: IContext | null, error: NodeJS.ErrnoException) => {
     if (!listening && error.code === 'EADDRINUSE') return failStart(new PortInUseError(`port ${options.port} on ${options.host} is already in use: stop what is using it or set PROXY_PORT to a free port`));
     if (ROUTINE_ERRORS.has(error.code ?? '')) return;
-    if (kind === 'HTTPS_CLIENT_ERROR') return options.warn(`TLS handshake with a client failed (${error.message}); does it trust ${options.ca.certPath}?`);
     options.warn(`${kind.toLowerCase().replace(/_/g, ' ')}: ${error.message}`);
     const res = ctx?.proxyToClientResponse;
     if (res && !res.headersSent) res.writeHead(502).end();
   };
 
-  proxy.onConnect((req: IncomingMessage, socket: Duplex, head: Buffer, callback: (error?: Error) => void) => {
+  proxy.onConnect((req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const target = req.url ?? '';
     const colon = target.lastIndexOf(':');
     const hostname = target.slice(0, colon).replace(/^\[|\]$/g, '').toLowerCase();
     if (!isAwsApiHost(hostname)) return tunnel(hostname, Number(target.slice(colon + 1)), socket as Socket, head);
-    // The library caches one TLS context per host for good; drop it when our certificate is due for renewal.
-    if (options.leaves.needsRenewal(hostname)) delete (proxy as unknown as { sslServers: Record<string, unknown> }).sslServers[hostname];
-    return callback();
+    socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+    if (head.length) socket.unshift(head);
+    // The certificate is for the host the agent asked to reach, whatever SNI it sends (or none).
+    const tls = new TLSSocket(socket as Socket, {
+      isServer: true,
+      secureContext: options.leaves.forHost(hostname).secureContext,
+      ALPNProtocols: ['http/1.1'],
+    });
+    tunnelledHosts.set(tls, hostname);
+    tls.on('error', (error: NodeJS.ErrnoException) => {
+      if (!ROUTINE_ERRORS.has(error.code ?? '')) options.warn(`TLS with a client for ${hostname} failed (${error.message}); does it trust ${options.ca.certPath}?`);
+      socket.destroy();
+    });
+    tlsRequests.emit('connection', tls);
   });
-  // Never let the library look for (or trust) certificates on disk: always ask LeafCertificates.
-  proxy.onCertificateRequired = (hostname, callback) => callback(null, { keyFile: '', certFile: '', hosts: [hostname] });
-  proxy.onCertificateMissing = (ctx, _files, callback) => {
-    const leaf = options.leaves.forHost(ctx.hostname);
-    callback(null, { keyFileData: leaf.keyPem, certFileData: leaf.certPem, hosts: [ctx.hostname] });
-  };
   proxy.onRequest((ctx, callback) => {
     const req = ctx.clientToProxyRequest;
-    const connectHost = ctx.connectRequest?.url?.split(':')[0]?.toLowerCase();
-    const hostname = (req.headers.host ?? '').split(':')[0]!.toLowerCase();
-    if (!ctx.isSSL && !connectHost && !isAwsApiHost(hostname)) return callback(); // plain HTTP to a non-AWS host
-    options.onAwsRequest(req, ctx.proxyToClientResponse, ctx.isSSL ? connectHost : undefined).catch((error: Error) => {
-      options.warn(`request failed: ${error.message}`);
-      if (!ctx.proxyToClientResponse.headersSent) ctx.proxyToClientResponse.writeHead(500).end();
-      else ctx.proxyToClientResponse.destroy();
-    });
+    if (!isAwsApiHost((req.headers.host ?? '').split(':')[0]!)) return callback(); // plain HTTP to a non-AWS host
+    options.onAwsRequest(req, ctx.proxyToClientResponse, undefined).catch((error: Error) => failRequest(ctx.proxyToClientResponse, error));
   });
 
   const sslCaDir = prepareLibraryCaDir(options.stateDir, options.ca);
   await new Promise<void>((resolve, reject) => {
     failStart = reject;
-    proxy.listen({ host: options.host, port: options.port, keepAlive: true, forceSNI: true, sslCaDir }, (error) => (error ? reject(error) : resolve()));
+    proxy.listen({ host: options.host, port: options.port, keepAlive: true, sslCaDir }, (error) => (error ? reject(error) : resolve()));
   });
   listening = true;
-  return proxy;
+  return {
+    port: proxy.httpPort,
+    close: () => {
+      proxy.close();
+      tlsRequests.closeAllConnections();
+    },
+  };
 }
 
 /** Non-AWS traffic is passed through as an opaque TCP tunnel. */
@@ -97,8 +127,8 @@ function tunnel(hostname: string, port: number, client: Socket, head: Buffer): v
 
 /**
  * The library insists on loading a CA from `<dir>/certs/ca.pem` and `<dir>/keys/ca.private.key`
- * (and would generate and store a second CA otherwise). Point it at ours with links, so the
- * private key exists exactly once on disk.
+ * when it starts (and would generate and store a second CA otherwise). Point it at ours with
+ * links, so the private key exists exactly once on disk.
  */
 function prepareLibraryCaDir(stateDir: string, ca: CertificateAuthority): string {
   const dir = join(stateDir, '.http-mitm-proxy');
@@ -111,7 +141,7 @@ function prepareLibraryCaDir(stateDir: string, ca: CertificateAuthority): string
   return dir;
 }
 
-/** The library announces every new host on console.debug/info (stdout); our stdout is the action log. */
+/** The library announces itself on console.debug/info (stdout); our stdout is the action log. */
 function silenceLibraryConsole(): void {
   console.debug = () => {};
   console.info = () => {};
