@@ -38,9 +38,10 @@ export function parseAwsHost(hostname: string): AwsHost | undefined {
   const suffix = awsSuffixOf(host);
   if (!suffix) return undefined;
   const labels = host.slice(0, -suffix.length).split('.');
-  const regionIndex = labels.findIndex((label) => REGION.test(label));
-  const region = regionIndex >= 0 ? labels[regionIndex] : legacyS3Region(labels);
   const s3Index = labels.findIndex((label) => S3_LABEL.test(label));
+  // The region follows the service; a bucket or API id before it may look like a region (`my-logs-2024`).
+  const regionIndex = lastIndexWhere(labels, (label, i) => i > s3Index && REGION.test(label));
+  const region = regionIndex >= 0 ? labels[regionIndex] : legacyS3Region(labels.slice(Math.max(s3Index, 0)));
   const prefix = s3Index > 0 ? labels.slice(0, s3Index).join('.') : undefined;
   const isAccessPoint = s3Index >= 0 && labels[s3Index]!.startsWith('s3-accesspoint');
   return {
@@ -56,6 +57,11 @@ export function parseAwsHost(hostname: string): AwsHost | undefined {
 function serviceLabel(labels: string[], regionIndex: number): string {
   const candidates = (regionIndex >= 0 ? labels.slice(0, regionIndex) : labels).filter((l) => !VARIANT_LABELS.has(l));
   return (regionIndex >= 0 ? candidates.at(-1) : candidates[0]) ?? labels[0]!;
+}
+
+function lastIndexWhere(labels: string[], test: (label: string, index: number) => boolean): number {
+  for (let i = labels.length - 1; i >= 0; i--) if (test(labels[i]!, i)) return i;
+  return -1;
 }
 
 /** `reports-111122223333` → access point `reports` of account 111122223333. */

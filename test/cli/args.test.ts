@@ -38,4 +38,15 @@ describe('parseOptions', () => {
     expect(() => parseOptions(args, spec)).toThrow(UsageError);
     expect(() => parseOptions(args, spec)).toThrow(message);
   });
+
+  // Regression: the spec was looked up with spec[name], so inherited Object.prototype members counted as options.
+  it.each(['constructor', 'toString', 'hasOwnProperty', '__proto__', 'valueOf'])('--%s is not an option unless the spec names it', (name) => {
+    expect(() => parseOptions([`--${name}`, 'x'], {})).toThrow(UsageError);
+    expect(() => parseOptions([`--${name}`, 'x'], {})).toThrow(`unexpected argument "--${name}"`);
+    expect(() => parseOptions([`--${name}=x`], spec)).toThrow(UsageError);
+  });
+
+  it('an option named constructor works when the spec names it', () => {
+    expect(parseOptions(['--constructor', 'x'], { constructor: 'value' } as const)).toStrictEqual({ constructor: 'x' });
+  });
 });

@@ -23,7 +23,7 @@ const UNKNOWN_RESOURCE = '*';
 /** Record mode allows everything; enforce mode allows a call only if every action it needs is allowed. */
 export function createDecider(mode: ProxyMode, allowlist: Allowlist | undefined): Decider {
   if (mode === 'record' || !allowlist) return async () => ALLOW;
-  const denyProbe = denyStatementsAsAllows(allowlist.policy);
+  const probes = probesOf(allowlist.policy);
   // iam-simulate re-parses the policy on every call; the same action on the same resource decides the same.
   const cache = new Map<string, Promise<boolean>>();
   const isAllowed = (action: string, resource: string, accountId: string): Promise<boolean> => {
@@ -33,7 +33,7 @@ export function createDecider(mode: ProxyMode, allowlist: Allowlist | undefined)
       if (cache.size >= CACHE_LIMIT) cache.clear();
       result =
         resource === UNKNOWN_RESOURCE
-          ? allowedOnEveryResource(allowlist.policy, denyProbe, action, accountId)
+          ? allowedOnEveryResource(allowlist.policy, probes, action, accountId)
           : simulate(allowlist.policy, action, resource, accountId).then((r) => r.resultType !== 'error' && r.overallResult === 'Allowed');
       cache.set(key, result);
     }
@@ -59,27 +59,39 @@ export function createDecider(mode: ProxyMode, allowlist: Allowlist | undefined)
 }
 
 /**
- * When the resource is unknown the call could touch any resource, so it is allowed only if the
- * allowlist allows the action on all of them and no Deny statement could apply to it (fail closed).
+ * When the resource is unknown the call could touch any resource, so it is allowed only if an
+ * unconditional Allow on `"Resource": "*"` covers the action and no Deny statement could apply
+ * to it (fail closed). Actions without resource types are evaluated as they are.
  */
-async function allowedOnEveryResource(policy: unknown, denyProbe: unknown, action: string, accountId: string): Promise<boolean> {
+async function allowedOnEveryResource(policy: unknown, probes: Probes, action: string, accountId: string): Promise<boolean> {
   const result = await simulate(policy, action, '*', accountId);
   if (result.resultType === 'error' || result.overallResult !== 'Allowed') return false;
-  if (result.resultType === 'single') return true; // the action has no resource types: fully evaluated
-  const everywhere = result.results.some((r) => r.resourcePattern === '*' && r.analysis.result === 'Allowed');
-  if (!everywhere || !denyProbe) return everywhere;
-  const denies = await simulate(denyProbe, action, '*', accountId);
-  return denies.resultType !== 'error' && denies.overallResult !== 'Allowed';
+  if (result.resultType === 'single') return true;
+  if (!probes.allowEverywhere || !(await probeMatches(probes.allowEverywhere, action, accountId))) return false;
+  return !probes.anyDeny || !(await probeMatches(probes.anyDeny, action, accountId));
 }
 
-/** The policy's Deny statements turned into unconditional Allows on "*": "could any Deny apply to this action?" */
-function denyStatementsAsAllows(policy: unknown): unknown {
+interface Probes {
+  /** The Allow statements that hold for every resource: `"Resource": "*"`, no Condition, no NotResource. */
+  allowEverywhere: unknown;
+  /** Every Deny statement, as an unconditional Allow on "*": "could a Deny apply to this action?" */
+  anyDeny: unknown;
+}
+
+/** Policies that let iam-simulate answer questions about the actions alone, resources set aside. */
+function probesOf(policy: unknown): Probes {
   const statements = (policy as { Statement?: unknown }).Statement;
-  const list = (Array.isArray(statements) ? statements : [statements]) as Array<Record<string, unknown>>;
-  const probes = list
-    .filter((s) => s?.Effect === 'Deny')
-    .map(({ Action, NotAction }) => ({ Effect: 'Allow', ...(Action ? { Action } : { NotAction }), Resource: '*' }));
-  return probes.length ? { Version: '2012-10-17', Statement: probes } : undefined;
+  const list = (Array.isArray(statements) ? statements : [statements]).filter(Boolean) as Array<Record<string, unknown>>;
+  const asProbe = ({ Action, NotAction }: Record<string, unknown>) => ({ Effect: 'Allow', ...(Action ? { Action } : { NotAction }), Resource: '*' });
+  const coversEverything = (s: Record<string, unknown>) =>
+    s.Effect === 'Allow' && !s.Condition && !s.NotResource && ([] as unknown[]).concat(s.Resource).includes('*');
+  const policyOf = (picked: Array<Record<string, unknown>>) => (picked.length ? { Version: '2012-10-17', Statement: picked.map(asProbe) } : undefined);
+  return { allowEverywhere: policyOf(list.filter(coversEverything)), anyDeny: policyOf(list.filter((s) => s.Effect === 'Deny')) };
+}
+
+async function probeMatches(probe: unknown, action: string, accountId: string): Promise<boolean> {
+  const result = await simulate(probe, action, '*', accountId);
+  return result.resultType !== 'error' && result.overallResult === 'Allowed';
 }
 
 function deny(agent: string, action: string, resource: string, because: string): Decision {

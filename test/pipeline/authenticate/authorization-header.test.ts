@@ -64,4 +64,25 @@ describe('parseAmzDate', () => {
   ])('rejects %j', (value) => {
     expect(parseAmzDate(value)).toBeUndefined();
   });
+
+  // Regression: Date.UTC rolls impossible dates and times over (31 February → 3 March) instead of failing.
+  it.each([
+    '20150231T000000Z',
+    '20150229T000000Z',
+    '20150431T000000Z',
+    '20151301T000000Z',
+    '20150001T000000Z',
+    '20150800T000000Z',
+    '20150830T240000Z',
+    '20150830T126000Z',
+    '20150830T123660Z',
+  ])('rejects the impossible timestamp %s', (value) => {
+    expect(parseAmzDate(value)).toBeUndefined();
+  });
+
+  it('still parses the last moment of a month and of a year', () => {
+    expect(parseAmzDate('20150830T123600Z')?.toISOString()).toBe('2015-08-30T12:36:00.000Z');
+    expect(parseAmzDate('20150131T000000Z')?.toISOString()).toBe('2015-01-31T00:00:00.000Z');
+    expect(parseAmzDate('20151231T235959Z')?.toISOString()).toBe('2015-12-31T23:59:59.000Z');
+  });
 });

@@ -26,6 +26,98 @@ describe('createDecider: record mode', () => {
   });
 });
 
+describe('createDecider: enforce mode, a call whose resource is unknown', () => {
+  const decider = (statements: object[]) => {
+    const decide = createDecider('enforce', allowlist(statements));
+    return (action: string, service = action.split(':')[0]!) => decide({ call: resolved([[action, []]], 'Op', service), agent: 'ci-agent', accountId: '123456789012' });
+  };
+  const UNKNOWN_MESSAGE =
+    'User: iam-agent-proxy agent "ci-agent" is not authorized to perform: dynamodb:GetItem on resource: * because iam-agent-proxy cannot tell which resource this call touches, and the allowlist /etc/allow.json does not allow dynamodb:GetItem on every resource ("Resource": "*") without exception';
+
+  // Regression: an unknown resource was checked as "*", which iam-simulate matched against any Allow on a specific resource.
+  it('is denied when the allowlist allows the action only on a specific resource', async () => {
+    const ask = decider([{ Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: 'arn:aws:dynamodb:us-east-1:123456789012:table/safe' }]);
+    expect(await ask('dynamodb:GetItem')).toStrictEqual({ allowed: false, action: 'dynamodb:GetItem', resource: '*', message: UNKNOWN_MESSAGE });
+  });
+
+  it('the same allowlist still allows the action on the named resource', async () => {
+    const decide = createDecider('enforce', allowlist([{ Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: 'arn:aws:dynamodb:us-east-1:123456789012:table/safe' }]));
+    const ask = (resource: string) => decide({ call: resolved([['dynamodb:GetItem', [resource]]], 'GetItem', 'dynamodb'), agent: 'a', accountId: '123456789012' });
+    expect(await ask('arn:aws:dynamodb:us-east-1:123456789012:table/safe')).toStrictEqual({ allowed: true });
+    expect(await ask('arn:aws:dynamodb:us-east-1:123456789012:table/other')).toMatchObject({ allowed: false });
+  });
+
+  it('is allowed when the allowlist allows the action on Resource "*"', async () => {
+    const ask = decider([{ Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: '*' }]);
+    expect(await ask('dynamodb:GetItem')).toStrictEqual({ allowed: true });
+    expect(await ask('dynamodb:PutItem')).toMatchObject({ allowed: false, action: 'dynamodb:PutItem', resource: '*' });
+  });
+
+  it('is denied when a Deny statement could apply to the action, even on one resource', async () => {
+    const ask = decider([
+      { Effect: 'Allow', Action: 'dynamodb:*', Resource: '*' },
+      { Effect: 'Deny', Action: 'dynamodb:GetItem', Resource: 'arn:aws:dynamodb:us-east-1:123456789012:table/secret' },
+    ]);
+    expect(await ask('dynamodb:GetItem')).toStrictEqual({ allowed: false, action: 'dynamodb:GetItem', resource: '*', message: UNKNOWN_MESSAGE });
+    expect(await ask('dynamodb:PutItem')).toStrictEqual({ allowed: true });
+  });
+
+  it('a Deny with NotAction could apply to every action it does not list', async () => {
+    const ask = decider([
+      { Effect: 'Allow', Action: 'dynamodb:*', Resource: '*' },
+      { Effect: 'Deny', NotAction: 'dynamodb:PutItem', Resource: 'arn:aws:dynamodb:us-east-1:123456789012:table/secret' },
+    ]);
+    expect(await ask('dynamodb:GetItem')).toMatchObject({ allowed: false, resource: '*' });
+    expect(await ask('dynamodb:PutItem')).toStrictEqual({ allowed: true });
+  });
+
+  it('s3:GetObject with an unknown object is denied by an Allow on arn:aws:s3:::b/*', async () => {
+    const ask = decider([{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/*' }]);
+    const decision = await ask('s3:GetObject');
+    expect(decision).toMatchObject({ allowed: false, action: 's3:GetObject', resource: '*' });
+    expect(decision.allowed === false && decision.message).toContain('cannot tell which resource this call touches');
+  });
+
+  it('an action with no resource types is allowed by Allow *', async () => {
+    expect(await decider([{ Effect: 'Allow', Action: '*', Resource: '*' }])('sts:GetCallerIdentity')).toStrictEqual({ allowed: true });
+    expect(await decider([{ Effect: 'Allow', Action: 'sts:GetCallerIdentity', Resource: '*' }])('sts:GetCallerIdentity')).toStrictEqual({ allowed: true });
+  });
+
+  it('an action with no resource types is allowed by a Resource "*" statement and denied without one', async () => {
+    expect(await decider([{ Effect: 'Allow', Action: 'sqs:ListQueues', Resource: '*' }])('sqs:ListQueues')).toStrictEqual({ allowed: true });
+    expect(await decider([{ Effect: 'Allow', Action: 's3:*', Resource: '*' }])('sqs:ListQueues')).toMatchObject({ allowed: false, action: 'sqs:ListQueues', resource: '*' });
+    expect(
+      await decider([
+        { Effect: 'Allow', Action: '*', Resource: '*' },
+        { Effect: 'Deny', Action: 'sqs:ListQueues', Resource: '*' },
+      ])('sqs:ListQueues'),
+    ).toMatchObject({ allowed: false, action: 'sqs:ListQueues' });
+  });
+
+  it('a Deny with a condition still counts: it could apply', async () => {
+    const ask = decider([
+      { Effect: 'Allow', Action: '*', Resource: '*' },
+      { Effect: 'Deny', Action: 's3:GetObject', Resource: '*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
+    ]);
+    expect(await ask('s3:GetObject')).toMatchObject({ allowed: false, action: 's3:GetObject', resource: '*' });
+    expect(await ask('s3:PutObject')).toStrictEqual({ allowed: true });
+  });
+
+  it('an Allow on "*" that has a condition does not allow every resource', async () => {
+    const conditional = { Effect: 'Allow', Action: 's3:GetObject', Resource: '*', Condition: { StringEquals: { 'aws:ResourceTag/team': 'ci' } } };
+    expect(await decider([conditional])('s3:GetObject')).toMatchObject({ allowed: false, resource: '*' });
+    expect(await decider([{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::b/*' }, conditional])('s3:GetObject')).toMatchObject({
+      allowed: false,
+      resource: '*',
+    });
+  });
+
+  it('an Allow with NotResource does not allow every resource', async () => {
+    const ask = decider([{ Effect: 'Allow', Action: 's3:GetObject', NotResource: 'arn:aws:s3:::secret/*' }]);
+    expect(await ask('s3:GetObject')).toMatchObject({ allowed: false, resource: '*' });
+  });
+});
+
 describe('createDecider: enforce mode', () => {
   const decide = createDecider('enforce', basic);
   const ask = (call: ResolvedCall) => decide({ call, agent: 'ci-agent', accountId: '123456789012' });
@@ -45,7 +137,7 @@ describe('createDecider: enforce mode', () => {
       action: 's3:PutObject',
       resource: 'arn:aws:s3:::b/x',
       message:
-        'User: iam-agent-proxy agent "ci-agent" is not authorized to perform: s3:PutObject on resource: arn:aws:s3:::b/x because no statement in the allowlist /etc/allow.json allows the s3:PutObject action',
+        'User: iam-agent-proxy agent "ci-agent" is not authorized to perform: s3:PutObject on resource: arn:aws:s3:::b/x because no statement in the allowlist /etc/allow.json allows it',
     });
   });
 

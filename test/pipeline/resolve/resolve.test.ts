@@ -45,6 +45,32 @@ describe('resolveCall', () => {
     expect(resolved).toMatchObject({ operation: 'GetCallerIdentity', actions: [{ action: 'sts:GetCallerIdentity', resources: [], known: true }] });
   });
 
+  it('query: Action in both the query string and the form body, and they agree', async () => {
+    const resolved = await resolveCall(
+      call({ service: 'sts', method: 'POST', rawPath: '/', rawQuery: 'Action=GetCallerIdentity', headers: form, body: Buffer.from('Action=GetCallerIdentity&Version=2011-06-15') }),
+      'query',
+    );
+    expect(resolved).toMatchObject({ operation: 'GetCallerIdentity', actions: [{ action: 'sts:GetCallerIdentity', known: true }] });
+  });
+
+  it('query: the query string and the form body name different actions → no operation, no actions', async () => {
+    const resolved = await resolveCall(
+      call({ service: 'sts', method: 'POST', rawPath: '/', rawQuery: 'Action=GetCallerIdentity', headers: form, body: Buffer.from('Action=AssumeRole&Version=2011-06-15') }),
+      'query',
+    );
+    expect(resolved).toMatchObject({ operation: undefined, actions: [] });
+  });
+
+  // Regression: it was renamed to dynamodb:PutItem, so an allowlist allowing PutItem let through transactional updates and deletes.
+  // IAM has no dynamodb:TransactWriteItems action (AWS checks PutItem/UpdateItem/DeleteItem/ConditionCheckItem per item), so it is unknown.
+  it('json: DynamoDB TransactWriteItems → dynamodb:TransactWriteItems (not renamed to PutItem), unknown to IAM', async () => {
+    const resolved = await resolveCall(
+      call({ service: 'dynamodb', method: 'POST', rawPath: '/', headers: { 'x-amz-target': 'DynamoDB_20120810.TransactWriteItems', 'content-type': 'application/x-amz-json-1.0' }, body: Buffer.from('{}') }),
+      'json',
+    );
+    expect(resolved).toMatchObject({ operation: 'TransactWriteItems', actions: [{ action: 'dynamodb:TransactWriteItems', resources: [], known: false }] });
+  });
+
   it('query: a form body is ignored when the content type is not form-encoded', async () => {
     const resolved = await resolveCall(call({ service: 'sts', method: 'POST', rawPath: '/', headers: { 'content-type': 'text/plain' }, body: Buffer.from('Action=GetCallerIdentity') }), 'query');
     expect(resolved).toMatchObject({ operation: undefined, actions: [] });

@@ -1,3 +1,4 @@
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { parseRawQuery, type QueryParameters } from '../../../aws/query.js';
 import type { CallDescription, RequiredAction } from '../types.js';
 
@@ -114,43 +115,59 @@ export function resolveS3(call: CallDescription): { operation: string | undefine
   const container = containerArn(call, location.bucket);
   const objectArn = (key: string) => (call.accessPoint ? `${container}/object/${key}` : `${container}/${key}`);
   const copySource = firstHeader(call.headers['x-amz-copy-source']);
-  const arnsOf: Record<Target, () => string[]> = {
+  const arnsOf: Record<Exclude<Target, 'deleted-objects'>, () => string[]> = {
     none: () => [],
     bucket: () => (container ? [container] : []),
     object: () => (container && location.key !== undefined ? [objectArn(location.key)] : []),
-    'copy-source': () => (copySource ? [`arn:${call.partition}:s3:::${decodeKey(copySource.split('?')[0]!.replace(/^\//, ''))}`] : []),
-    'deleted-objects': () => (container ? deletedKeys(call.body).map(objectArn) : []),
+    'copy-source': () => (copySource ? [copySourceArn(copySource, call.partition)] : []),
   };
   return {
     operation: route.operation,
-    actions: route.actions.map(([action, target]) => ({
+    actions: route.actions.flatMap(([action, target]): RequiredAction[] => {
+      if (target === 'deleted-objects') return deletedObjectActions(call.body, objectArn);
       // Copying a specific version reads that version, which IAM names separately.
-      action: target === 'copy-source' && /[?&]versionId=/.test(copySource ?? '') ? 's3:GetObjectVersion' : action,
-      resources: arnsOf[target](),
-      known: true,
-    })),
+      const versioned = target === 'copy-source' && /[?&]versionId=/.test(copySource ?? '');
+      return [{ action: versioned ? 's3:GetObjectVersion' : action, resources: arnsOf[target](), known: true }];
+    }),
   };
+}
+
+/** `x-amz-copy-source` is `/bucket/key?versionId=…` or an access point's object ARN, URL-encoded. */
+function copySourceArn(header: string, partition: string): string {
+  const source = decodeKey(header.split('?')[0]!.replace(/^\//, ''));
+  return source.startsWith('arn:') ? source : `arn:${partition}:s3:::${source}`;
+}
+
+const deleteRequestParser = new XMLParser({
+  processEntities: true,
+  htmlEntities: true,
+  removeNSPrefix: true,
+  parseTagValue: false,
+  trimValues: false,
+  isArray: (name) => name === 'Object',
+});
+
+/**
+ * DeleteObjects is authorised per object: s3:DeleteObject on each key, s3:DeleteObjectVersion on
+ * each versioned one. A body that is not well-formed XML names no resources, so enforce mode
+ * decides as for an unknown resource (fail closed).
+ */
+function deletedObjectActions(body: Buffer | undefined, objectArn: (key: string) => string): RequiredAction[] {
+  const text = body?.toString('utf8') ?? '';
+  const objects: Array<{ Key?: unknown; VersionId?: unknown }> =
+    text && XMLValidator.validate(text) === true ? deleteRequestParser.parse(text)?.Delete?.Object ?? [] : [];
+  const arns = (versioned: boolean) => objects.filter((o) => (o.VersionId !== undefined) === versioned).map((o) => objectArn(String(o.Key ?? '')));
+  const versionedArns = arns(true);
+  return [
+    { action: 's3:DeleteObject', resources: arns(false), known: true },
+    ...(versionedArns.length ? [{ action: 's3:DeleteObjectVersion', resources: versionedArns, known: true }] : []),
+  ];
 }
 
 /** ARN of the bucket, or of the access point the request went through. */
 function containerArn(call: CallDescription, bucket: string | undefined): string | undefined {
   if (call.accessPoint) return `arn:${call.partition}:s3:${call.region}:${call.accessPoint.accountId}:accesspoint/${call.accessPoint.name}`;
   return bucket ? `arn:${call.partition}:s3:::${bucket}` : undefined;
-}
-
-/** Keys named in a DeleteObjects body; AWS authorises s3:DeleteObject on each one. */
-function deletedKeys(body: Buffer | undefined): string[] {
-  if (!body) return [];
-  return [...body.toString('utf8').matchAll(/<Key>([\s\S]*?)<\/Key>/g)].map((m) => unescapeXml(m[1]!));
-}
-
-function unescapeXml(text: string): string {
-  return text.replace(/&(lt|gt|amp|quot|apos|#\d+|#x[0-9a-f]+);/gi, (entity, name: string) => {
-    const named: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
-    if (named[name.toLowerCase()]) return named[name.toLowerCase()]!;
-    const code = name[1]?.toLowerCase() === 'x' ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
-    return Number.isFinite(code) ? String.fromCodePoint(code) : entity;
-  });
 }
 
 function firstHeader(value: string | string[] | undefined): string | undefined {
