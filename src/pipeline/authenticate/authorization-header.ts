@@ -34,6 +34,7 @@ export function parseAmzDate(value: string): Date | undefined {
   const [, y, mo, d, h, mi, s] = match.map(Number) as number[];
   const date = new Date(Date.UTC(y!, mo! - 1, d!, h!, mi!, s!));
   // Date.UTC rolls 31 February over into March, 24:00 into the next day: a real timestamp does not move.
-  const exact = date.getUTCDate() === d && date.getUTCHours() === h && date.getUTCMinutes() === mi && date.getUTCSeconds() === s;
+  const exact =
+    date.getUTCFullYear() === y && date.getUTCMonth() === mo! - 1 && date.getUTCDate() === d && date.getUTCHours() === h && date.getUTCMinutes() === mi && date.getUTCSeconds() === s;
   return exact ? date : undefined;
 }
