@@ -11,8 +11,8 @@ export function parseRawQuery(rawQuery: string): QueryParameters {
   for (const pair of rawQuery.split('&')) {
     if (!pair) continue;
     const eq = pair.indexOf('=');
-    const key = decode(eq === -1 ? pair : pair.slice(0, eq));
-    const value = eq === -1 ? '' : decode(pair.slice(eq + 1));
+    const key = percentDecode(eq === -1 ? pair : pair.slice(0, eq));
+    const value = eq === -1 ? '' : percentDecode(pair.slice(eq + 1));
     const existing = query[key];
     if (existing === undefined) query[key] = value;
     else if (Array.isArray(existing)) existing.push(value);
@@ -27,11 +27,12 @@ export function firstValue(query: QueryParameters, name: string): string | undef
   return Array.isArray(value) ? value[0] : value;
 }
 
-function decode(text: string): string {
+/** Percent-decoding that leaves malformed input (a stray `%`) as it is instead of throwing. */
+export function percentDecode(text: string): string {
   try {
     return decodeURIComponent(text);
   } catch {
-    return text; // a stray `%` is signed as-is by clients that send it
+    return text;
   }
 }
 

@@ -1,3 +1,4 @@
+import { percentDecode } from '../../../aws/query.js';
 import type { CallDescription, RequiredAction } from '../types.js';
 
 interface LambdaRoute {
@@ -50,7 +51,7 @@ export function resolveLambda(call: CallDescription): { operation: string | unde
     if (r.method !== call.method) continue;
     const match = r.pattern.exec(call.rawPath);
     if (!match) continue;
-    const name = match[1] ? decodeURIComponent(match[1]) : undefined;
+    const name = match[1] ? percentDecode(match[1]) : undefined;
     return { operation: r.operation, actions: [{ action: r.action, resources: functionArn(name, call), known: true }] };
   }
   return { operation: undefined, actions: [] };

@@ -1,5 +1,6 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { parseRawQuery, type QueryParameters } from '../../../aws/query.js';
+import { parseRawQuery, percentDecode, type QueryParameters } from '../../../aws/query.js';
+import { firstHeader } from '../operation.js';
 import type { CallDescription, RequiredAction } from '../types.js';
 
 type Target = 'bucket' | 'object' | 'copy-source' | 'deleted-objects' | 'none';
@@ -98,12 +99,12 @@ export interface S3Location {
 /** Bucket and key from a virtual-hosted or path-style request; the key is percent-decoded. */
 export function s3Location(rawPath: string, hostBucket: string | undefined): S3Location {
   const path = rawPath.replace(/^\//, '');
-  if (hostBucket) return { bucket: hostBucket, key: path ? decodeKey(path) : undefined };
+  if (hostBucket) return { bucket: hostBucket, key: path ? percentDecode(path) : undefined };
   const slash = path.indexOf('/');
   if (!path) return { bucket: undefined, key: undefined };
-  if (slash === -1) return { bucket: decodeKey(path), key: undefined };
+  if (slash === -1) return { bucket: percentDecode(path), key: undefined };
   const key = path.slice(slash + 1);
-  return { bucket: decodeKey(path.slice(0, slash)), key: key ? decodeKey(key) : undefined };
+  return { bucket: percentDecode(path.slice(0, slash)), key: key ? percentDecode(key) : undefined };
 }
 
 export function resolveS3(call: CallDescription): { operation: string | undefined; actions: RequiredAction[] } {
@@ -134,7 +135,7 @@ export function resolveS3(call: CallDescription): { operation: string | undefine
 
 /** `x-amz-copy-source` is `/bucket/key?versionId=…` or an access point's object ARN, URL-encoded. */
 function copySourceArn(header: string, partition: string): string {
-  const source = decodeKey(header.split('?')[0]!.replace(/^\//, ''));
+  const source = percentDecode(header.split('?')[0]!.replace(/^\//, ''));
   return source.startsWith('arn:') ? source : `arn:${partition}:s3:::${source}`;
 }
 
@@ -170,10 +171,6 @@ function containerArn(call: CallDescription, bucket: string | undefined): string
   return bucket ? `arn:${call.partition}:s3:::${bucket}` : undefined;
 }
 
-function firstHeader(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
-}
-
 function routeMatches(route: S3Route, call: CallDescription, level: string, query: QueryParameters): boolean {
   return (
     route.method === call.method &&
@@ -181,12 +178,4 @@ function routeMatches(route: S3Route, call: CallDescription, level: string, quer
     (route.query ?? []).every((key) => key in query) &&
     (route.header === undefined || call.headers[route.header] !== undefined)
   );
-}
-
-function decodeKey(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
 }
