@@ -59,6 +59,23 @@ describe('AWS CLI v2 through the proxy', () => {
     await proxy.waitForStdout(/ALLOWED  s3:ListAllMyBuckets$/);
     await proxy.waitForStdout(/ALLOWED  s3:GetObject$/);
   });
+
+  it('serves an aws s3 presign URL fetched through the proxy, re-signed with the real key', async () => {
+    upstream.objects.set('test-bucket/presigned.txt', Buffer.from('presigned body'));
+    const presign = await run(AWS_CLI, ['s3', 'presign', 's3://test-bucket/presigned.txt', '--expires-in', '300'], proxy.agentEnv);
+    expect(presign.code).toBe(0);
+    const url = presign.stdout.trim();
+    expect(url).toMatch(/X-Amz-Signature=[0-9a-f]{64}/);
+    expect(url).toMatch(/X-Amz-Credential=AKIAPROXY/);
+    const fetched = await run('curl', ['-sS', '--fail', '--proxy', proxy.url, '--cacert', join(proxy.stateDir, 'ca.pem'), url], proxy.agentEnv);
+    expect(fetched.stderr).toBe('');
+    expect(fetched.stdout).toBe('presigned body');
+    const get = upstream.requests.find((r) => r.method === 'GET' && r.path.includes('presigned.txt'));
+    expect(get?.verified).toBe(true);
+    expect(get?.path).not.toMatch(/X-Amz-/); // query auth replaced by a header signature
+    const tampered = await run('curl', ['-sS', '--proxy', proxy.url, '--cacert', join(proxy.stateDir, 'ca.pem'), url.replace('presigned.txt', 'other.txt')], proxy.agentEnv);
+    expect(tampered.stdout).toContain('<Code>SignatureDoesNotMatch</Code>');
+  });
 });
 
 describe('boto3 through the proxy', () => {

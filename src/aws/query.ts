@@ -41,3 +41,11 @@ export function splitTarget(target: string): { rawPath: string; rawQuery: string
   const q = target.indexOf('?');
   return q === -1 ? { rawPath: target, rawQuery: '' } : { rawPath: target.slice(0, q), rawQuery: target.slice(q + 1) };
 }
+
+/** The raw query without the named parameters, every other pair kept byte for byte. */
+export function withoutParameters(rawQuery: string, names: readonly string[]): string {
+  return rawQuery
+    .split('&')
+    .filter((pair) => pair && !names.includes(percentDecode(pair.split('=', 1)[0]!)))
+    .join('&');
+}

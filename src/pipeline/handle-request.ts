@@ -2,12 +2,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { renderAwsError, type AwsError } from '../aws/errors.js';
 import { isAwsApiHost, parseAwsHost } from '../aws/hosts.js';
 import { detectProtocol, type AwsProtocol } from '../aws/protocol.js';
+import { withoutParameters } from '../aws/query.js';
 import type { KeypairStore } from '../keys/keypair-store.js';
 import { readSignatureClaim, verifySignatureClaim, type Authenticated } from './authenticate/authenticate.js';
-import { parseAuthorization } from './authenticate/authorization-header.js';
+import { parseAuthorization, PRESIGN_PARAMS } from './authenticate/authorization-header.js';
 import type { Decider } from './decide/decide.js';
 import { forward, upstreamTargetFor } from './forward/forward.js';
-import { BodyTooLargeError, describeInbound, readBody } from './intercept/inbound.js';
+import { BodyTooLargeError, describeInbound, readBody, type InboundRequest } from './intercept/inbound.js';
 import { consoleLines, type ActionLog, type ActionRecord, type Verdict } from './log/action-log.js';
 import { resign } from './resign/resign.js';
 import type { CredentialSource } from './resign/upstream-credentials.js';
@@ -114,15 +115,17 @@ export async function handleAwsRequest(req: IncomingMessage, res: ServerResponse
   } catch (error) {
     return refuse({ status: 503, code: 'ServiceUnavailable', message: (error as Error).message }, protocol, call, who);
   }
+  // A presigned request goes upstream signed in the usual way: its query-string auth is dropped.
+  const outbound = claim.value.presigned ? withoutPresignParams(inbound) : inbound;
   const headers = await resign(
-    { ...inbound, service, region, payloadHash: who.payloadHash, sendPayloadHash: inbound.headers['x-amz-content-sha256'] !== undefined },
+    { ...outbound, service, region, payloadHash: who.payloadHash, sendPayloadHash: service === 's3' || inbound.headers['x-amz-content-sha256'] !== undefined },
     credentials,
     deps.now?.() ?? new Date(),
   );
   let upstreamStatus: number;
   try {
     upstreamStatus = await forward(
-      { method: inbound.method, target: inbound.target, headers, body: body ?? req },
+      { method: inbound.method, target: outbound.target, headers, body: body ?? req },
       upstreamTargetFor(inbound.hostname, deps.upstreamEndpoint),
       res,
     );
@@ -132,6 +135,11 @@ export async function handleAwsRequest(req: IncomingMessage, res: ServerResponse
     return record({ decision: 'allowed', error: 'BadGateway', ...identity }, call);
   }
   record({ decision: 'allowed', upstreamStatus, ...identity }, call);
+}
+
+function withoutPresignParams(inbound: InboundRequest): InboundRequest {
+  const rawQuery = withoutParameters(inbound.rawQuery, PRESIGN_PARAMS);
+  return { ...inbound, rawQuery, target: rawQuery ? `${inbound.rawPath}?${rawQuery}` : inbound.rawPath };
 }
 
 function sendError(res: ServerResponse, protocol: AwsProtocol, error: AwsError, service: string, method: string): void {

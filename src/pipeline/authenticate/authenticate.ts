@@ -1,8 +1,9 @@
 import type { AwsError } from '../../aws/errors.js';
 import { sha256Hex } from '../../aws/node-sha256.js';
 import type { AgentKeypair, KeyLookup } from '../../keys/keypair-store.js';
-import { parseAmzDate, parseAuthorization, type SigV4Authorization } from './authorization-header.js';
-import { signatureMatches, type SignedRequest } from './verify-signature.js';
+import { parseRawQuery } from '../../aws/query.js';
+import { parseAmzDate, parseAuthorization, parsePresignedQuery, type PresignedAuthorization, type SigV4Authorization } from './authorization-header.js';
+import { presignedSignatureMatches, signatureMatches, type SignedRequest } from './verify-signature.js';
 
 /** AWS rejects a signature whose x-amz-date is further than this from its clock; so do we. */
 export const MAX_CLOCK_SKEW_MS = 15 * 60_000;
@@ -14,6 +15,8 @@ const UNSIGNED_STREAMING = new Set(['STREAMING-UNSIGNED-PAYLOAD-TRAILER']);
 /** A request whose headers claim a SigV4 signature; the body has not been looked at yet. */
 export interface SignatureClaim {
   auth: SigV4Authorization;
+  /** Set when the signature came in the query string (a presigned URL) rather than the Authorization header. */
+  presigned?: PresignedAuthorization;
   signingDate: Date;
   /** How the payload is covered: a hex hash to check against the body, or a literal the client signed. */
   payload: { kind: 'hash'; claimed: string | undefined } | { kind: 'literal'; value: string };
@@ -37,33 +40,23 @@ const refuse = (status: number, code: string, message: string): { ok: false; err
 export function readSignatureClaim(request: SignedRequest, now: Date): Result<SignatureClaim> {
   const header = request.headers.authorization;
   if (!header) {
-    if (/(^|&)X-Amz-Signature=/i.test(request.rawQuery)) {
-      return refuse(403, 'AccessDenied', 'Presigned (query-string) requests are not accepted by iam-agent-proxy yet; sign with the Authorization header.');
-    }
+    if (/(^|&)X-Amz-(Algorithm|Signature)=/.test(request.rawQuery)) return readPresignedClaim(request, now);
     return refuse(403, 'MissingAuthenticationToken', 'Request is missing Authentication Token');
   }
   const auth = parseAuthorization(header);
   if (!auth) {
     return refuse(400, 'IncompleteSignature', 'Authorization header is not a valid AWS4-HMAC-SHA256 signature (SigV4a and SigV2 are not accepted).');
   }
-  if (!auth.signedHeaders.includes('host')) {
-    return refuse(403, 'SignatureDoesNotMatch', 'The host header must be signed.');
-  }
   const amzDate = request.headers['x-amz-date'];
-  const signingDate = typeof amzDate === 'string' ? parseAmzDate(amzDate) : undefined;
-  if (!signingDate || !auth.signedHeaders.includes('x-amz-date')) {
+  if (typeof amzDate !== 'string' || !auth.signedHeaders.includes('x-amz-date')) {
     return refuse(403, 'IncompleteSignature', 'A signed x-amz-date header (yyyyMMddTHHmmssZ) is required.');
   }
-  if (auth.scopeDate !== (amzDate as string).slice(0, 8)) {
-    return refuse(403, 'SignatureDoesNotMatch', 'Credential scope date does not match x-amz-date.');
-  }
-  if (Math.abs(now.getTime() - signingDate.getTime()) > MAX_CLOCK_SKEW_MS) {
-    return refuse(403, 'SignatureDoesNotMatch', `Signature expired: ${amzDate} is not within 15 minutes of the proxy's time ${toAmzDate(now)}.`);
-  }
+  const checked = checkScopeAndTime(auth, amzDate, now);
+  if (!checked.ok) return checked;
   const contentSha = request.headers['x-amz-content-sha256'];
   const signedContentSha = auth.signedHeaders.includes('x-amz-content-sha256') ? contentSha : undefined;
   if (typeof signedContentSha === 'string' && (signedContentSha === UNSIGNED_PAYLOAD || UNSIGNED_STREAMING.has(signedContentSha))) {
-    return { ok: true, value: { auth, signingDate, payload: { kind: 'literal', value: signedContentSha } } };
+    return { ok: true, value: { auth, signingDate: checked.value, payload: { kind: 'literal', value: signedContentSha } } };
   }
   if (typeof signedContentSha === 'string' && signedContentSha.startsWith('STREAMING-')) {
     return refuse(501, 'NotImplemented', `${signedContentSha} uploads (signed chunks) are not supported by iam-agent-proxy yet; use HTTPS, where clients send unsigned chunks.`);
@@ -71,7 +64,42 @@ export function readSignatureClaim(request: SignedRequest, now: Date): Result<Si
   if (signedContentSha !== undefined && !/^[0-9a-f]{64}$/.test(String(signedContentSha))) {
     return refuse(400, 'InvalidArgument', 'x-amz-content-sha256 must be a hex SHA-256, UNSIGNED-PAYLOAD or STREAMING-UNSIGNED-PAYLOAD-TRAILER.');
   }
-  return { ok: true, value: { auth, signingDate, payload: { kind: 'hash', claimed: signedContentSha as string | undefined } } };
+  return { ok: true, value: { auth, signingDate: checked.value, payload: { kind: 'hash', claimed: signedContentSha as string | undefined } } };
+}
+
+/**
+ * A presigned URL. It is held to the same ±15-minute replay window as every other signature (and
+ * to its own X-Amz-Expires, if shorter): through this proxy such a URL is good for 15 minutes at most.
+ */
+function readPresignedClaim(request: SignedRequest, now: Date): Result<SignatureClaim> {
+  const presigned = parsePresignedQuery(parseRawQuery(request.rawQuery));
+  if (!presigned) {
+    return refuse(400, 'AuthorizationQueryParametersError', 'X-Amz-Algorithm must be AWS4-HMAC-SHA256 with a well-formed X-Amz-Credential, X-Amz-SignedHeaders, X-Amz-Expires (1 to 604800) and X-Amz-Signature.');
+  }
+  const checked = checkScopeAndTime(presigned, presigned.amzDate, now);
+  if (!checked.ok) return checked;
+  if (now.getTime() > checked.value.getTime() + presigned.expiresInSeconds * 1000) {
+    return refuse(403, 'AccessDenied', `Request has expired: X-Amz-Date ${presigned.amzDate} plus X-Amz-Expires ${presigned.expiresInSeconds} s is in the past.`);
+  }
+  // S3 presigned URLs cover no payload; other services' cover the (normally empty) body.
+  const payload = presigned.service === 's3' ? ({ kind: 'literal', value: UNSIGNED_PAYLOAD } as const) : ({ kind: 'hash', claimed: undefined } as const);
+  return { ok: true, value: { auth: presigned, presigned, signingDate: checked.value, payload } };
+}
+
+/** Host signed, scope date matching the signing time, and the signing time within ±15 minutes of now. */
+function checkScopeAndTime(auth: SigV4Authorization, amzDate: string, now: Date): Result<Date> {
+  if (!auth.signedHeaders.includes('host')) {
+    return refuse(403, 'SignatureDoesNotMatch', 'The host header must be signed.');
+  }
+  const signingDate = parseAmzDate(amzDate);
+  if (!signingDate) return refuse(403, 'IncompleteSignature', `X-Amz-Date "${amzDate}" is not a yyyyMMddTHHmmssZ timestamp.`);
+  if (auth.scopeDate !== amzDate.slice(0, 8)) {
+    return refuse(403, 'SignatureDoesNotMatch', 'Credential scope date does not match x-amz-date.');
+  }
+  if (Math.abs(now.getTime() - signingDate.getTime()) > MAX_CLOCK_SKEW_MS) {
+    return refuse(403, 'SignatureDoesNotMatch', `Signature expired: ${amzDate} is not within 15 minutes of the proxy's time ${toAmzDate(now)}.`);
+  }
+  return { ok: true, value: signingDate };
 }
 
 /** Step 2: the key is ours and live, the body matches its hash, and the signature is the key's. */
@@ -96,7 +124,9 @@ export async function verifySignatureClaim(
       return refuse(400, 'XAmzContentSHA256Mismatch', "The provided 'x-amz-content-sha256' header does not match what was computed.");
     }
   }
-  const matches = await signatureMatches(request, auth, found.key.secretAccessKey, payloadHash, claim.signingDate);
+  const matches = claim.presigned
+    ? await presignedSignatureMatches(request, claim.presigned, found.key.secretAccessKey, payloadHash, claim.signingDate)
+    : await signatureMatches(request, auth, found.key.secretAccessKey, payloadHash, claim.signingDate);
   if (!matches) {
     return refuse(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.');
   }

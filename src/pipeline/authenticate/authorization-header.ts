@@ -1,3 +1,5 @@
+import { firstValue, type QueryParameters } from '../../aws/query.js';
+
 /** The parts of an `AWS4-HMAC-SHA256` Authorization header. */
 export interface SigV4Authorization {
   accessKeyId: string;
@@ -24,6 +26,38 @@ export function parseAuthorization(header: string): SigV4Authorization | undefin
     service: service!,
     signedHeaders: signedHeaders!.split(';'),
     signature: signature!,
+  };
+}
+
+/** The auth parameters of a presigned (query-string) request; they are not part of what is forwarded. */
+export const PRESIGN_PARAMS = [
+  'X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires', 'X-Amz-SignedHeaders', 'X-Amz-Signature', 'X-Amz-Security-Token',
+];
+
+export interface PresignedAuthorization extends SigV4Authorization {
+  amzDate: string;
+  expiresInSeconds: number;
+}
+
+/** Parses a presigned request's query auth (`X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=…`). */
+export function parsePresignedQuery(query: QueryParameters): PresignedAuthorization | undefined {
+  const param = (name: string) => firstValue(query, name);
+  if (param('X-Amz-Algorithm') !== 'AWS4-HMAC-SHA256') return undefined;
+  const credential = /^([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request$/.exec(param('X-Amz-Credential') ?? '');
+  const signedHeaders = param('X-Amz-SignedHeaders') ?? '';
+  const signature = param('X-Amz-Signature') ?? '';
+  const expires = Number(param('X-Amz-Expires'));
+  if (!credential || !/^[a-z0-9\-;_.]+$/.test(signedHeaders) || !/^[0-9a-f]{64}$/.test(signature)) return undefined;
+  if (!Number.isInteger(expires) || expires < 1 || expires > 7 * 24 * 3600) return undefined;
+  return {
+    accessKeyId: credential[1]!,
+    scopeDate: credential[2]!,
+    region: credential[3]!,
+    service: credential[4]!,
+    signedHeaders: signedHeaders.split(';'),
+    signature,
+    amzDate: param('X-Amz-Date') ?? '',
+    expiresInSeconds: expires,
   };
 }
 

@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { NodeSha256 } from '../../aws/node-sha256.js';
 import { parseRawQuery } from '../../aws/query.js';
-import type { SigV4Authorization } from './authorization-header.js';
+import { PRESIGN_PARAMS, type PresignedAuthorization, type SigV4Authorization } from './authorization-header.js';
 
 export interface SignedRequest {
   method: string;
@@ -26,15 +26,7 @@ export async function signatureMatches(
   payloadHash: string,
   signingDate: Date,
 ): Promise<boolean> {
-  const signer = new SignatureV4({
-    credentials: { accessKeyId: auth.accessKeyId, secretAccessKey },
-    region: auth.region,
-    service: auth.service,
-    sha256: NodeSha256,
-    // S3 signs the path as sent; every other service normalises and double-encodes it.
-    uriEscapePath: auth.service !== 's3',
-    applyChecksum: false,
-  });
+  const signer = signerFor(auth, secretAccessKey);
   const headers: Record<string, string> = {};
   for (const name of auth.signedHeaders) headers[name] = headerValue(request.headers[name]);
   // Smithy takes the payload hash from this header when present; it is the value the client signed over.
@@ -55,7 +47,51 @@ export async function signatureMatches(
     { signingDate, signableHeaders, unsignableHeaders },
   );
   const expected = /Signature=([0-9a-f]{64})$/.exec(String(signed.headers.authorization))?.[1] ?? '';
-  return expected.length === auth.signature.length && timingSafeEqual(Buffer.from(expected), Buffer.from(auth.signature));
+  return sameSignature(expected, auth.signature);
+}
+
+/** The same for a presigned (query-string) request: its signature covers the query minus X-Amz-Signature. */
+export async function presignedSignatureMatches(
+  request: SignedRequest,
+  auth: PresignedAuthorization,
+  secretAccessKey: string,
+  payloadHash: string,
+  signingDate: Date,
+): Promise<boolean> {
+  const headers: Record<string, string> = {};
+  for (const name of auth.signedHeaders) headers[name] = headerValue(request.headers[name]);
+  headers['x-amz-content-sha256'] = payloadHash;
+  const query = parseRawQuery(request.rawQuery);
+  // presign() adds these itself (the token, if present, stays: it is an ordinary signed parameter here).
+  for (const name of PRESIGN_PARAMS) if (name !== 'X-Amz-Security-Token') delete query[name];
+  const keep = new Set([...auth.signedHeaders, 'x-amz-content-sha256']);
+  const presigned = await signerFor(auth, secretAccessKey).presign(
+    { method: request.method, protocol: 'https:', hostname: headers.host ?? '', path: request.rawPath, query, headers },
+    {
+      signingDate,
+      expiresIn: auth.expiresInSeconds,
+      signableHeaders: new Set(auth.signedHeaders),
+      unsignableHeaders: auth.signedHeaders.includes('x-amz-content-sha256') ? undefined : new Set(['x-amz-content-sha256']),
+      unhoistableHeaders: keep, // verify the URL as sent: nothing moves between headers and query
+    },
+  );
+  return sameSignature(String(presigned.query?.['X-Amz-Signature'] ?? ''), auth.signature);
+}
+
+function signerFor(auth: SigV4Authorization, secretAccessKey: string): SignatureV4 {
+  return new SignatureV4({
+    credentials: { accessKeyId: auth.accessKeyId, secretAccessKey },
+    region: auth.region,
+    service: auth.service,
+    sha256: NodeSha256,
+    // S3 signs the path as sent; every other service normalises and double-encodes it.
+    uriEscapePath: auth.service !== 's3',
+    applyChecksum: false,
+  });
+}
+
+function sameSignature(expected: string, given: string): boolean {
+  return expected.length === given.length && timingSafeEqual(Buffer.from(expected), Buffer.from(given));
 }
 
 function headerValue(value: string | string[] | undefined): string {

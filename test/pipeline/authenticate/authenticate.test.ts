@@ -10,6 +10,8 @@ import {
   type Authenticated,
 } from '../../../src/pipeline/authenticate/authenticate.js';
 import type { SignedRequest } from '../../../src/pipeline/authenticate/verify-signature.js';
+import aws4 from 'aws4';
+import { splitTarget } from '../../../src/aws/query.js';
 import { signWithAws4, type SigningOptions } from '../../support/aws4-request.js';
 
 const T0 = Date.parse('2024-05-01T10:00:00Z');
@@ -163,11 +165,53 @@ describe('authenticate: headers and clock', () => {
     expect(expectRefused(await authenticate(request, undefined, store, T0), 403, 'MissingAuthenticationToken')).toBe('Request is missing Authentication Token');
   });
 
-  it('refuses a presigned (query-string) request', async () => {
+  /** A presigned URL made by aws4 (signQuery), as the proxy receives it. */
+  const presign = (key: AgentKeypair, options: { date: Date; expires: number; service?: string; path?: string; host?: string }): SignedRequest => {
+    const service = options.service ?? 's3';
+    const host = options.host ?? 'b.s3.amazonaws.com';
+    const base = options.path ?? '/dir/my%20file.txt';
+    const path = `${base}${base.includes('?') ? '&' : '?'}X-Amz-Date=${toAmzDate(options.date)}&X-Amz-Expires=${options.expires}`;
+    const signed = aws4.sign({ host, path, service, region: 'us-east-1', method: 'GET', signQuery: true }, key);
+    const { rawPath, rawQuery } = splitTarget(signed.path ?? '/');
+    return { method: 'GET', rawPath, rawQuery, headers: { host } };
+  };
+
+  it('accepts a presigned (query-string) S3 URL made by an independent signer', async () => {
+    const { store, key } = setup();
+    const request = presign(key, { date: new Date(T0 - 2 * MINUTE), expires: 300 });
+    expect(request.rawQuery).toMatch(/X-Amz-Signature=[0-9a-f]{64}/);
+    const result = await authenticate(request, undefined, store, T0);
+    expect(result.ok && result.value.payloadHash).toBe('UNSIGNED-PAYLOAD');
+  });
+
+  it('accepts a presigned URL for a non-S3 service (empty body hashed)', async () => {
+    const { store, key } = setup();
+    const request = presign(key, { date: new Date(T0), expires: 60, service: 'sts', host: 'sts.amazonaws.com', path: '/?Action=GetCallerIdentity&Version=2011-06-15' });
+    const result = await authenticate(request, Buffer.alloc(0), store, T0);
+    expect(result.ok ? 'ok' : result.error.message).toBe('ok');
+  });
+
+  it('refuses a presigned URL whose query was changed, or signed with another secret', async () => {
+    const { store, key } = setup();
+    const request = presign(key, { date: new Date(T0), expires: 300 });
+    expectRefused(await authenticate({ ...request, rawPath: '/dir/other.txt' }, undefined, store, T0), 403, 'SignatureDoesNotMatch');
+    const forged = presign({ ...key, secretAccessKey: 'not-the-secret' }, { date: new Date(T0), expires: 300 });
+    expectRefused(await authenticate(forged, undefined, store, T0), 403, 'SignatureDoesNotMatch');
+  });
+
+  it('refuses a presigned URL past its X-Amz-Expires, and one signed over 15 minutes ago whatever its expiry', async () => {
+    const { store, key } = setup();
+    const expired = presign(key, { date: new Date(T0 - 2 * MINUTE), expires: 60 });
+    expect(expectRefused(await authenticate(expired, undefined, store, T0), 403, 'AccessDenied')).toMatch(/expired/);
+    const old = presign(key, { date: new Date(T0 - 16 * MINUTE), expires: 3600 });
+    expect(expectRefused(await authenticate(old, undefined, store, T0), 403, 'SignatureDoesNotMatch')).toMatch(/Signature expired/);
+  });
+
+  it('refuses malformed presign parameters', async () => {
     const { store } = setup();
-    const rawQuery = 'X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAPROXY%2F20240501%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20240501T100000Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host&X-Amz-Signature=' + 'a'.repeat(64);
+    const rawQuery = 'X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=garbage&X-Amz-Date=20240501T100000Z&X-Amz-Expires=60&X-Amz-SignedHeaders=host&X-Amz-Signature=' + 'a'.repeat(64);
     const request: SignedRequest = { method: 'GET', rawPath: '/b/k', rawQuery, headers: { host: 'b.s3.amazonaws.com' } };
-    expect(expectRefused(await authenticate(request, undefined, store, T0), 403, 'AccessDenied')).toMatch(/presigned/i);
+    expectRefused(await authenticate(request, undefined, store, T0), 400, 'AuthorizationQueryParametersError');
   });
 
   it('refuses a SigV4a Authorization header as IncompleteSignature 400', async () => {
