@@ -102,6 +102,9 @@ describe('requests the proxy must refuse and never forward', () => {
   it('refuses revoked keys at once, and the next proxy-creds run gets a fresh one', async () => {
     const keys = await agentKeys(proxy, 'revokee');
     expect((await sendThroughProxy(proxy, { ...GET_CALLER_IDENTITY, signWith: keys })).status).toBe(200);
+    const listed = await run(process.execPath, [PROXY_BIN, 'keys'], proxy.agentEnv);
+    expect(listed.stdout).toMatch(new RegExp(`^${keys.accessKeyId}  agent=revokee  expires=\\S+Z$`, 'm'));
+    expect(listed.stdout).not.toContain(keys.secretAccessKey);
     const revoke = await run(process.execPath, [PROXY_BIN, 'revoke', '--agent', 'revokee'], proxy.agentEnv);
     expect(revoke.stdout).toContain(`revoked ${keys.accessKeyId}`);
     upstream.reset();

@@ -1,0 +1,14 @@
+import { describe, expect, it } from 'vitest';
+import { upstreamTargetFor } from '../../../src/pipeline/forward/forward.js';
+
+describe('upstreamTargetFor', () => {
+  it('goes to the AWS host itself on 443 by default', () => {
+    expect(upstreamTargetFor('sts.amazonaws.com', undefined)).toEqual({ protocol: 'https:', hostname: 'sts.amazonaws.com', port: 443 });
+  });
+
+  it('goes to PROXY_UPSTREAM_ENDPOINT when set, with default ports per scheme', () => {
+    expect(upstreamTargetFor('sts.amazonaws.com', new URL('https://127.0.0.1:4566'))).toEqual({ protocol: 'https:', hostname: '127.0.0.1', port: 4566 });
+    expect(upstreamTargetFor('sts.amazonaws.com', new URL('http://localstack'))).toEqual({ protocol: 'http:', hostname: 'localstack', port: 80 });
+    expect(upstreamTargetFor('sts.amazonaws.com', new URL('https://[::1]:8443'))).toEqual({ protocol: 'https:', hostname: '::1', port: 8443 });
+  });
+});

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { consoleLines, type ActionRecord } from '../../../src/pipeline/log/action-log.js';
+
+const base: ActionRecord = {
+  time: '2026-01-02T03:04:05.000Z',
+  accessKeyId: 'AKIAPROXYAAAAAAAAAAA',
+  agent: 'default',
+  service: 's3',
+  region: 'us-east-1',
+  operation: 'CopyObject',
+  actions: ['s3:GetObject', 's3:PutObject'],
+  resources: [],
+  decision: 'allowed',
+  upstreamStatus: 200,
+  latencyMs: 1.5,
+};
+const at = new Date(2026, 0, 2, 9, 5, 7); // local time, as the console shows it
+
+describe('consoleLines', () => {
+  it('prints one line per action in the original format', () => {
+    expect(consoleLines(base, at)).toEqual(['[09:05:07] ALLOWED  s3:GetObject', '[09:05:07] ALLOWED  s3:PutObject']);
+  });
+
+  it('names blocked and refused calls with their error code', () => {
+    expect(consoleLines({ ...base, actions: ['s3:PutObject'], decision: 'blocked', error: 'AccessDenied' }, at)).toEqual([
+      '[09:05:07] BLOCKED  s3:PutObject (AccessDenied)',
+    ]);
+    expect(consoleLines({ ...base, actions: [], operation: undefined, decision: 'refused', error: 'SignatureDoesNotMatch' }, at)).toEqual([
+      '[09:05:07] REFUSED  s3:? (SignatureDoesNotMatch)',
+    ]);
+  });
+});
