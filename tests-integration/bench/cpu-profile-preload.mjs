@@ -1,4 +1,4 @@
-// Preloaded into the proxy by bench.ts (NODE_OPTIONS=--import <this file>) when BENCH_PROXY_CPU_PROF is
+// Preloaded into the proxy by cpu-profile.ts (NODE_OPTIONS=--import <this file>) when BENCH_PROXY_CPU_PROF is
 // set: Node 20 refuses --cpu-prof in NODE_OPTIONS. The first SIGUSR2 starts the V8 CPU profiler, the
 // second stops it and writes the profile to $BENCH_CPU_PROFILE_OUT, so only the window the benchmark
 // chooses is profiled. The in-thread inspector session answers synchronously.

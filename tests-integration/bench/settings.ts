@@ -1,0 +1,17 @@
+/** The benchmark's knobs; the environment variables are described at the top of bench.ts. */
+import { join, resolve } from 'node:path';
+
+export const LATENCY_N = envInt('BENCH_LATENCY_N', 2000);
+export const LATENCY_WARMUP = 300;
+/** Proxied and direct alternate in blocks of this many requests, so drift hits both alike. */
+export const LATENCY_BLOCK = 100;
+export const THROUGHPUT_MS = envInt('BENCH_THROUGHPUT_SECONDS', 10) * 1000;
+export const CONCURRENCY = envInt('BENCH_CONCURRENCY', 32);
+export const NEW_HOST_REGIONS = ['us-west-1', 'us-west-2', 'us-east-2', 'eu-west-1', 'eu-west-2', 'eu-central-1', 'ap-south-1', 'ap-northeast-1', 'ap-southeast-2', 'sa-east-1'];
+/** Where the proxy's CPU profile goes; undefined unless BENCH_PROXY_CPU_PROF asks for one. */
+export const CPU_PROF_FILE = process.env.BENCH_PROXY_CPU_PROF ? join(resolve(process.env.BENCH_PROXY_CPU_PROF), 'proxy-throughput.cpuprofile') : undefined;
+
+function envInt(name: string, fallback: number): number {
+  const value = Number(process.env[name]);
+  return Number.isInteger(value) && value > 0 ? value : fallback;
+}
