@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -58,6 +59,21 @@ describe('AWS CLI v2 through the proxy', () => {
     await proxy.waitForStdout(/ALLOWED  s3:PutObject$/);
     await proxy.waitForStdout(/ALLOWED  s3:ListAllMyBuckets$/);
     await proxy.waitForStdout(/ALLOWED  s3:GetObject$/);
+  });
+
+  it('streams a 20 MiB multipart upload and download byte for byte', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iap-cli-'));
+    const payload = randomBytes(20 * 1024 * 1024);
+    writeFileSync(join(dir, 'big.bin'), payload);
+    const up = await run(AWS_CLI, ['s3', 'cp', join(dir, 'big.bin'), 's3://test-bucket/cli/big.bin'], proxy.agentEnv);
+    expect(up.stderr).toBe('');
+    expect(upstream.objects.get('test-bucket/cli/big.bin')?.equals(payload)).toBe(true);
+    expect(upstream.requests.filter((r) => r.method === 'PUT' && /partNumber=/.test(r.path)).length).toBeGreaterThan(1);
+    const down = await run(AWS_CLI, ['s3', 'cp', 's3://test-bucket/cli/big.bin', join(dir, 'down.bin')], proxy.agentEnv);
+    expect(down.code).toBe(0);
+    expect(readFileSync(join(dir, 'down.bin')).equals(payload)).toBe(true);
+    expectOnlyRealSignatures();
+    await proxy.waitForStdout(/ALLOWED  s3:PutObject$/);
   });
 
   it('serves an aws s3 presign URL fetched through the proxy, re-signed with the real key', async () => {

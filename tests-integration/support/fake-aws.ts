@@ -265,7 +265,7 @@ function errorReply(request: Incoming, record: RecordedRequest, status: number, 
 
 function route(request: Incoming, record: RecordedRequest, context: Context): Reply {
   const { service = '', region = 'us-east-1', decodedBody } = record;
-  if (service === 's3') return handleS3({ ...request, body: decodedBody, region }, context.store);
+  if (service === 's3') return handleS3({ ...request, body: decodedBody, region, range: headerText(request.headers.range) }, context.store);
   if (request.headers['smithy-protocol'] === 'rpc-v2-cbor') return json(400, { message: 'rpc-v2-cbor is not supported by the fake' }, 'application/json');
   const isSts = service === 'sts';
   const contentType = jsonContentType(request.headers);
@@ -329,7 +329,7 @@ export async function startFakeAws(options: {
     credentials: options.credentials,
     accountId: options.accountId ?? '123456789012',
     requests: [],
-    store: { objects: new Map(), buckets: new Set() },
+    store: { objects: new Map(), buckets: new Set(), uploads: new Map() },
   };
   const server = createServer({ key: ca.serverKeyPem, cert: ca.serverCertPem }, (message, response) => {
     serve(message, response, context).catch(() => response.destroy());
@@ -353,10 +353,15 @@ export async function startFakeAws(options: {
       context.requests.length = 0;
       context.store.objects.clear();
       context.store.buckets.clear();
+      context.store.uploads.clear();
     },
     close() {
       server.closeAllConnections();
       return new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
     },
   };
+}
+
+function headerText(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }

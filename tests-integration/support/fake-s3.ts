@@ -2,10 +2,11 @@ import { createHash, randomUUID } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import type { Reply } from './fake-aws.js';
 
-/** The fake's S3 state: `objects` is keyed `${bucket}/${key}`; `buckets` holds created ones. */
+/** The fake's S3 state: `objects` is keyed `${bucket}/${key}`; `buckets` holds created ones; `uploads` multipart parts by upload id. */
 export interface S3Store {
   objects: Map<string, Buffer>;
   buckets: Set<string>;
+  uploads: Map<string, { id: string; parts: Map<number, Buffer> }>;
 }
 
 export interface S3Request {
@@ -15,6 +16,8 @@ export interface S3Request {
   /** The object bytes, already stripped of any aws-chunked framing. */
   body: Buffer;
   region: string;
+  /** A `Range: bytes=first-last` header, as the AWS CLI sends for parallel downloads. */
+  range?: string;
 }
 
 const NAMESPACE = 'http://s3.amazonaws.com/doc/2006-03-01/';
@@ -67,7 +70,8 @@ export function handleS3(request: S3Request, store: S3Store): Reply {
   query.delete('x-id'); // The JS SDK appends it for its own routing; it is not a sub-resource.
   if (!bucket) return request.method === 'GET' ? listBuckets(store) : empty(200);
   if (!key) return bucketOperation(request, store, bucket, query);
-  // Sub-resources (?tagging, ?acl, ?uploadId=...) are accepted and ignored.
+  if (query.has('uploads') || query.has('uploadId')) return multipartOperation(request, store, bucket, key, query);
+  // Other sub-resources (?tagging, ?acl, ...) are accepted and ignored.
   if (query.size > 0) return empty(200);
   return objectOperation(request, store, `${bucket}/${key}`);
 }
@@ -99,10 +103,43 @@ function objectOperation(request: S3Request, store: S3Store, id: string): Reply 
       const data = store.objects.get(id);
       if (!data) return s3Error(404, 'NoSuchKey', 'The specified key does not exist.');
       const headers = { etag: etag(data), 'last-modified': LAST_MODIFIED.toUTCString(), 'content-type': 'application/octet-stream' };
-      return { status: 200, headers, body: data };
+      const range = /^bytes=(\d+)-(\d*)$/.exec(request.range ?? '');
+      if (!range) return { status: 200, headers, body: data };
+      const first = Number(range[1]);
+      const last = Math.min(range[2] ? Number(range[2]) : data.length - 1, data.length - 1);
+      return { status: 206, headers: { ...headers, 'content-range': `bytes ${first}-${last}/${data.length}` }, body: data.subarray(first, last + 1) };
     }
     case 'DELETE':
       store.objects.delete(id);
+      return empty(204);
+    default:
+      return empty(200);
+  }
+}
+
+/** Create, upload part, complete and abort: enough for the AWS CLI's multipart `aws s3 cp`. */
+function multipartOperation(request: S3Request, store: S3Store, bucket: string, key: string, query: URLSearchParams): Reply {
+  const id = `${bucket}/${key}`;
+  if (request.method === 'POST' && query.has('uploads')) {
+    const uploadId = randomUUID();
+    store.uploads.set(uploadId, { id, parts: new Map() });
+    return xml(200, `<InitiateMultipartUploadResult xmlns="${NAMESPACE}"><Bucket>${xmlEscape(bucket)}</Bucket><Key>${xmlEscape(key)}</Key><UploadId>${uploadId}</UploadId></InitiateMultipartUploadResult>`);
+  }
+  const upload = store.uploads.get(query.get('uploadId') ?? '');
+  if (!upload || upload.id !== id) return s3Error(404, 'NoSuchUpload', 'The specified upload does not exist.');
+  switch (request.method) {
+    case 'PUT': {
+      upload.parts.set(Number(query.get('partNumber')), request.body);
+      return { status: 200, headers: { etag: etag(request.body) }, body: '' };
+    }
+    case 'POST': {
+      const data = Buffer.concat([...upload.parts.entries()].sort(([a], [b]) => a - b).map(([, part]) => part));
+      store.objects.set(id, data);
+      store.uploads.delete(query.get('uploadId')!);
+      return xml(200, `<CompleteMultipartUploadResult xmlns="${NAMESPACE}"><Bucket>${xmlEscape(bucket)}</Bucket><Key>${xmlEscape(key)}</Key><ETag>${etag(data)}</ETag></CompleteMultipartUploadResult>`);
+    }
+    case 'DELETE':
+      store.uploads.delete(query.get('uploadId')!);
       return empty(204);
     default:
       return empty(200);
