@@ -38,16 +38,12 @@ export class LeafCertificates {
   /** A valid certificate for `hostname`, minted if none is cached or the cached one is near expiry. */
   forHost(hostname: string): LeafCertificate {
     const cached = this.cache.get(hostname);
-    if (cached && !this.needsRenewal(hostname)) return cached;
+    if (cached && cached.notAfter - this.now() >= RENEW_BEFORE_MS) return cached;
     const leaf = this.mint(hostname);
     this.cache.set(hostname, leaf);
     return leaf;
   }
 
-  needsRenewal(hostname: string): boolean {
-    const cached = this.cache.get(hostname);
-    return !cached || cached.notAfter - this.now() < RENEW_BEFORE_MS;
-  }
 
   private mint(hostname: string): LeafCertificate {
     const now = this.now();

@@ -26,7 +26,7 @@ export interface Interceptor {
   close(): void;
 }
 
-export class PortInUseError extends Error {}
+class PortInUseError extends Error {}
 
 /** Errors from connections the client dropped: nothing to report. */
 const ROUTINE_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE']);
