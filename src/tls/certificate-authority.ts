@@ -58,6 +58,7 @@ function createCa(certPath: string, keyPath: string, now: Date): CertificateAuth
     { name: 'basicConstraints', cA: true, critical: true },
     { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
     { name: 'subjectKeyIdentifier' },
+    { name: 'authorityKeyIdentifier', keyIdentifier: true },
   ]);
   signNatively(cert, privateKey);
   const certPem = forge.pki.certificateToPem(cert);

@@ -25,6 +25,7 @@ export class LeafCertificates {
   private readonly cache = new Map<string, LeafCertificate>();
   private readonly leafKeyPem: string;
   private readonly leafPublicKey: forge.pki.PublicKey;
+  private readonly caKeyIdentifier: string;
 
   constructor(
     private readonly ca: CertificateAuthority,
@@ -33,6 +34,7 @@ export class LeafCertificates {
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     this.leafKeyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     this.leafPublicKey = forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString());
+    this.caKeyIdentifier = ca.cert.generateSubjectKeyIdentifier().getBytes();
   }
 
   /** A valid certificate for `hostname`, minted if none is cached or the cached one is near expiry. */
@@ -59,6 +61,9 @@ export class LeafCertificates {
       { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
       { name: 'extKeyUsage', serverAuth: true },
       { name: 'subjectAltName', altNames: [isIP(hostname) ? { type: 7, ip: hostname } : { type: 2, value: hostname }] },
+      // Strict verifiers (Python 3.13's default X509_STRICT) want both key identifiers on a leaf.
+      { name: 'subjectKeyIdentifier' },
+      { name: 'authorityKeyIdentifier', keyIdentifier: this.caKeyIdentifier },
     ]);
     signNatively(cert, this.ca.key);
     const certPem = forge.pki.certificateToPem(cert);

@@ -1,5 +1,6 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,6 +57,15 @@ describe('LeafCertificates', () => {
     // X.509 times have whole seconds
     expect(Math.abs(new Date(x509.validTo).getTime() - (T0 + 30 * DAY_MS))).toBeLessThan(1000);
     expect(Math.abs(leaf.notAfter - (T0 + 30 * DAY_MS))).toBeLessThan(1000);
+  });
+
+  // Python 3.13 verifies with X509_STRICT by default: a leaf without key identifiers is rejected there.
+  it.runIf(spawnSync('openssl', ['version']).status === 0)('passes OpenSSL strict (RFC 5280) verification against the CA', () => {
+    clock.now = Date.now();
+    writeFileSync(join(dir, 'leaf.pem'), leaves.forHost('strict.amazonaws.com').certPem);
+    const verify = spawnSync('openssl', ['verify', '-x509_strict', '-CAfile', ca.certPath, join(dir, 'leaf.pem')], { encoding: 'utf8' });
+    expect(verify.stdout.trim() + verify.stderr.trim()).toBe(`${join(dir, 'leaf.pem')}: OK`);
+    clock.now = T0;
   });
 
   it('puts an IP address in the SAN as an IP', () => {
