@@ -57,6 +57,7 @@ describe('~/.aws/config', () => {
     expect(existsSync(join(home, '.aws', 'config'))).toBe(false);
     await proxy.stop();
     expect(existsSync(configFile)).toBe(false);
+    expect(existsSync(join(home, 'elsewhere'))).toBe(false); // the directory made for it is gone too
   });
 
   it('is repaired on the next start after the proxy was killed', async () => {

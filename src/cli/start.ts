@@ -45,6 +45,8 @@ export async function start(env: NodeJS.ProcessEnv): Promise<void> {
     const credentials = standardCredentialSource(env.AWS_PROFILE);
     const decide = createDecider(config.mode, allowlist);
     let accountId: string | undefined;
+    // Ready before the port opens: whoever sees the port listening can use the profile at once.
+    cleanups.push(installProfile(config.awsConfigPath, { credentialProcess: PROXY_CREDS_BIN, caBundle: ca.certPath }));
     const proxy = await startInterceptor({
       host: config.host,
       port: config.port,
@@ -64,7 +66,6 @@ export async function start(env: NodeJS.ProcessEnv): Promise<void> {
         }),
     });
     cleanups.push(() => proxy.close());
-    cleanups.push(installProfile(config.awsConfigPath, { credentialProcess: PROXY_CREDS_BIN, caBundle: ca.certPath }));
     printBanner(config, proxy.port);
     discoverAccountId(credentials, config.upstreamEndpoint).then(
       (id) => (accountId = id),

@@ -1,4 +1,5 @@
-import { readFileSync, statSync, unlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { addProfileBlock, definesOurProfile, hasProfileBlock, removeProfileBlock, type ProfileSettings } from './aws-config-block.js';
 import { writeFileAtomic } from './files.js';
 
@@ -16,10 +17,15 @@ export function installProfile(path: string, settings: ProfileSettings): () => v
     );
   }
   const original = current !== undefined && hasProfileBlock(current) ? removeProfileBlock(current) : current;
+  const createdDir = !existsSync(dirname(path));
   const mode = current !== undefined ? statSync(path).mode & 0o777 : 0o600;
   const asBytes = { credentialProcess: utf8AsLatin1(settings.credentialProcess), caBundle: utf8AsLatin1(settings.caBundle) };
   writeFileAtomic(path, Buffer.from(addProfileBlock(original, asBytes), 'latin1'), mode);
-  return () => uninstallProfile(path);
+  return () => {
+    uninstallProfile(path);
+    // Leave no trace: a ~/.aws made for our block goes too, if nothing else was put in it.
+    if (createdDir && existsSync(dirname(path)) && readdirSync(dirname(path)).length === 0) rmdirSync(dirname(path));
+  };
 }
 
 /** Removes our block, leaving the file byte for byte as it was (or absent, if we created it). */
