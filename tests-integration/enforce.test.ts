@@ -59,6 +59,20 @@ describe('enforce mode', () => {
   });
 });
 
+describe('enforce mode with an allowlist that does not list sts:GetCallerIdentity', () => {
+  it('blocks it, although AWS itself never asks permission for it', async () => {
+    writeFileSync(join(dir, 'no-sts.json'), JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:ListAllMyBuckets', Resource: '*' }] }));
+    const strict = await startProxy({ upstream, env: { PROXY_MODE: 'enforce', ALLOWLIST_PATH: join(dir, 'no-sts.json') } });
+    await new Promise((r) => setTimeout(r, 300)); // the startup account-id lookup
+    upstream.reset();
+    const result = await run(AWS_CLI, ['sts', 'get-caller-identity'], strict.agentEnv);
+    await strict.stop();
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('(AccessDenied)');
+    expect(upstream.requests).toEqual([]);
+  });
+});
+
 describe('enforce mode refuses to start without a usable allowlist', () => {
   const start = async (env: Record<string, string>) =>
     run(process.execPath, [PROXY_BIN], { ...cleanEnv(mkdtempSync(join(tmpdir(), 'iap-home-'))), PROXY_PORT: String(await freePort()), PROXY_MODE: 'enforce', ...env });

@@ -19,6 +19,8 @@ export interface ProcessCredentials {
 export const DEFAULT_AGENT = 'default';
 const AGENT_NAME = /^[A-Za-z0-9_.@-]{1,64}$/;
 const MAX_REQUEST_BYTES = 4096;
+/** A client that connects and only reads (the original proxy's protocol) gets the default agent's keys. */
+const SILENT_CLIENT_MS = 100;
 
 export function toProcessCredentials(key: AgentKeypair): ProcessCredentials {
   return { Version: 1, AccessKeyId: key.accessKeyId, SecretAccessKey: key.secretAccessKey, Expiration: new Date(key.expiresAt).toISOString() };
@@ -75,7 +77,10 @@ function handleConnection(socket: Socket, keys: KeypairStore): void {
   socket.setEncoding('utf8');
   socket.setTimeout(5_000, () => socket.destroy());
   socket.on('error', () => socket.destroy());
+  const silent = setTimeout(() => socket.end(`${JSON.stringify(answer({ op: 'credentials' }, keys))}\n`), SILENT_CLIENT_MS);
+  socket.on('close', () => clearTimeout(silent));
   socket.on('data', (chunk: string) => {
+    clearTimeout(silent);
     buffered += chunk;
     if (buffered.length > MAX_REQUEST_BYTES) return void socket.end(`${JSON.stringify({ error: 'request too large' })}\n`);
     const newline = buffered.indexOf('\n');

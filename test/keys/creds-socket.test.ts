@@ -1,5 +1,9 @@
+import { mkdtempSync, statSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { answer, DEFAULT_AGENT, toProcessCredentials } from '../../src/keys/creds-socket.js';
+import { answer, askProxy, DEFAULT_AGENT, serveCredentials, toProcessCredentials } from '../../src/keys/creds-socket.js';
 import { KeypairStore } from '../../src/keys/keypair-store.js';
 
 const T0 = Date.parse('2024-05-01T10:00:00Z');
@@ -88,5 +92,42 @@ describe('answer', () => {
     const store = newStore();
     expect(answer(request, store)).toStrictEqual({ error: 'unknown op; expected credentials, revoke or list' });
     expect(store.liveKeys()).toHaveLength(0);
+  });
+});
+
+describe('serveCredentials', () => {
+  const serve = async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iap-sock-'));
+    const path = join(dir, 'creds.sock');
+    const keys = new KeypairStore(3600_000);
+    return { path, keys, server: await serveCredentials(path, keys) };
+  };
+
+  it('creates the socket 0600 and answers a request line', async () => {
+    const { path, server } = await serve();
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    const reply = await askProxy(path, { op: 'credentials', agent: 'ci' });
+    expect(reply.AccessKeyId).toMatch(/^AKIAPROXY/);
+    server.close();
+  });
+
+  it('gives a client that connects and only reads the default agent keys (the original protocol)', async () => {
+    const { path, keys, server } = await serve();
+    const text = await new Promise<string>((resolve, reject) => {
+      let data = '';
+      connect(path)
+        .setEncoding('utf8')
+        .on('data', (chunk: string) => (data += chunk))
+        .on('end', () => resolve(data))
+        .on('error', reject);
+    });
+    expect(JSON.parse(text)).toStrictEqual(toProcessCredentials(keys.keypairFor('default')));
+    server.close();
+  });
+
+  it('refuses to replace a socket another proxy is serving', async () => {
+    const { path, keys, server } = await serve();
+    await expect(serveCredentials(path, keys)).rejects.toThrow(/another iam-agent-proxy is already serving/);
+    server.close();
   });
 });

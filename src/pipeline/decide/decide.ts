@@ -16,6 +16,11 @@ export interface DecisionInput {
 export type Decider = (input: DecisionInput) => Promise<Decision>;
 
 const ALLOW: Decision = { allowed: true };
+/**
+ * AWS lets any caller run these without a permission, and iam-simulate faithfully allows them
+ * whatever the policy says. An allowlist is meant literally: the agent gets them only if listed.
+ */
+const FREE_IN_AWS = new Set(['sts:getcalleridentity']);
 const CACHE_LIMIT = 10_000;
 /** Stands for "a resource the proxy could not name". */
 const UNKNOWN_RESOURCE = '*';
@@ -31,8 +36,9 @@ export function createDecider(mode: ProxyMode, allowlist: Allowlist | undefined)
     let result = cache.get(key);
     if (!result) {
       if (cache.size >= CACHE_LIMIT) cache.clear();
-      result =
-        resource === UNKNOWN_RESOURCE
+      result = FREE_IN_AWS.has(action.toLowerCase())
+        ? Promise.resolve(listedLiterally(allowlist.policy, action))
+        : resource === UNKNOWN_RESOURCE
           ? allowedOnEveryResource(allowlist.policy, probes, action, accountId)
           : simulate(allowlist.policy, action, resource, accountId).then((r) => r.resultType !== 'error' && r.overallResult === 'Allowed');
       cache.set(key, result);
@@ -80,8 +86,7 @@ interface Probes {
 
 /** Policies that let iam-simulate answer questions about the actions alone, resources set aside. */
 function probesOf(policy: unknown): Probes {
-  const statements = (policy as { Statement?: unknown }).Statement;
-  const list = (Array.isArray(statements) ? statements : [statements]).filter(Boolean) as Array<Record<string, unknown>>;
+  const list = statementsOf(policy);
   const asProbe = ({ Action, NotAction }: Record<string, unknown>) => ({ Effect: 'Allow', ...(Action ? { Action } : { NotAction }), Resource: '*' });
   const coversEverything = (s: Record<string, unknown>) =>
     s.Effect === 'Allow' && !s.Condition && !s.NotResource && ([] as unknown[]).concat(s.Resource).includes('*');
@@ -92,6 +97,32 @@ function probesOf(policy: unknown): Probes {
 async function probeMatches(probe: unknown, action: string, accountId: string): Promise<boolean> {
   const result = await simulate(probe, action, '*', accountId);
   return result.resultType !== 'error' && result.overallResult === 'Allowed';
+}
+
+/**
+ * For an action with no resource: an unconditional Allow on "*" names it and no Deny statement
+ * does (a Deny with conditions counts: fail closed). Wildcards as IAM: `*` and `?`, any case.
+ */
+function listedLiterally(policy: unknown, action: string): boolean {
+  const names = (statement: Record<string, unknown>) =>
+    statement.Action !== undefined ? anyMatches(statement.Action, action) : !anyMatches(statement.NotAction, action);
+  const statements = statementsOf(policy);
+  const allowed = statements.some(
+    (s) => s.Effect === 'Allow' && !s.Condition && !s.NotResource && ([] as unknown[]).concat(s.Resource).includes('*') && names(s),
+  );
+  return allowed && !statements.some((s) => s.Effect === 'Deny' && names(s));
+}
+
+function anyMatches(patterns: unknown, action: string): boolean {
+  return ([] as unknown[]).concat(patterns ?? []).some((pattern) => {
+    const regex = String(pattern).replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+    return new RegExp(`^${regex}$`, 'i').test(action);
+  });
+}
+
+function statementsOf(policy: unknown): Array<Record<string, unknown>> {
+  const statements = (policy as { Statement?: unknown }).Statement;
+  return (Array.isArray(statements) ? statements : [statements]).filter(Boolean) as Array<Record<string, unknown>>;
 }
 
 function deny(agent: string, action: string, resource: string, because: string): Decision {

@@ -207,3 +207,27 @@ describe('createDecider: enforce mode', () => {
     expect(await createDecider('enforce', undefined)({ call: resolved([]), agent: 'a', accountId: undefined })).toStrictEqual({ allowed: true });
   });
 });
+
+describe('createDecider: actions AWS never asks permission for', () => {
+  const ask = (statements: object[]) =>
+    createDecider('enforce', allowlist(statements))({ call: resolved([['sts:GetCallerIdentity', []]], 'GetCallerIdentity', 'sts'), agent: 'a', accountId: '123456789012' });
+
+  // iam-simulate allows sts:GetCallerIdentity whatever the policy says, as AWS does; an allowlist is literal.
+  it('denies sts:GetCallerIdentity when the allowlist does not list it', async () => {
+    expect(await ask([{ Effect: 'Allow', Action: 's3:ListAllMyBuckets', Resource: '*' }])).toMatchObject({ allowed: false, action: 'sts:GetCallerIdentity' });
+  });
+
+  it('allows it when listed exactly, by a wildcard, or through NotAction', async () => {
+    for (const Action of ['sts:GetCallerIdentity', 'STS:getcalleridentity', 'sts:Get*', 'sts:GetCaller?dentity', '*']) {
+      expect(await ask([{ Effect: 'Allow', Action, Resource: '*' }])).toStrictEqual({ allowed: true });
+    }
+    expect(await ask([{ Effect: 'Allow', NotAction: 's3:*', Resource: '*' }])).toStrictEqual({ allowed: true });
+  });
+
+  it('does not count a conditional Allow, an Allow on a specific resource, or a listed action under a Deny', async () => {
+    expect((await ask([{ Effect: 'Allow', Action: 'sts:*', Resource: '*', Condition: { Bool: { 'aws:SecureTransport': 'true' } } }])).allowed).toBe(false);
+    expect((await ask([{ Effect: 'Allow', Action: 'sts:*', Resource: 'arn:aws:iam::123456789012:role/x' }])).allowed).toBe(false);
+    expect((await ask([{ Effect: 'Allow', Action: '*', Resource: '*' }, { Effect: 'Deny', Action: 'sts:GetCaller*', Resource: '*' }])).allowed).toBe(false);
+    expect((await ask([{ Effect: 'Allow', Action: 'sts:GetCallerIdentityX', Resource: '*' }])).allowed).toBe(false);
+  });
+});
