@@ -30,17 +30,17 @@ export function createDecider(mode: ProxyMode, allowlist: Allowlist | undefined)
   if (mode === 'record' || !allowlist) return async () => ALLOW;
   const probes = probesOf(allowlist.policy);
   // iam-simulate re-parses the policy on every call; the same action on the same resource decides the same.
-  const cache = new Map<string, Promise<boolean>>();
-  const isAllowed = (action: string, resource: string, accountId: string): Promise<boolean> => {
+  const cache = new Map<string, Promise<Verdict>>();
+  const verdictFor = (action: string, resource: string, accountId: string): Promise<Verdict> => {
     const key = `${action}\n${resource}\n${accountId}`;
     let result = cache.get(key);
     if (!result) {
       if (cache.size >= CACHE_LIMIT) cache.clear();
       result = FREE_IN_AWS.has(action.toLowerCase())
-        ? Promise.resolve(listedLiterally(allowlist.policy, action))
+        ? Promise.resolve(listedLiterally(allowlist.policy, action) ? 'allowed' : 'denied')
         : resource === UNKNOWN_RESOURCE
-          ? allowedOnEveryResource(allowlist.policy, probes, action, accountId)
-          : simulate(allowlist.policy, action, resource, accountId).then((r) => r.resultType !== 'error' && r.overallResult === 'Allowed');
+          ? verdictOnUnknownResource(allowlist.policy, probes, action, accountId)
+          : simulate(allowlist.policy, action, resource, accountId).then((r) => (isAllowed(r) ? 'allowed' : 'denied'));
       cache.set(key, result);
     }
     return result;
@@ -51,9 +51,10 @@ export function createDecider(mode: ProxyMode, allowlist: Allowlist | undefined)
     }
     for (const { action, resources } of call.actions) {
       for (const resource of resources.length ? resources : [UNKNOWN_RESOURCE]) {
-        if (!(await isAllowed(action, resource, accountId))) {
+        const verdict = await verdictFor(action, resource, accountId);
+        if (verdict !== 'allowed') {
           const because =
-            resource === UNKNOWN_RESOURCE
+            verdict === 'not-everywhere'
               ? `because iam-agent-proxy cannot tell which resource this call touches, and the allowlist ${allowlist.path} does not allow ${action} on every resource ("Resource": "*") without exception`
               : `because no statement in the allowlist ${allowlist.path} allows it`;
           return deny(agent, action, resource, because);
@@ -64,17 +65,24 @@ export function createDecider(mode: ProxyMode, allowlist: Allowlist | undefined)
   };
 }
 
+/** `not-everywhere`: allowed on some resources, which is not enough when the resource is unknown. */
+type Verdict = 'allowed' | 'denied' | 'not-everywhere';
+
 /**
  * When the resource is unknown the call could touch any resource, so it is allowed only if an
  * unconditional Allow on `"Resource": "*"` covers the action and no Deny statement could apply
  * to it (fail closed). Actions without resource types are evaluated as they are.
  */
-async function allowedOnEveryResource(policy: unknown, probes: Probes, action: string, accountId: string): Promise<boolean> {
+async function verdictOnUnknownResource(policy: unknown, probes: Probes, action: string, accountId: string): Promise<Verdict> {
   const result = await simulate(policy, action, '*', accountId);
-  if (result.resultType === 'error' || result.overallResult !== 'Allowed') return false;
-  if (result.resultType === 'single') return true;
-  if (!probes.allowEverywhere || !(await probeMatches(probes.allowEverywhere, action, accountId))) return false;
-  return !probes.anyDeny || !(await probeMatches(probes.anyDeny, action, accountId));
+  if (!isAllowed(result)) return 'denied';
+  if (result.resultType === 'single') return 'allowed';
+  if (!probes.allowEverywhere || !(await probeMatches(probes.allowEverywhere, action, accountId))) return 'not-everywhere';
+  return probes.anyDeny && (await probeMatches(probes.anyDeny, action, accountId)) ? 'not-everywhere' : 'allowed';
+}
+
+function isAllowed(result: RunSimulationResults): boolean {
+  return result.resultType !== 'error' && result.overallResult === 'Allowed';
 }
 
 interface Probes {
@@ -95,8 +103,7 @@ function probesOf(policy: unknown): Probes {
 }
 
 async function probeMatches(probe: unknown, action: string, accountId: string): Promise<boolean> {
-  const result = await simulate(probe, action, '*', accountId);
-  return result.resultType !== 'error' && result.overallResult === 'Allowed';
+  return isAllowed(await simulate(probe, action, '*', accountId));
 }
 
 /**

@@ -47,6 +47,14 @@ describe('createDecider: enforce mode, a call whose resource is unknown', () => 
     expect(await ask('arn:aws:dynamodb:us-east-1:123456789012:table/other')).toMatchObject({ allowed: false });
   });
 
+  it('says plainly when the action is not allowed on any resource', async () => {
+    const ask = decider([{ Effect: 'Allow', Action: 's3:ListAllMyBuckets', Resource: '*' }]);
+    expect(await ask('dynamodb:GetItem')).toMatchObject({
+      allowed: false,
+      message: 'User: iam-agent-proxy agent "ci-agent" is not authorized to perform: dynamodb:GetItem on resource: * because no statement in the allowlist /etc/allow.json allows it',
+    });
+  });
+
   it('is allowed when the allowlist allows the action on Resource "*"', async () => {
     const ask = decider([{ Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: '*' }]);
     expect(await ask('dynamodb:GetItem')).toStrictEqual({ allowed: true });
