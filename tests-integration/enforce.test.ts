@@ -48,6 +48,19 @@ describe('enforce mode', () => {
     await proxy.waitForStdout(/BLOCKED  dynamodb:ListTables \(AccessDenied\)$/);
   });
 
+  it('speaks each protocol: the AWS CLI reads the error code from EC2, query, JSON and REST-JSON services', async () => {
+    for (const [args, expected] of [
+      [['ec2', 'describe-instances'], '(AccessDenied)'],
+      [['sns', 'list-topics'], '(AccessDenied)'],
+      [['logs', 'describe-log-groups'], '(AccessDeniedException)'],
+      [['lambda', 'list-functions'], '(AccessDeniedException)'],
+    ] as const) {
+      const result = await run(AWS_CLI, [...args], { ...proxy.agentEnv, AWS_MAX_ATTEMPTS: '1' });
+      expect(result.stderr).toContain(`An error occurred ${expected} when calling`);
+    }
+    expect(upstream.requests).toEqual([]);
+  });
+
   it('checks resources: an allowed action on another resource is denied', async () => {
     const file = join(dir, 'f.txt');
     writeFileSync(file, 'data');
