@@ -1,4 +1,5 @@
 import { mkdtempSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -21,6 +22,20 @@ afterAll(async () => {
 beforeEach(() => upstream.reset());
 
 const code = (body: string) => /<Code>([^<]+)<\/Code>/.exec(body)?.[1];
+
+/** Writes raw bytes to the proxy port and returns the first line of the answer. */
+function rawExchange(port: number, text: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(text));
+    let data = '';
+    socket.setEncoding('utf8').on('data', (chunk: string) => {
+      data += chunk;
+      if (data.includes('\r\n')) socket.destroy();
+    });
+    socket.on('close', () => resolve(data.split('\r\n')[0]!));
+    socket.on('error', reject);
+  });
+}
 
 describe('requests the proxy must refuse and never forward', () => {
   it('refuses an unsigned request', async () => {
@@ -131,6 +146,10 @@ describe('requests the proxy must refuse and never forward', () => {
       expect(res.status).toBeLessThan(500);
       expect(code(res.body)).toBeDefined();
     }
+    for (const target of ['example.com:abc', 'nocolon', '[::1]:99999', ':443', 'sts.amazonaws.com']) {
+      expect(await rawExchange(proxy.port, `CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n\r\n`)).toBe('HTTP/1.1 400 Bad Request');
+    }
+    expect(await rawExchange(proxy.port, 'GARBAGE\r\n\r\n')).toMatch(/^HTTP\/1\.1 400/);
     expect(upstream.requests).toEqual([]);
     expect((await sendThroughProxy(proxy, { ...GET_CALLER_IDENTITY, signWith: keys })).status).toBe(200);
   });

@@ -72,10 +72,18 @@ export async function startInterceptor(options: InterceptorOptions): Promise<Int
   };
 
   proxy.onConnect((req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const target = req.url ?? '';
-    const colon = target.lastIndexOf(':');
-    const hostname = target.slice(0, colon).replace(/^\[|\]$/g, '').toLowerCase();
-    if (!isAwsApiHost(hostname)) return tunnel(hostname, Number(target.slice(colon + 1)), socket as Socket, head);
+    try {
+      interceptOrTunnel(req, socket, head);
+    } catch (error) {
+      options.warn(`CONNECT ${req.url ?? ''} failed: ${(error as Error).message}`);
+      socket.destroy();
+    }
+  });
+  const interceptOrTunnel = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    const target = parseConnectTarget(req.url ?? '');
+    if (!target) return void socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    const { hostname, port } = target;
+    if (!isAwsApiHost(hostname)) return tunnel(hostname, port, socket as Socket, head);
     socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
     if (head.length) socket.unshift(head);
     // The certificate is for the host the agent asked to reach, whatever SNI it sends (or none).
@@ -90,7 +98,7 @@ export async function startInterceptor(options: InterceptorOptions): Promise<Int
       socket.destroy();
     });
     tlsRequests.emit('connection', tls);
-  });
+  };
   proxy.onRequest((ctx, callback) => {
     const req = ctx.clientToProxyRequest;
     if (!isAwsApiHost((req.headers.host ?? '').split(':')[0]!)) return callback(); // plain HTTP to a non-AWS host
@@ -110,6 +118,14 @@ export async function startInterceptor(options: InterceptorOptions): Promise<Int
       tlsRequests.closeAllConnections();
     },
   };
+}
+
+/** `host:port` or `[v6]:port` of a CONNECT; undefined unless both parts are well formed. */
+export function parseConnectTarget(target: string): { hostname: string; port: number } | undefined {
+  const match = /^(?:\[([0-9a-f:.]+)\]|([a-z0-9.-]+)):(\d{1,5})$/i.exec(target);
+  const port = Number(match?.[3]);
+  if (!match || port < 1 || port > 65535) return undefined;
+  return { hostname: (match[1] ?? match[2]!).toLowerCase(), port };
 }
 
 /** Non-AWS traffic is passed through as an opaque TCP tunnel. */

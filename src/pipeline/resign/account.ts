@@ -23,7 +23,11 @@ export async function discoverAccountId(credentials: CredentialSource, upstreamE
     await credentials.get(),
     new Date(),
   );
-  const answer = await fetchUpstream({ method: 'POST', target: '/', headers, body }, upstreamTargetFor(STS_HOST, upstreamEndpoint));
+  const answer = await fetchUpstream({ method: 'POST', target: '/', headers, body }, upstreamTargetFor(STS_HOST, upstreamEndpoint)).catch(
+    (error: Error) => {
+      throw new Error(`could not learn the AWS account id (${error.message}); resource ARNs that need it will be left out`);
+    },
+  );
   const account = /<Account>(\d{12})<\/Account>/.exec(answer.body.toString('utf8'))?.[1];
   if (answer.status !== 200 || !account) {
     throw new Error(`could not learn the AWS account id (sts:GetCallerIdentity answered ${answer.status}); resource ARNs that need it will be left out`);
