@@ -43,6 +43,10 @@ export function loadConfig(env: Env): Config {
   if (mode !== 'record' && mode !== 'enforce') {
     throw new ConfigError(`PROXY_MODE must be "record" or "enforce", not "${mode}"`);
   }
+  if (env.AWS_PROFILE === 'iam-agent-proxy') {
+    // The proxy would fetch its "real" credentials from itself and sign with fake keys.
+    throw new ConfigError('AWS_PROFILE=iam-agent-proxy is the agent\'s profile: start the proxy with a profile that has real credentials (AWS_PROFILE=<your profile> iam-agent-proxy)');
+  }
   if (mode === 'enforce' && !env.ALLOWLIST_PATH) {
     throw new ConfigError('PROXY_MODE=enforce needs ALLOWLIST_PATH=<IAM policy JSON file>');
   }

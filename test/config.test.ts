@@ -95,3 +95,11 @@ describe('loadConfig', () => {
     expect(loadConfig({ HOME, PROXY_HOST: '0.0.0.0' }).host).toBe('0.0.0.0');
   });
 });
+
+describe('loadConfig: the agent profile is not the proxy profile', () => {
+  it("refuses AWS_PROFILE=iam-agent-proxy, which would make the proxy sign with its own fake keys", () => {
+    expect(() => loadConfig({ HOME: '/home/u', AWS_PROFILE: 'iam-agent-proxy' })).toThrow(ConfigError);
+    expect(() => loadConfig({ HOME: '/home/u', AWS_PROFILE: 'iam-agent-proxy' })).toThrow(/start the proxy with a profile that has real credentials/);
+    expect(loadConfig({ HOME: '/home/u', AWS_PROFILE: 'work' }).mode).toBe('record');
+  });
+});
