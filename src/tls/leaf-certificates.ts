@@ -13,6 +13,8 @@ export interface LeafCertificate {
 }
 
 const LEAF_DAYS = 30;
+/** Agents choose the host names (bucket subdomains, say): keep the cache bounded, oldest out first. */
+const MAX_CACHED_HOSTS = 1_000;
 /** A cached leaf this close to expiry is minted again rather than served. */
 const RENEW_BEFORE_MS = 24 * 3600_000;
 
@@ -30,6 +32,7 @@ export class LeafCertificates {
   constructor(
     private readonly ca: CertificateAuthority,
     private readonly now: () => number = Date.now,
+    private readonly maxHosts = MAX_CACHED_HOSTS,
   ) {
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     this.leafKeyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
@@ -42,6 +45,8 @@ export class LeafCertificates {
     const cached = this.cache.get(hostname);
     if (cached && cached.notAfter - this.now() >= RENEW_BEFORE_MS) return cached;
     const leaf = this.mint(hostname);
+    this.cache.delete(hostname);
+    if (this.cache.size >= this.maxHosts) this.cache.delete(this.cache.keys().next().value!);
     this.cache.set(hostname, leaf);
     return leaf;
   }

@@ -104,3 +104,15 @@ describe('LeafCertificates', () => {
     clock.now = T0;
   });
 });
+
+describe('LeafCertificates: bounded cache', () => {
+  it('keeps at most maxHosts hosts, dropping the oldest first', () => {
+    const bounded = new LeafCertificates(ca, () => T0, 3);
+    const [h0, h1] = [bounded.forHost('h0.amazonaws.com'), bounded.forHost('h1.amazonaws.com')];
+    bounded.forHost('h2.amazonaws.com');
+    expect(bounded.forHost('h0.amazonaws.com')).toBe(h0); // three fit
+    bounded.forHost('h3.amazonaws.com'); // evicts the oldest: h0
+    expect(bounded.forHost('h1.amazonaws.com')).toBe(h1);
+    expect(bounded.forHost('h0.amazonaws.com')).not.toBe(h0); // evicted, minted again
+  });
+});

