@@ -76,6 +76,13 @@ describe('AWS CLI v2 through the proxy', () => {
     await proxy.waitForStdout(/ALLOWED  s3:PutObject$/);
   });
 
+  it('also handles plain-HTTP proxy requests to AWS endpoints (HTTP_PROXY), re-signed and sent over TLS', async () => {
+    const env = { ...proxy.agentEnv, HTTP_PROXY: proxy.url };
+    const sts = await run(AWS_CLI, ['sts', 'get-caller-identity', '--endpoint-url', 'http://sts.amazonaws.com'], env);
+    expect(JSON.parse(sts.stdout).Account).toBe(upstream.accountId);
+    expectOnlyRealSignatures();
+  });
+
   it('serves an aws s3 presign URL fetched through the proxy, re-signed with the real key', async () => {
     upstream.objects.set('test-bucket/presigned.txt', Buffer.from('presigned body'));
     const presign = await run(AWS_CLI, ['s3', 'presign', 's3://test-bucket/presigned.txt', '--expires-in', '300'], proxy.agentEnv);
