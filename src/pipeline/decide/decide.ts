@@ -31,27 +31,29 @@ export function createDecider(mode: ProxyMode, allowlist: Allowlist | undefined)
   const probes = probesOf(allowlist.policy);
   // iam-simulate re-parses the policy on every call; the same action on the same resource decides the same.
   const cache = new Map<string, Promise<Verdict>>();
-  const verdictFor = (action: string, resource: string, accountId: string): Promise<Verdict> => {
-    const key = `${action}\n${resource}\n${accountId}`;
+  const verdictFor = (action: string, resource: string, accountId: string, context: RequestContext): Promise<Verdict> => {
+    const key = `${action}\n${resource}\n${accountId}\n${context['aws:RequestedRegion']}`;
     let result = cache.get(key);
     if (!result) {
       if (cache.size >= CACHE_LIMIT) cache.clear();
       result = FREE_IN_AWS.has(action.toLowerCase())
         ? Promise.resolve(listedLiterally(allowlist.policy, action) ? 'allowed' : 'denied')
         : resource === UNKNOWN_RESOURCE
-          ? verdictOnUnknownResource(allowlist.policy, probes, action, accountId)
-          : simulate(allowlist.policy, action, resource, accountId).then((r) => (isAllowed(r) ? 'allowed' : 'denied'));
+          ? verdictOnUnknownResource(allowlist.policy, probes, action, accountId, context)
+          : simulate(allowlist.policy, action, resource, accountId, context).then((r) => (isAllowed(r) ? 'allowed' : 'denied'));
       cache.set(key, result);
     }
     return result;
   };
   return async ({ call, agent, accountId = '000000000000' }) => {
+    // What conditions can be checked against: the region the call is signed for (global services sign us-east-1).
+    const context: RequestContext = { 'aws:RequestedRegion': call.region };
     if (call.actions.length === 0) {
       return deny(agent, `${call.service}:${call.operation ?? 'unknown operation'}`, '*', 'because iam-agent-proxy could not map this request to an IAM action');
     }
     for (const { action, resources } of call.actions) {
       for (const resource of resources.length ? resources : [UNKNOWN_RESOURCE]) {
-        const verdict = await verdictFor(action, resource, accountId);
+        const verdict = await verdictFor(action, resource, accountId, context);
         if (verdict !== 'allowed') {
           const because =
             verdict === 'not-everywhere'
@@ -73,8 +75,8 @@ type Verdict = 'allowed' | 'denied' | 'not-everywhere';
  * unconditional Allow on `"Resource": "*"` covers the action and no Deny statement could apply
  * to it (fail closed). Actions without resource types are evaluated as they are.
  */
-async function verdictOnUnknownResource(policy: unknown, probes: Probes, action: string, accountId: string): Promise<Verdict> {
-  const result = await simulate(policy, action, '*', accountId);
+async function verdictOnUnknownResource(policy: unknown, probes: Probes, action: string, accountId: string, context: RequestContext): Promise<Verdict> {
+  const result = await simulate(policy, action, '*', accountId, context);
   if (!isAllowed(result)) return 'denied';
   if (result.resultType === 'single') return 'allowed';
   if (!probes.allowEverywhere || !(await probeMatches(probes.allowEverywhere, action, accountId))) return 'not-everywhere';
@@ -141,10 +143,12 @@ function deny(agent: string, action: string, resource: string, because: string):
   };
 }
 
-function simulate(policy: unknown, action: string, resource: string, accountId: string): Promise<RunSimulationResults> {
+type RequestContext = Record<string, string>;
+
+function simulate(policy: unknown, action: string, resource: string, accountId: string, context: RequestContext = {}): Promise<RunSimulationResults> {
   return runSimulation(
     {
-      request: { principal: `arn:aws:iam::${accountId}:user/iam-agent-proxy`, action, resource: { resource, accountId }, contextVariables: {} },
+      request: { principal: `arn:aws:iam::${accountId}:user/iam-agent-proxy`, action, resource: { resource, accountId }, contextVariables: context },
       identityPolicies: [{ name: 'allowlist', policy }],
       serviceControlPolicies: [],
       resourceControlPolicies: [],

@@ -239,3 +239,18 @@ describe('createDecider: actions AWS never asks permission for', () => {
     expect((await ask([{ Effect: 'Allow', Action: 'sts:GetCallerIdentityX', Resource: '*' }])).allowed).toBe(false);
   });
 });
+
+describe('createDecider: conditions on the requested region', () => {
+  const regional = allowlist([
+    { Effect: 'Allow', Action: ['s3:GetObject', 'sqs:ListQueues'], Resource: '*', Condition: { StringEquals: { 'aws:RequestedRegion': 'eu-west-1' } } },
+  ]);
+  const ask = (action: string, resources: string[], region: string) =>
+    createDecider('enforce', regional)({ call: { ...resolved([[action, resources]]), region }, agent: 'a', accountId: '123456789012' });
+
+  it('allows the call in the region the condition names and denies it elsewhere', async () => {
+    expect(await ask('s3:GetObject', ['arn:aws:s3:::b/k'], 'eu-west-1')).toStrictEqual({ allowed: true });
+    expect((await ask('s3:GetObject', ['arn:aws:s3:::b/k'], 'us-east-1')).allowed).toBe(false);
+    expect(await ask('sqs:ListQueues', [], 'eu-west-1')).toStrictEqual({ allowed: true });
+    expect((await ask('sqs:ListQueues', [], 'us-west-2')).allowed).toBe(false);
+  });
+});
