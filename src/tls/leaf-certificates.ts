@@ -28,6 +28,8 @@ export class LeafCertificates {
   private readonly leafKeyPem: string;
   private readonly leafPublicKey: forge.pki.PublicKey;
   private readonly caKeyIdentifier: string;
+  /** The leaf key is shared, so its identifier is too: computed once (forge hashes it in JavaScript). */
+  private readonly leafKeyIdentifier: forge.asn1.Asn1;
 
   constructor(
     private readonly ca: CertificateAuthority,
@@ -38,6 +40,8 @@ export class LeafCertificates {
     this.leafKeyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     this.leafPublicKey = forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString());
     this.caKeyIdentifier = ca.cert.generateSubjectKeyIdentifier().getBytes();
+    const leafKeyId = forge.pki.getPublicKeyFingerprint(this.leafPublicKey, { type: 'RSAPublicKey' }) as forge.util.ByteStringBuffer;
+    this.leafKeyIdentifier = forge.asn1.create(forge.asn1.Class.UNIVERSAL, forge.asn1.Type.OCTETSTRING, false, leafKeyId.getBytes());
   }
 
   /** A valid certificate for `hostname`, minted if none is cached or the cached one is near expiry. */
@@ -67,7 +71,7 @@ export class LeafCertificates {
       { name: 'extKeyUsage', serverAuth: true },
       { name: 'subjectAltName', altNames: [isIP(hostname) ? { type: 7, ip: hostname } : { type: 2, value: hostname }] },
       // Strict verifiers (Python 3.13's default X509_STRICT) want both key identifiers on a leaf.
-      { name: 'subjectKeyIdentifier' },
+      { name: 'subjectKeyIdentifier', value: this.leafKeyIdentifier },
       { name: 'authorityKeyIdentifier', keyIdentifier: this.caKeyIdentifier },
     ]);
     signNatively(cert, this.ca.key);
