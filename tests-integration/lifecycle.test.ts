@@ -144,6 +144,7 @@ describe('errors a user will meet', () => {
       expect(result.stdout).toMatch(/^Usage: iam-agent-proxy/);
     }
     expect((await run(process.execPath, [PROXY_CREDS_BIN, '--help'], env)).stdout).toMatch(/^Usage: proxy-creds/);
+    expect((await run(process.execPath, [PROXY_BIN, '--version'], env)).stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
   });
 });
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { actionLogPathFrom, socketPathFrom } from '../config.js';
 import { askProxy, type SocketRequest } from '../keys/creds-socket.js';
 import { parseOptions, UsageError } from './args.js';
@@ -55,6 +56,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   const [first, ...rest] = argv;
   if (first === '--help' || first === '-h' || first === 'help') {
     process.stdout.write(MAIN_USAGE);
+    return 0;
+  }
+  if (first === '--version' || first === '-v') {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+    process.stdout.write(`${pkg.version}\n`);
     return 0;
   }
   const name = first === undefined || first.startsWith('-') ? 'start' : first;

@@ -34,8 +34,12 @@ export async function start(env: NodeJS.ProcessEnv): Promise<void> {
     }
     process.exit(code);
   };
-  process.once('SIGINT', () => void stop(0));
-  process.once('SIGTERM', () => void stop(0));
+  const stopBySignal = (signal: string) => {
+    process.stderr.write(`iam-agent-proxy: ${signal}: stopping; [profile iam-agent-proxy] is taken out of ${config.awsConfigPath}\n`);
+    void stop(0);
+  };
+  process.once('SIGINT', () => stopBySignal('SIGINT'));
+  process.once('SIGTERM', () => stopBySignal('SIGTERM'));
 
   try {
     const socket = await serveCredentials(config.socketPath, keys);

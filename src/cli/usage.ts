@@ -1,4 +1,4 @@
-export const MAIN_USAGE = `Usage: iam-agent-proxy [command] [--help]
+export const MAIN_USAGE = `Usage: iam-agent-proxy [command] [--help | --version]
 
 Commands:
   start            Run the proxy in the foreground (the default command)
