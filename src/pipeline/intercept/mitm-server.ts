@@ -29,7 +29,7 @@ export interface Interceptor {
 class PortInUseError extends Error {}
 
 /** Errors from connections the client dropped: nothing to report. */
-const ROUTINE_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE']);
+const ROUTINE_ERRORS = new Set(['ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_STREAM_PREMATURE_CLOSE', 'HPE_INVALID_EOF_STATE']);
 /** AWS SDKs keep connections open between calls; keep them usable for a minute. */
 const KEEP_ALIVE_MS = 60_000;
 
