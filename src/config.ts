@@ -22,7 +22,7 @@ export class ConfigError extends Error {}
 
 type Env = Record<string, string | undefined>;
 
-export function stateDirFrom(env: Env): string {
+function stateDirFrom(env: Env): string {
   return resolve(env.IAM_AGENT_PROXY_HOME || join(env.HOME || homedir(), '.iam-agent-proxy'));
 }
 
@@ -30,7 +30,7 @@ export function socketPathFrom(env: Env): string {
   return resolve(env.PROXY_SOCK_PATH || join(stateDirFrom(env), 'creds.sock'));
 }
 
-export function awsConfigPathFrom(env: Env): string {
+function awsConfigPathFrom(env: Env): string {
   return resolve(env.AWS_CONFIG_FILE || join(env.HOME || homedir(), '.aws', 'config'));
 }
 

@@ -12,7 +12,6 @@ import { BodyTooLargeError, describeInbound, readBody, type InboundRequest } fro
 import { consoleLines, type ActionLog, type ActionRecord, type Verdict } from './log/action-log.js';
 import { resign } from './resign/resign.js';
 import type { CredentialSource } from './resign/upstream-credentials.js';
-import { queryAction } from './resolve/operation.js';
 import { resolveCall } from './resolve/resolve.js';
 import type { CallDescription, ResolvedCall } from './resolve/types.js';
 
@@ -129,8 +128,9 @@ function describeCall(ex: Exchange, service: string, region: string, body: Buffe
   return { ...ex.inbound, body, service, region, hostBucket: bucket, accessPoint, partition, accountId: ex.deps.accountId() };
 }
 
+/** A form body is recognised by its content type, so only the query string needs a look for `Action` here. */
 function protocolOf(call: CallDescription): AwsProtocol {
-  return detectProtocol({ service: call.service, headers: call.headers, hasAction: queryAction(call) !== undefined });
+  return detectProtocol({ service: call.service, headers: call.headers, hasAction: /(^|&)Action=/.test(call.rawQuery) });
 }
 
 /** Answers a request that must not go upstream, and logs what it was trying to do. */

@@ -8,7 +8,7 @@ import { presignedSignatureMatches, signatureMatches, type SignedRequest } from 
 /** AWS rejects a signature whose x-amz-date is further than this from its clock; so do we. */
 export const MAX_CLOCK_SKEW_MS = 15 * 60_000;
 
-export const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
+const UNSIGNED_PAYLOAD = 'UNSIGNED-PAYLOAD';
 /** Streaming bodies whose chunks carry no signatures of their own: forwarded as they are. */
 const UNSIGNED_STREAMING = new Set(['STREAMING-UNSIGNED-PAYLOAD-TRAILER']);
 

@@ -1,8 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { SignatureV4 } from '@smithy/signature-v4';
-import { NodeSha256 } from '../../aws/node-sha256.js';
 import { parseRawQuery } from '../../aws/query.js';
+import { createSigner, PAYLOAD_HASH_HEADER, PAYLOAD_HASH_UNSIGNED } from '../../aws/signer.js';
 import { PRESIGN_PARAMS, type PresignedAuthorization, type SigV4Authorization } from './authorization-header.js';
 
 export interface SignedRequest {
@@ -26,25 +25,10 @@ export async function signatureMatches(
   payloadHash: string,
   signingDate: Date,
 ): Promise<boolean> {
-  const signer = signerFor(auth, secretAccessKey);
-  const headers: Record<string, string> = {};
-  for (const name of auth.signedHeaders) headers[name] = headerValue(request.headers[name]);
-  // Smithy takes the payload hash from this header when present; it is the value the client signed over.
-  headers['x-amz-content-sha256'] = payloadHash;
-  const signableHeaders = new Set(auth.signedHeaders);
-  const unsignableHeaders = auth.signedHeaders.includes('x-amz-content-sha256')
-    ? undefined
-    : new Set(['x-amz-content-sha256']);
-  const signed = await signer.sign(
-    {
-      method: request.method,
-      protocol: 'https:',
-      hostname: headers.host ?? '',
-      path: request.rawPath,
-      query: parseRawQuery(request.rawQuery),
-      headers,
-    },
-    { signingDate, signableHeaders, unsignableHeaders },
+  const headers = signedHeadersOf(request, auth, payloadHash);
+  const signed = await signerFor(auth, secretAccessKey).sign(
+    { method: request.method, protocol: 'https:', hostname: headers.host ?? '', path: request.rawPath, query: parseRawQuery(request.rawQuery), headers },
+    { signingDate, signableHeaders: new Set(auth.signedHeaders), unsignableHeaders: payloadHashUnlessSigned(auth) },
   );
   const expected = /Signature=([0-9a-f]{64})$/.exec(String(signed.headers.authorization))?.[1] ?? '';
   return sameSignature(expected, auth.signature);
@@ -58,36 +42,38 @@ export async function presignedSignatureMatches(
   payloadHash: string,
   signingDate: Date,
 ): Promise<boolean> {
-  const headers: Record<string, string> = {};
-  for (const name of auth.signedHeaders) headers[name] = headerValue(request.headers[name]);
-  headers['x-amz-content-sha256'] = payloadHash;
+  const headers = signedHeadersOf(request, auth, payloadHash);
   const query = parseRawQuery(request.rawQuery);
   // presign() adds these itself (the token, if present, stays: it is an ordinary signed parameter here).
   for (const name of PRESIGN_PARAMS) if (name !== 'X-Amz-Security-Token') delete query[name];
-  const keep = new Set([...auth.signedHeaders, 'x-amz-content-sha256']);
   const presigned = await signerFor(auth, secretAccessKey).presign(
     { method: request.method, protocol: 'https:', hostname: headers.host ?? '', path: request.rawPath, query, headers },
     {
       signingDate,
       expiresIn: auth.expiresInSeconds,
       signableHeaders: new Set(auth.signedHeaders),
-      unsignableHeaders: auth.signedHeaders.includes('x-amz-content-sha256') ? undefined : new Set(['x-amz-content-sha256']),
-      unhoistableHeaders: keep, // verify the URL as sent: nothing moves between headers and query
+      unsignableHeaders: payloadHashUnlessSigned(auth),
+      // Verify the URL as sent: nothing moves between headers and query.
+      unhoistableHeaders: new Set([...auth.signedHeaders, PAYLOAD_HASH_HEADER]),
     },
   );
   return sameSignature(String(presigned.query?.['X-Amz-Signature'] ?? ''), auth.signature);
 }
 
-function signerFor(auth: SigV4Authorization, secretAccessKey: string): SignatureV4 {
-  return new SignatureV4({
-    credentials: { accessKeyId: auth.accessKeyId, secretAccessKey },
-    region: auth.region,
-    service: auth.service,
-    sha256: NodeSha256,
-    // S3 signs the path as sent; every other service normalises and double-encodes it.
-    uriEscapePath: auth.service !== 's3',
-    applyChecksum: false,
-  });
+function signerFor(auth: SigV4Authorization, secretAccessKey: string) {
+  return createSigner({ accessKeyId: auth.accessKeyId, secretAccessKey }, auth.region, auth.service);
+}
+
+/** Exactly the headers the client signed, plus the payload hash the canonical request must end with. */
+function signedHeadersOf(request: SignedRequest, auth: SigV4Authorization, payloadHash: string): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const name of auth.signedHeaders) headers[name] = headerValue(request.headers[name]);
+  headers[PAYLOAD_HASH_HEADER] = payloadHash;
+  return headers;
+}
+
+function payloadHashUnlessSigned(auth: SigV4Authorization): Set<string> | undefined {
+  return auth.signedHeaders.includes(PAYLOAD_HASH_HEADER) ? undefined : PAYLOAD_HASH_UNSIGNED;
 }
 
 function sameSignature(expected: string, given: string): boolean {

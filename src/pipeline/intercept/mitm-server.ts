@@ -121,7 +121,7 @@ export async function startInterceptor(options: InterceptorOptions): Promise<Int
 }
 
 /** `host:port` or `[v6]:port` of a CONNECT; undefined unless both parts are well formed. */
-export function parseConnectTarget(target: string): { hostname: string; port: number } | undefined {
+function parseConnectTarget(target: string): { hostname: string; port: number } | undefined {
   const match = /^(?:\[([0-9a-f:.]+)\]|([a-z0-9.-]+)):(\d{1,5})$/i.exec(target);
   const port = Number(match?.[3]);
   if (!match || port < 1 || port > 65535) return undefined;

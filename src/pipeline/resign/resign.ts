@@ -1,7 +1,6 @@
 import type { AwsCredentialIdentity } from '@smithy/types';
-import { SignatureV4 } from '@smithy/signature-v4';
-import { NodeSha256 } from '../../aws/node-sha256.js';
 import { parseRawQuery } from '../../aws/query.js';
+import { createSigner, PAYLOAD_HASH_HEADER, PAYLOAD_HASH_UNSIGNED } from '../../aws/signer.js';
 
 /** Headers that must not travel upstream: the agent's signature, hop-by-hop and proxy headers. */
 const STRIPPED_HEADERS = new Set([
@@ -33,20 +32,12 @@ export async function resign(input: ResignInput, credentials: AwsCredentialIdent
   }
   // The signer reads the payload hash from this header; when the agent did not send one it is
   // signed-over but not sent, which saves hashing the body a second time.
-  headers['x-amz-content-sha256'] = input.payloadHash;
-  const signer = new SignatureV4({
-    credentials,
-    region: input.region,
-    service: input.service,
-    sha256: NodeSha256,
-    uriEscapePath: input.service !== 's3',
-    applyChecksum: false,
-  });
-  const signed = await signer.sign(
+  headers[PAYLOAD_HASH_HEADER] = input.payloadHash;
+  const signed = await createSigner(credentials, input.region, input.service).sign(
     { method: input.method, protocol: 'https:', hostname: headers.host ?? '', path: input.rawPath, query: parseRawQuery(input.rawQuery), headers },
-    { signingDate: now, unsignableHeaders: input.sendPayloadHash ? undefined : new Set(['x-amz-content-sha256']) },
+    { signingDate: now, unsignableHeaders: input.sendPayloadHash ? undefined : PAYLOAD_HASH_UNSIGNED },
   );
   const out = signed.headers as Record<string, string>;
-  if (!input.sendPayloadHash) delete out['x-amz-content-sha256'];
+  if (!input.sendPayloadHash) delete out[PAYLOAD_HASH_HEADER];
   return out;
 }

@@ -6,7 +6,7 @@ export interface CredentialSource {
   get(): Promise<AwsCredentialIdentity>;
 }
 
-export class NoCredentialsError extends Error {}
+class NoCredentialsError extends Error {}
 
 /** After a failed lookup, requests within this window fail fast instead of re-walking the chain. */
 const FAILURE_BACKOFF_MS = 5_000;

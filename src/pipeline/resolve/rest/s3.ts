@@ -58,7 +58,7 @@ function configRoutes(level: 'bucket' | 'object', table: ConfigRow[]): S3Route[]
 }
 
 /** Ordered: the first route whose method, level, query keys and header all match wins. */
-export const S3_ROUTES: S3Route[] = [
+const S3_ROUTES: S3Route[] = [
   { method: GET, level: 'service', operation: 'ListBuckets', actions: [['s3:ListAllMyBuckets', 'none']] },
   ...configRoutes('bucket', BUCKET_CONFIG),
   { method: GET, level: 'bucket', query: ['location'], operation: 'GetBucketLocation', actions: [['s3:GetBucketLocation', 'bucket']] },
