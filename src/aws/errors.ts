@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AwsProtocol } from './protocol.js';
+import type { Protocol } from '../services/model.js';
 
 export interface AwsError {
   status: number;
@@ -22,7 +22,7 @@ const JSON_CODE_NAMES: Record<string, string> = { AccessDenied: 'AccessDeniedExc
  * JSON with `__type` for json/rest-json, CBOR for rpc-v2-cbor. HEAD responses carry no body.
  */
 export function renderAwsError(
-  protocol: AwsProtocol,
+  protocol: Protocol,
   error: AwsError,
   options: { service: string; method: string; requestId?: string },
 ): RenderedError {
@@ -30,29 +30,30 @@ export function renderAwsError(
   const headers: Record<string, string> = { 'x-amzn-requestid': requestId };
   let body: Buffer;
   switch (protocol) {
-    case 'json':
-    case 'rest-json': {
+    case 'awsJson1_0':
+    case 'awsJson1_1':
+    case 'restJson1': {
       const code = JSON_CODE_NAMES[error.code] ?? error.code;
-      headers['content-type'] = protocol === 'json' ? 'application/x-amz-json-1.1' : 'application/json';
+      headers['content-type'] = protocol === 'restJson1' ? 'application/json' : protocol === 'awsJson1_0' ? 'application/x-amz-json-1.0' : 'application/x-amz-json-1.1';
       headers['x-amzn-errortype'] = code;
       body = Buffer.from(JSON.stringify({ __type: code, message: error.message, Message: error.message }));
       break;
     }
-    case 'rpc-v2-cbor': {
+    case 'rpcv2Cbor': {
       const code = JSON_CODE_NAMES[error.code] ?? error.code;
       headers['content-type'] = 'application/cbor';
       headers['smithy-protocol'] = 'rpc-v2-cbor';
       body = encodeCborTextMap({ __type: code, message: error.message });
       break;
     }
-    case 'ec2':
+    case 'ec2Query':
       body = xml(
         `<Response><Errors><Error><Code>${escapeXml(error.code)}</Code><Message>${escapeXml(error.message)}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`,
       );
       headers['content-type'] = 'text/xml;charset=UTF-8';
       break;
-    case 'rest-xml':
-    case 'query':
+    case 'restXml':
+    case 'awsQuery':
       if (options.service === 's3') {
         headers['x-amz-request-id'] = requestId;
         body = xml(

@@ -1,11 +1,23 @@
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity } from '@smithy/types';
+import { defaultCatalog } from '../services/catalog.js';
 import { NodeSha256 } from './node-sha256.js';
 
 /** Smithy reads the payload hash from this header when it is present. */
 export const PAYLOAD_HASH_HEADER = 'x-amz-content-sha256';
 /** Makes the payload-hash header count for the canonical request without being signed as a header. */
 export const PAYLOAD_HASH_UNSIGNED = new Set([PAYLOAD_HASH_HEADER]);
+
+let singleEncoding: Set<string> | undefined;
+
+/**
+ * Signing names whose endpoints sign the path as sent (S3 and its relatives: `disableDoubleEncoding`
+ * in their endpoint rules); every other service normalises the path and encodes it twice.
+ */
+export function signsPathAsSent(signingName: string): boolean {
+  singleEncoding ??= new Set(defaultCatalog().index.endpoints.filter((e) => e.disableDoubleEncoding).map((e) => e.signingName));
+  return singleEncoding.has(signingName);
+}
 
 /** The SigV4 signer for one credential scope, as both verification and re-signing need it. */
 export function createSigner(credentials: AwsCredentialIdentity, region: string, service: string): SignatureV4 {
@@ -14,8 +26,7 @@ export function createSigner(credentials: AwsCredentialIdentity, region: string,
     region,
     service,
     sha256: NodeSha256,
-    // S3 signs the path as sent; every other service normalises and double-encodes it.
-    uriEscapePath: service !== 's3',
+    uriEscapePath: !signsPathAsSent(service),
     applyChecksum: false,
   });
 }

@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
-import type { ActionRecord } from '../pipeline/log/action-log.js';
+import { ACTION_RECORD_VERSION, type ActionRecord } from '../pipeline/log/action-log.js';
 
 export class PolicyInputError extends Error {}
 
-/** Pure: the least-privilege policy for the actions the log shows were allowed through. */
+/**
+ * Pure: the least-privilege policy for the actions the log shows were allowed through. Actions
+ * AWS does not define (UNRESOLVED) are left out: no policy can allow them.
+ */
 export function policyFromLog(logText: string, logPath: string): object {
   const actions = new Set<string>();
   for (const line of logText.split('\n')) {
@@ -14,7 +17,8 @@ export function policyFromLog(logText: string, logPath: string): object {
     } catch {
       continue; // a line cut short by a crash: skip it, keep the rest
     }
-    if (record.decision === 'allowed') for (const action of record.actions ?? []) actions.add(action);
+    if (record.v !== ACTION_RECORD_VERSION || record.decision !== 'allowed') continue;
+    for (const { action, known } of record.authorizations ?? []) if (known) actions.add(action);
   }
   if (actions.size === 0) {
     throw new PolicyInputError(`${logPath} records no allowed AWS actions yet: run the agent through the proxy in record mode first`);

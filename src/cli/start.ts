@@ -9,6 +9,9 @@ import { startInterceptor } from '../pipeline/intercept/mitm-server.js';
 import { openActionLog } from '../pipeline/log/action-log.js';
 import { discoverAccountId } from '../pipeline/resign/account.js';
 import { standardCredentialSource } from '../pipeline/resign/upstream-credentials.js';
+import { IamReference } from '../pipeline/resolve/authorize/iam-reference.js';
+import { EndpointMatcher } from '../pipeline/resolve/endpoint/match-endpoint.js';
+import { defaultCatalog } from '../services/catalog.js';
 import { installProfile } from '../state/aws-config-file.js';
 import { ensurePrivateDir } from '../state/files.js';
 import { loadOrCreateCa } from '../tls/certificate-authority.js';
@@ -48,6 +51,12 @@ export async function start(env: NodeJS.ProcessEnv): Promise<void> {
     cleanups.push(() => log.close());
     const credentials = standardCredentialSource(env.AWS_PROFILE);
     const decide = createDecider(config.mode, allowlist);
+    const catalog = defaultCatalog();
+    const resolve = { catalog, endpoints: new EndpointMatcher(catalog), reference: new IamReference() };
+    let unresolved = 0;
+    cleanups.push(() => {
+      if (unresolved) process.stderr.write(`iam-agent-proxy: ${unresolved} request(s) needed an action AWS does not define (UNRESOLVED in ${config.actionLogPath}); enforce mode denies them\n`);
+    });
     let accountId: string | undefined;
     // Ready before the port opens: whoever sees the port listening can use the profile at once.
     cleanups.push(installProfile(config.awsConfigPath, { credentialProcess: PROXY_CREDS_BIN, caBundle: ca.certPath }));
@@ -63,10 +72,12 @@ export async function start(env: NodeJS.ProcessEnv): Promise<void> {
           keys,
           credentials,
           decide,
+          resolve,
           log,
           upstreamEndpoint: config.upstreamEndpoint,
           accountId: () => accountId,
           print: (line) => process.stdout.write(`${line}\n`),
+          onUnresolved: () => void unresolved++,
         }),
     });
     cleanups.push(() => proxy.close());

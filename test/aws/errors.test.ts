@@ -14,7 +14,7 @@ function rootElement(xml: string): string | undefined {
 
 describe('renderAwsError: XML protocols', () => {
   it('s3 (rest-xml): a root <Error> with Code, Message, RequestId and the x-amz-request-id header', () => {
-    const r = renderAwsError('rest-xml', denied, { service: 's3', method: 'GET', requestId: 'req-1' });
+    const r = renderAwsError('restXml', denied, { service: 's3', method: 'GET', requestId: 'req-1' });
     const xml = r.body.toString('utf8');
     expect(r.status).toBe(403);
     expect(rootElement(xml)).toBe('Error');
@@ -28,7 +28,7 @@ describe('renderAwsError: XML protocols', () => {
   });
 
   it('query: <ErrorResponse><Error><Code>', () => {
-    const r = renderAwsError('query', { status: 400, code: 'SignatureDoesNotMatch', message: 'bad' }, { service: 'sts', method: 'POST', requestId: 'req-2' });
+    const r = renderAwsError('awsQuery', { status: 400, code: 'SignatureDoesNotMatch', message: 'bad' }, { service: 'sts', method: 'POST', requestId: 'req-2' });
     const xml = r.body.toString('utf8');
     expect(r.status).toBe(400);
     expect(rootElement(xml)).toBe('ErrorResponse');
@@ -38,7 +38,7 @@ describe('renderAwsError: XML protocols', () => {
   });
 
   it('ec2: <Response><Errors><Error> and a RequestID', () => {
-    const r = renderAwsError('ec2', denied, { service: 'ec2', method: 'POST', requestId: 'req-3' });
+    const r = renderAwsError('ec2Query', denied, { service: 'ec2', method: 'POST', requestId: 'req-3' });
     const xml = r.body.toString('utf8');
     expect(rootElement(xml)).toBe('Response');
     expect(xml).toContain('<Response><Errors><Error><Code>AccessDenied</Code><Message>not allowed</Message></Error></Errors>');
@@ -48,7 +48,7 @@ describe('renderAwsError: XML protocols', () => {
 
   it('escapes <&>\'" in the message so the XML stays well formed', () => {
     const message = `a <b> & 'c' "d"`;
-    const r = renderAwsError('query', { ...denied, message }, { service: 'iam', method: 'POST' });
+    const r = renderAwsError('awsQuery', { ...denied, message }, { service: 'iam', method: 'POST' });
     const raw = tag(r.body.toString('utf8'), 'Message')!;
     expect(raw).not.toMatch(/[<>'"]/);
     expect(raw).not.toMatch(/&(?!#\d+;)/);
@@ -61,8 +61,8 @@ describe('renderAwsError: XML protocols', () => {
   });
 
   it('makes up a request id when none is given, different each time', () => {
-    const a = renderAwsError('query', denied, { service: 'sts', method: 'GET' });
-    const b = renderAwsError('query', denied, { service: 'sts', method: 'GET' });
+    const a = renderAwsError('awsQuery', denied, { service: 'sts', method: 'GET' });
+    const b = renderAwsError('awsQuery', denied, { service: 'sts', method: 'GET' });
     expect(a.headers['x-amzn-requestid']).toMatch(/^[0-9a-f-]{36}$/);
     expect(a.headers['x-amzn-requestid']).not.toBe(b.headers['x-amzn-requestid']);
     expect(tag(a.body.toString(), 'RequestId')).toBe(a.headers['x-amzn-requestid']);
@@ -71,7 +71,7 @@ describe('renderAwsError: XML protocols', () => {
 
 describe('renderAwsError: JSON protocols', () => {
   it('json: __type and x-amzn-errortype, AccessDenied becomes AccessDeniedException', () => {
-    const r = renderAwsError('json', denied, { service: 'dynamodb', method: 'POST', requestId: 'req-4' });
+    const r = renderAwsError('awsJson1_1', denied, { service: 'dynamodb', method: 'POST', requestId: 'req-4' });
     const body = JSON.parse(r.body.toString('utf8')) as Record<string, string>;
     expect(r.status).toBe(403);
     expect(body.__type).toBe('AccessDeniedException');
@@ -82,13 +82,13 @@ describe('renderAwsError: JSON protocols', () => {
   });
 
   it('json: other codes keep their name', () => {
-    const r = renderAwsError('json', { status: 403, code: 'InvalidClientTokenId', message: 'm' }, { service: 'logs', method: 'POST' });
+    const r = renderAwsError('awsJson1_1', { status: 403, code: 'InvalidClientTokenId', message: 'm' }, { service: 'logs', method: 'POST' });
     expect(JSON.parse(r.body.toString()).__type).toBe('InvalidClientTokenId');
     expect(r.headers['x-amzn-errortype']).toBe('InvalidClientTokenId');
   });
 
   it('rest-json: application/json with the same fields', () => {
-    const r = renderAwsError('rest-json', denied, { service: 'lambda', method: 'GET' });
+    const r = renderAwsError('restJson1', denied, { service: 'lambda', method: 'GET' });
     const body = JSON.parse(r.body.toString('utf8')) as Record<string, string>;
     expect(r.headers['content-type']).toBe('application/json');
     expect(body).toMatchObject({ __type: 'AccessDeniedException', message: 'not allowed', Message: 'not allowed' });
@@ -96,7 +96,7 @@ describe('renderAwsError: JSON protocols', () => {
   });
 
   it('rpc-v2-cbor: a CBOR map with __type and message', () => {
-    const r = renderAwsError('rpc-v2-cbor', denied, { service: 'monitoring', method: 'POST' });
+    const r = renderAwsError('rpcv2Cbor', denied, { service: 'monitoring', method: 'POST' });
     expect(r.headers['content-type']).toBe('application/cbor');
     expect(r.headers['smithy-protocol']).toBe('rpc-v2-cbor');
     expect(decodeCborTextMap(r.body)).toStrictEqual({ __type: 'AccessDeniedException', message: 'not allowed' });
@@ -104,7 +104,7 @@ describe('renderAwsError: JSON protocols', () => {
 });
 
 describe('renderAwsError: HEAD', () => {
-  it.each(['rest-xml', 'json', 'query'] as const)('%s: empty body, content-length 0, status kept', (protocol) => {
+  it.each(['restXml', 'awsJson1_1', 'awsQuery'] as const)('%s: empty body, content-length 0, status kept', (protocol) => {
     const r = renderAwsError(protocol, { status: 404, code: 'NoSuchKey', message: 'gone' }, { service: 's3', method: 'HEAD' });
     expect(r.status).toBe(404);
     expect(r.body.length).toBe(0);

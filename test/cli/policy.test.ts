@@ -3,9 +3,28 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { policyFromLog, PolicyInputError, readActionLog } from '../../src/cli/policy.js';
+import { ACTION_RECORD_VERSION, type ActionRecord, type Verdict } from '../../src/pipeline/log/action-log.js';
 
-const line = (decision: string, actions: string[]): string =>
-  JSON.stringify({ time: '2024-05-01T10:00:00.000Z', accessKeyId: 'AKIAPROXYAAAAAAAAAAA', agent: 'a', service: 's3', region: 'us-east-1', operation: 'Op', actions, resources: [], decision, upstreamStatus: 200, latencyMs: 1 });
+/** A log line as the proxy writes it (typed, so a change of the record breaks this test). */
+const line = (decision: Verdict, actions: string[], known = true): string => {
+  const record: ActionRecord = {
+    v: ACTION_RECORD_VERSION,
+    time: '2024-05-01T10:00:00.000Z',
+    accessKeyId: 'AKIAPROXYAAAAAAAAAAA',
+    agent: 'a',
+    host: 's3.us-east-1.amazonaws.com',
+    service: 's3',
+    region: 'us-east-1',
+    protocol: 'restXml',
+    operation: 'Op',
+    authorizations: actions.map((action) => ({ action, known, resources: [] })),
+    context: { 'aws:RequestedRegion': 'us-east-1' },
+    decision,
+    upstreamStatus: 200,
+    latencyMs: 1,
+  };
+  return JSON.stringify(record);
+};
 
 describe('policyFromLog', () => {
   it('collects the allowed actions, sorted and without duplicates', () => {
@@ -27,6 +46,11 @@ describe('policyFromLog', () => {
         },
       ],
     });
+  });
+
+  it('leaves out actions AWS does not define (UNRESOLVED): no policy can allow them', () => {
+    const log = [line('allowed', ['s3:GetObject']), line('allowed', ['s3:NewThing'], false)].join('\n');
+    expect((policyFromLog(log, 'x') as { Statement: Array<{ Action: string[] }> }).Statement[0]!.Action).toStrictEqual(['s3:GetObject']);
   });
 
   it('leaves out blocked and refused calls', () => {

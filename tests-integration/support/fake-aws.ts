@@ -8,7 +8,9 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import aws4 from 'aws4';
-import { decodeAwsChunked, handleS3, queryOf, s3Error, xmlEscape, type S3Store } from './fake-s3.js';
+import { decodeAwsChunked, handleS3, s3Error, xmlEscape, type S3Store } from './fake-s3.js';
+import { s3ExtraReply } from './fake-s3-extras.js';
+import { json, jsonContentType, s3ControlReply, serviceReply } from './fake-services.js';
 import { createTestCa } from './test-ca.js';
 
 export interface UpstreamCredentials {
@@ -223,61 +225,23 @@ function checkSignature(request: Incoming, auth: Authorization, signed: Record<s
   check(expected.length === received.length && timingSafeEqual(expected, received), 'signature mismatch');
 }
 
-function jsonContentType(headers: IncomingHttpHeaders): string | undefined {
-  const type = headers['content-type'] ?? '';
-  if (type.startsWith('application/x-amz-json-1.0')) return 'application/x-amz-json-1.0';
-  return type.startsWith('application/x-amz-json-') || headers['x-amz-target'] ? 'application/x-amz-json-1.1' : undefined;
-}
-
-/** The query-protocol Action, from a form body or the URL. */
-function queryAction(request: Incoming): string | undefined {
-  const form = request.headers['content-type']?.startsWith('application/x-www-form-urlencoded') ? request.body.toString() : '';
-  const action = new URLSearchParams(form).get('Action') ?? queryOf(request.path).get('Action');
-  // It becomes an XML element name, so only plain identifiers qualify.
-  return action && /^[A-Za-z][A-Za-z0-9]*$/.test(action) ? action : undefined;
-}
-
-const json = (status: number, value: unknown, contentType: string, headers: Record<string, string> = {}): Reply => ({
-  status,
-  headers: { 'content-type': contentType, ...headers },
-  body: JSON.stringify(value),
-});
-
-const queryXml = (status: number, document: string): Reply => ({ status, headers: { 'content-type': 'text/xml' }, body: document });
-
-function identity(accountId: string): { UserId: string; Account: string; Arn: string } {
-  return { UserId: 'AIDAREALTESTUSER00001', Account: accountId, Arn: `arn:aws:iam::${accountId}:user/real-test-user` };
-}
-
-function queryResponse(action: string, result: string): Reply {
-  const metadata = `<ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata>`;
-  return queryXml(200, `<${action}Response><${action}Result>${result}</${action}Result>${metadata}</${action}Response>`);
-}
-
 /** Errors in the shape each protocol's clients parse, so they report the code rather than a parse failure. */
 function errorReply(request: Incoming, record: RecordedRequest, status: number, code: string, message: string): Reply {
   if (record.service === 's3') return s3Error(status, code, message);
   const contentType = jsonContentType(request.headers);
   if (contentType) return json(status, { __type: code, message }, contentType, { 'x-amzn-errortype': code });
   const error = `<Error><Type>Sender</Type><Code>${code}</Code><Message>${xmlEscape(message)}</Message></Error>`;
-  return queryXml(status, `<ErrorResponse>${error}<RequestId>${randomUUID()}</RequestId></ErrorResponse>`);
+  return { status, headers: { 'content-type': 'text/xml' }, body: `<ErrorResponse>${error}<RequestId>${randomUUID()}</RequestId></ErrorResponse>` };
 }
 
 function route(request: Incoming, record: RecordedRequest, context: Context): Reply {
   const { service = '', region = 'us-east-1', decodedBody } = record;
-  if (service === 's3') return handleS3({ ...request, body: decodedBody, region, range: headerText(request.headers.range) }, context.store);
-  if (request.headers['smithy-protocol'] === 'rpc-v2-cbor') return json(400, { message: 'rpc-v2-cbor is not supported by the fake' }, 'application/json');
-  const isSts = service === 'sts';
-  const contentType = jsonContentType(request.headers);
-  if (contentType) {
-    const action = String(request.headers['x-amz-target'] ?? '').split('.').pop();
-    return json(200, isSts && action === 'GetCallerIdentity' ? identity(context.accountId) : {}, contentType);
+  const { method, host, path, headers } = request;
+  if (service === 's3') {
+    const special = s3ControlReply(request) ?? s3ExtraReply({ ...request, body: decodedBody }, context.store);
+    return special ?? handleS3({ ...request, body: decodedBody, region, range: headerText(headers.range) }, context.store);
   }
-  const action = queryAction(request);
-  if (!action) return json(200, {}, 'application/json');
-  if (!isSts || action !== 'GetCallerIdentity') return queryResponse(action, '');
-  const { UserId, Account, Arn } = identity(context.accountId);
-  return queryResponse(action, `<UserId>${UserId}</UserId><Account>${Account}</Account><Arn>${Arn}</Arn>`);
+  return serviceReply({ method, host, path, headers, body: decodedBody, service, region, accountId: context.accountId });
 }
 
 function respond(request: Incoming, context: Context): Reply {

@@ -1,6 +1,6 @@
 import { runSimulation, type RunSimulationResults } from '@cloud-copilot/iam-simulate';
 import type { ProxyMode } from '../../config.js';
-import type { ResolvedCall } from '../resolve/types.js';
+import type { RequestContext, ResolvedCall } from '../resolve/types.js';
 import type { Allowlist } from './allowlist.js';
 
 export type Decision =
@@ -22,7 +22,11 @@ const ALLOW: Decision = { allowed: true };
  */
 const FREE_IN_AWS = new Set(['sts:getcalleridentity']);
 const CACHE_LIMIT = 10_000;
-/** Stands for "a resource the proxy could not name". */
+/**
+ * Stands for "a resource the proxy could not name", and for actions without resource types:
+ * iam-simulate evaluates those as one request (resultType "single"), the others against every
+ * resource the allowlist could name (see verdictOnUnknownResource).
+ */
 const UNKNOWN_RESOURCE = '*';
 
 /** Record mode allows everything; enforce mode allows a call only if every action it needs is allowed. */
@@ -32,7 +36,7 @@ export function createDecider(mode: ProxyMode, allowlist: Allowlist | undefined)
   // iam-simulate re-parses the policy on every call; the same action on the same resource decides the same.
   const cache = new Map<string, Promise<Verdict>>();
   const verdictFor = (action: string, resource: string, accountId: string, context: RequestContext): Promise<Verdict> => {
-    const key = `${action}\n${resource}\n${accountId}\n${context['aws:RequestedRegion']}`;
+    const key = `${action}\n${resource}\n${accountId}\n${JSON.stringify(context)}`;
     let result = cache.get(key);
     if (!result) {
       if (cache.size >= CACHE_LIMIT) cache.clear();
@@ -46,13 +50,15 @@ export function createDecider(mode: ProxyMode, allowlist: Allowlist | undefined)
     return result;
   };
   return async ({ call, agent, accountId = '000000000000' }) => {
-    // What conditions can be checked against: the region the call is signed for (global services sign us-east-1).
-    const context: RequestContext = { 'aws:RequestedRegion': call.region };
-    if (call.actions.length === 0) {
-      return deny(agent, `${call.service}:${call.operation ?? 'unknown operation'}`, '*', 'because iam-agent-proxy could not map this request to an IAM action');
+    if (call.authorizations.length === 0) {
+      return deny(agent, `${call.service}:${call.operation}`, '*', 'because iam-agent-proxy could not map this request to an IAM action');
     }
-    for (const { action, resources } of call.actions) {
-      for (const resource of resources.length ? resources : [UNKNOWN_RESOURCE]) {
+    for (const { action, known, resources, context: own } of call.authorizations) {
+      if (!known) return deny(agent, action, '*', `because ${action} is not an IAM action AWS defines (iam-agent-proxy could not map this request)`);
+      // Conditions are checked against the request's context keys and this action's own.
+      const context: RequestContext = { ...call.context, ...own };
+      const names = resources.length === 0 ? [UNKNOWN_RESOURCE] : resources.map((r) => (r.resolved ? r.arn : UNKNOWN_RESOURCE));
+      for (const resource of new Set(names)) {
         const verdict = await verdictFor(action, resource, accountId, context);
         if (verdict !== 'allowed') {
           const because =
@@ -143,7 +149,6 @@ function deny(agent: string, action: string, resource: string, because: string):
   };
 }
 
-type RequestContext = Record<string, string>;
 
 function simulate(policy: unknown, action: string, resource: string, accountId: string, context: RequestContext = {}): Promise<RunSimulationResults> {
   return runSimulation(

@@ -1,18 +1,28 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
+import type { Protocol } from '../../services/model.js';
+import type { Authorization, RequestContext } from '../resolve/types.js';
 
 export type Verdict = 'allowed' | 'blocked' | 'refused';
 
+/** The version of the record below; readers (`policy`) check it. */
+export const ACTION_RECORD_VERSION = 2;
+
 /** One line of actions.log: what one request was, and what became of it. Never holds a secret. */
 export interface ActionRecord {
+  v: typeof ACTION_RECORD_VERSION;
   time: string;
   /** The agent's access key id (issued by this proxy) and its name; absent when authentication failed before. */
   accessKeyId: string | undefined;
   agent: string | undefined;
-  service: string;
+  host: string;
+  /** Catalog id of the service (`s3`, `cloudwatch`), when the host names one. */
+  service: string | undefined;
   region: string | undefined;
+  protocol: Protocol | undefined;
   operation: string | undefined;
-  actions: string[];
-  resources: string[];
+  /** Per IAM action: its resources (type, resolved or not) and action-specific context. */
+  authorizations: Authorization[];
+  context: RequestContext | undefined;
   decision: Verdict;
   /** AWS error code for blocked/refused calls. */
   error?: string;
@@ -35,11 +45,16 @@ export function openActionLog(path: string): ActionLog {
   };
 }
 
-/** `[14:32:01] ALLOWED  s3:ListAllMyBuckets` — one line per action, in local time. */
+/**
+ * `[14:32:01] ALLOWED  s3:ListAllMyBuckets` — one line per action, in local time. An action AWS
+ * does not define is shown as `UNRESOLVED <service>:<Operation>`.
+ */
 export function consoleLines(record: ActionRecord, now: Date): string[] {
   const time = `[${[now.getHours(), now.getMinutes(), now.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':')}]`;
   const word = record.decision.toUpperCase().padEnd(8);
   const detail = record.error ? ` (${record.error})` : '';
-  const actions = record.actions.length ? record.actions : [`${record.service}:${record.operation ?? '?'}`];
+  const actions = record.authorizations.length
+    ? record.authorizations.map((a) => (a.known ? a.action : `UNRESOLVED ${a.action}`))
+    : [`${record.service ?? record.host}:${record.operation ?? '?'}`];
   return actions.map((action) => `${time} ${word} ${action}${detail}`);
 }

@@ -1,33 +1,149 @@
-import type { AwsProtocol } from '../../aws/protocol.js';
-import { actionForOperation, isKnownAction } from './iam-actions.js';
-import { rpcOperationName } from './operation.js';
-import { resolveApiGateway } from './rest/apigateway.js';
-import { resolveLambda } from './rest/lambda.js';
-import { resolveS3 } from './rest/s3.js';
-import type { CallDescription, RequiredAction, ResolvedCall } from './types.js';
+import type { AwsError } from '../../aws/errors.js';
+import type { ServiceCatalog } from '../../services/catalog.js';
+import type { Protocol, ServiceModel } from '../../services/model.js';
+import type { AwsRequest } from '../intercept/aws-request.js';
+import { authorize } from './authorize/authorize.js';
+import type { IamReference } from './authorize/iam-reference.js';
+import { decodeRequest, rpcProtocol } from './decode/decode.js';
+import type { DecodedCall } from './decode/decoding.js';
+import { customerHostCall } from './endpoint/customer-hosts.js';
+import type { EndpointMatch, EndpointMatcher } from './endpoint/match-endpoint.js';
+import type { ResolvedCall } from './types.js';
 
-type RestResolver = (call: CallDescription) => { operation: string | undefined; actions: RequiredAction[] };
-
-/** REST services whose routes are known, by signing name. */
-const REST_RESOLVERS: Record<string, RestResolver> = {
-  s3: resolveS3,
-  lambda: resolveLambda,
-  apigateway: resolveApiGateway,
-};
-
-/** Maps a request to its operation and the IAM actions (and resources) it needs. */
-export async function resolveCall(call: CallDescription, protocol: AwsProtocol): Promise<ResolvedCall> {
-  const base = { service: call.service, region: call.region, protocol };
-  const restResolver = REST_RESOLVERS[call.service];
-  if (restResolver && (protocol === 'rest-xml' || protocol === 'rest-json')) {
-    const { operation, actions } = restResolver(call);
-    return { ...base, operation, actions: await markKnown(actions) };
-  }
-  const operation = rpcOperationName(call, protocol);
-  if (!operation) return { ...base, operation: undefined, actions: [] };
-  return { ...base, operation, actions: await markKnown([{ action: actionForOperation(call.service, operation), resources: [], known: true }]) };
+export interface ResolveDeps {
+  catalog: ServiceCatalog;
+  endpoints: EndpointMatcher;
+  reference: IamReference;
 }
 
-async function markKnown(actions: RequiredAction[]): Promise<RequiredAction[]> {
-  return Promise.all(actions.map(async (a) => ({ ...a, known: await isKnownAction(a.action) })));
+/** The verified credential scope of the request's signature. */
+export interface SignatureScope {
+  service: string;
+  region: string;
+}
+
+export interface ResolveContext {
+  scope: SignatureScope;
+  /** The real account id, for resource ARNs; undefined while unknown. */
+  accountId: string | undefined;
+  /** Reads the body when resolution needs it and the signature check did not (bounded). */
+  readBody(): Promise<Buffer>;
+}
+
+export type Resolution = { ok: true; call: ResolvedCall } | { ok: false; error: AwsError; protocol: Protocol; service: string | undefined };
+
+/**
+ * What AWS will do with a request, decided only on what AWS routes on: the host names the service
+ * (and must be one the signature's scope is valid for), the service's model says which protocols
+ * it speaks, and the operation and input are read as that service reads them. Anything that could
+ * be read two ways is refused, and nothing refused is forwarded.
+ */
+export async function resolveRequest(request: AwsRequest, context: ResolveContext, deps: ResolveDeps): Promise<Resolution> {
+  const matches = deps.endpoints.match(request.hostname);
+  if (matches.length === 0) return resolveCustomerHost(request, context);
+  const scoped = matches.filter((m) => signs(m, context.scope, deps.catalog));
+  if (scoped.length === 0) return refuse(request, matches, deps, scopeError(matches, context.scope));
+
+  let decodings = scoped.map((endpoint) => ({ endpoint, model: deps.catalog.service(endpoint.service), decoding: undefined as ReturnType<typeof decodeRequest> | undefined }));
+  for (const d of decodings) d.decoding = decodeRequest(d.model, request, d.endpoint);
+  if (decodings.some((d) => !d.decoding!.ok && 'needsBody' in d.decoding!)) {
+    request.setBody(await context.readBody());
+    for (const d of decodings) d.decoding = decodeRequest(d.model, request, d.endpoint);
+  }
+  const decoded = decodings.filter((d) => d.decoding!.ok);
+  if (decoded.length > 1) {
+    const names = decoded.map((d) => `${d.model.sdkId} ${(d.decoding as { call: DecodedCall }).call.operation}`).join(' and ');
+    return refuse(request, matches, deps, { status: 400, code: 'InvalidRequest', message: `iam-agent-proxy refuses an ambiguous request: it reads as ${names}.` });
+  }
+  if (decoded.length === 0) {
+    const failed = decodings.find((d) => !d.decoding!.ok && 'error' in d.decoding!);
+    const error = failed && 'error' in failed.decoding! ? failed.decoding.error : { status: 400, code: 'InvalidRequest', message: 'The request body could not be read.' };
+    return { ok: false, error, protocol: errorProtocol(decodings[0]!.model, request), service: decodings[0]!.model.id };
+  }
+  decodings = decoded;
+  const { endpoint, model } = decoded[0]!;
+  const call = (decoded[0]!.decoding as { call: DecodedCall }).call;
+  const partition = endpoint.partition;
+  const { authorizations, context: requestContext } = await authorize(
+    { model, operation: call.operation, input: call.input, scope: { partition, region: context.scope.region, accountId: context.accountId }, signingName: endpoint.signingName },
+    deps.reference,
+  );
+  return {
+    ok: true,
+    call: {
+      host: request.hostname,
+      service: model.id,
+      signingName: endpoint.signingName,
+      region: context.scope.region,
+      partition,
+      protocol: call.protocol,
+      operation: call.operation,
+      authorizations,
+      context: requestContext,
+      disableDoubleEncoding: endpoint.disableDoubleEncoding,
+    },
+  };
+}
+
+/** Whether a signature scoped to `scope` is one AWS accepts for this endpoint. */
+function signs(endpoint: EndpointMatch, scope: SignatureScope, catalog: ServiceCatalog): boolean {
+  if (endpoint.signingName !== scope.service) return false;
+  if (endpoint.signingRegions !== 'any') return endpoint.signingRegions.includes(scope.region);
+  const partition = catalog.index.partitions.find((p) => p.id === endpoint.partition);
+  return partition !== undefined && new RegExp(partition.regionRegex).test(scope.region);
+}
+
+function scopeError(matches: EndpointMatch[], scope: SignatureScope): AwsError {
+  const names = [...new Set(matches.map((m) => m.signingName))];
+  if (!names.includes(scope.service)) {
+    return { status: 403, code: 'SignatureDoesNotMatch', message: `Credential should be scoped to correct service: '${names.join("' or '")}'.` };
+  }
+  const regions = [...new Set(matches.flatMap((m) => (m.signingRegions === 'any' ? [] : m.signingRegions)))];
+  return { status: 403, code: 'SignatureDoesNotMatch', message: `Credential should be scoped to a valid region${regions.length ? ` ('${regions.join("' or '")}')` : ''}, not '${scope.region}'.` };
+}
+
+function refuse(request: AwsRequest, matches: EndpointMatch[], deps: ResolveDeps, error: AwsError): Resolution {
+  const model = deps.catalog.service(matches[0]!.service);
+  return { ok: false, error, protocol: errorProtocol(model, request), service: model.id };
+}
+
+async function resolveCustomerHost(request: AwsRequest, context: ResolveContext): Promise<Resolution> {
+  const call = customerHostCall(request.hostname, request.method, request.rawPath, context.accountId);
+  if (call === undefined) {
+    return { ok: false, error: { status: 400, code: 'InvalidHostHeader', message: `iam-agent-proxy does not know an AWS API at ${request.hostname}; it signs only requests it can map to IAM actions.` }, protocol: guessedProtocol(request), service: undefined };
+  }
+  if (call === 'unreadable-path') return { ok: false, error: { status: 400, code: 'InvalidRequest', message: 'iam-agent-proxy refuses an ambiguous request: the path has "." , ".." or empty segments that API Gateway would resolve.' }, protocol: 'restJson1', service: 'execute-api' };
+  if (call.signingName !== context.scope.service || call.region !== context.scope.region) {
+    return { ok: false, error: { status: 403, code: 'SignatureDoesNotMatch', message: `Credential should be scoped to correct service and region: '${call.signingName}' in '${call.region}'.` }, protocol: 'restJson1', service: call.service };
+  }
+  return {
+    ok: true,
+    call: {
+      host: request.hostname,
+      service: call.service,
+      signingName: call.signingName,
+      region: call.region,
+      partition: call.partition,
+      protocol: 'restJson1',
+      operation: call.operation,
+      authorizations: [call.authorization],
+      context: { 'aws:RequestedRegion': call.region },
+      disableDoubleEncoding: false,
+    },
+  };
+}
+
+/** The protocol to answer a refused request in: the one its service reads it in, or its likeliest. */
+export function errorProtocol(model: ServiceModel, request: AwsRequest): Protocol {
+  const rest = model.protocols.find((p) => p === 'restJson1' || p === 'restXml');
+  if (rest) return rest;
+  const chosen = rpcProtocol(model, request);
+  return typeof chosen === 'string' ? chosen : model.protocols[0] ?? guessedProtocol(request);
+}
+
+/** For a host no service claims: what the request looks like. */
+export function guessedProtocol(request: AwsRequest): Protocol {
+  if (request.headerCount('smithy-protocol') > 0) return 'rpcv2Cbor';
+  if (request.headerCount('x-amz-target') > 0 || request.mediaType().startsWith('application/x-amz-json')) return 'awsJson1_1';
+  return 'awsQuery';
 }

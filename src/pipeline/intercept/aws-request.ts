@@ -1,0 +1,142 @@
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { hostWithoutPort } from '../../aws/hosts.js';
+import { parseRawQuery, splitTarget, type QueryParameters } from '../../aws/query.js';
+import { decodeAwsChunked } from '../../aws/wire/aws-chunked.js';
+import { parseCbor } from '../../aws/wire/cbor.js';
+import { parseForm } from '../../aws/wire/form.js';
+import { parseJson } from '../../aws/wire/json.js';
+import type { Parsed } from '../../aws/wire/parsed.js';
+import { parseXml, type XmlNode } from '../../aws/wire/xml.js';
+
+const BODY_VIEWS = ['payload', 'text', 'form', 'json', 'xml', 'cbor'];
+
+/** An intercepted request's head, in the shape the later steps need. */
+export interface InboundRequest {
+  method: string;
+  /** Request target as sent (path + query), origin-form. */
+  target: string;
+  rawPath: string;
+  rawQuery: string;
+  /** Host name from the Host header, lowercased, without port. */
+  hostname: string;
+  headers: IncomingHttpHeaders;
+}
+
+/**
+ * One intercepted request, built once and shared by every step. Each view of it (query,
+ * form, JSON, XML, CBOR body) is computed on first use and kept, so no step parses it again.
+ */
+export class AwsRequest implements InboundRequest {
+  private buffered: Buffer | undefined;
+  private views = new Map<string, unknown>();
+
+  constructor(
+    readonly method: string,
+    readonly target: string,
+    readonly hostname: string,
+    readonly headers: IncomingHttpHeaders,
+    /** Header names and values as received, repeats included (Node joins or drops repeats in `headers`). */
+    readonly rawHeaders: string[],
+  ) {
+    const { rawPath, rawQuery } = splitTarget(target);
+    this.rawPath = rawPath;
+    this.rawQuery = rawQuery;
+  }
+
+  readonly rawPath: string;
+  readonly rawQuery: string;
+
+  static from(req: IncomingMessage): AwsRequest {
+    // Plain-HTTP proxy requests arrive in absolute form (`http://host/path`); keep only the target.
+    const target = (req.url ?? '/').replace(/^[a-z]+:\/\/[^/]*/i, '') || '/';
+    return new AwsRequest(req.method ?? 'GET', target, hostWithoutPort(req.headers.host ?? ''), req.headers, req.rawHeaders);
+  }
+
+  /** The body, once a step has read it (a signed payload, or one the resolver needs). */
+  get body(): Buffer | undefined {
+    return this.buffered;
+  }
+
+  setBody(body: Buffer): void {
+    this.buffered = body;
+    for (const view of BODY_VIEWS) this.views.delete(view);
+  }
+
+  /** The query string, percent-decoded (`+` stays `+`), repeated keys as arrays. */
+  query(): QueryParameters {
+    return this.memo('query', () => parseRawQuery(this.rawQuery));
+  }
+
+  /** How many times a header was sent (case-insensitive). */
+  headerCount(name: string): number {
+    const counts = this.memo('headerCounts', () => {
+      const map = new Map<string, number>();
+      for (let i = 0; i < this.rawHeaders.length; i += 2) {
+        const key = this.rawHeaders[i]!.toLowerCase();
+        map.set(key, (map.get(key) ?? 0) + 1);
+      }
+      return map;
+    });
+    return counts.get(name) ?? 0;
+  }
+
+  /** A single-valued header: its value, or undefined when absent. */
+  header(name: string): string | undefined {
+    const value = this.headers[name];
+    return Array.isArray(value) ? value.join(',') : value;
+  }
+
+  /** The media type of Content-Type, lowercased, parameters dropped. */
+  mediaType(): string {
+    return this.memo('mediaType', () => (this.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase());
+  }
+
+  /** The body's content: without its aws-chunked framing when it has one (streamed S3 uploads). */
+  payload(): Parsed<Buffer> {
+    return this.memo('payload', () => {
+      const body = this.body ?? Buffer.alloc(0);
+      const chunked = (this.header('content-encoding') ?? '').split(',').some((e) => e.trim().toLowerCase() === 'aws-chunked');
+      return chunked ? decodeAwsChunked(body) : { ok: true, value: body };
+    });
+  }
+
+  /** The content as UTF-8 text. */
+  text(): Parsed<string> {
+    return this.memo('text', () => {
+      const payload = this.payload();
+      return payload.ok ? { ok: true, value: payload.value.toString('utf8') } : payload;
+    });
+  }
+
+  form(): Parsed<Array<[string, string]>> {
+    return this.memo('form', () => this.parseText(parseForm));
+  }
+
+  /** JSON; an empty body is an empty object, as AWS JSON services read it. */
+  json(): Parsed<unknown> {
+    return this.memo('json', () => this.parseText((text) => (text.trim() === '' ? { ok: true, value: {} } : parseJson(text))));
+  }
+
+  xml(): Parsed<Record<string, XmlNode>> {
+    return this.memo('xml', () => this.parseText(parseXml));
+  }
+
+  cbor(): Parsed<unknown> {
+    return this.memo('cbor', () => {
+      const payload = this.payload();
+      return payload.ok ? parseCbor(payload.value) : payload;
+    });
+  }
+
+  private parseText<T>(parse: (text: string) => Parsed<T>): Parsed<T> {
+    const text = this.text();
+    return text.ok ? parse(text.value) : text;
+  }
+
+  private memo<T>(key: string, compute: () => T): T {
+    if (this.views.has(key)) return this.views.get(key) as T;
+    const value = compute();
+    this.views.set(key, value);
+    return value;
+  }
+}

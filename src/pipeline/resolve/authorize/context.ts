@@ -1,0 +1,74 @@
+import type { StructureShape } from '../../../services/model.js';
+import type { InputValue } from '../decode/shape-reader.js';
+import type { ContextValue, RequestContext } from '../types.js';
+
+type Input = { [member: string]: InputValue };
+
+/** Members that hold the tags a create or tag call applies, in the shapes AWS APIs use. */
+const TAG_MEMBERS = ['Tags', 'tags', 'TagList', 'TagSpecifications'];
+
+/**
+ * Condition keys every action of the request shares: the region it is signed for, and the tags
+ * it applies (`aws:RequestTag/<key>`, `aws:TagKeys`).
+ */
+export function requestContext(region: string, input: Input): RequestContext {
+  const context: RequestContext = { 'aws:RequestedRegion': region };
+  const tags = requestTags(input);
+  if (tags.size) {
+    for (const [key, value] of tags) context[`aws:RequestTag/${key}`] = value;
+    context['aws:TagKeys'] = [...tags.keys()];
+  }
+  return context;
+}
+
+function requestTags(input: Input): Map<string, string> {
+  const tags = new Map<string, string>();
+  const add = (key: InputValue | undefined, value: InputValue | undefined) => {
+    if (typeof key === 'string') tags.set(key, typeof value === 'string' ? value : '');
+  };
+  for (const member of TAG_MEMBERS) {
+    const value = input[member];
+    if (member === 'TagSpecifications' && Array.isArray(value)) {
+      for (const spec of value) for (const tag of listOf((spec as Input | null)?.Tags)) add(tag.Key, tag.Value);
+    } else if (Array.isArray(value)) {
+      for (const tag of listOf(value)) add(tag.Key ?? tag.key ?? tag.TagKey, tag.Value ?? tag.value ?? tag.TagValue);
+    } else if (value && typeof value === 'object') {
+      for (const [key, tagValue] of Object.entries(value)) add(key, tagValue);
+    }
+  }
+  return tags;
+}
+
+function listOf(value: InputValue | undefined): Input[] {
+  return Array.isArray(value) ? (value.filter((v) => v && typeof v === 'object' && !Array.isArray(v)) as Input[]) : [];
+}
+
+/**
+ * Service condition keys of one action that the input gives a value: `s3:prefix` from the
+ * `prefix` query parameter, `s3:x-amz-acl` from that header, `ec2:InstanceType` from the member.
+ * A key matches a top-level member by name or by wire name (header, query key), any case.
+ */
+export function actionContext(conditionKeys: string[], input: Input, shape: StructureShape | undefined): RequestContext {
+  const context: RequestContext = {};
+  if (!shape) return context;
+  const byName = new Map<string, string>();
+  for (const [name, member] of Object.entries(shape.members)) {
+    byName.set(name.toLowerCase(), name);
+    if (member.name && (member.location === 'header' || member.location === 'query')) byName.set(member.name.toLowerCase(), name);
+  }
+  for (const key of conditionKeys) {
+    const [prefix = '', name = ''] = key.split(':');
+    if (prefix === 'aws' || name.includes('/') || name.includes('<')) continue;
+    const member = byName.get(name.toLowerCase());
+    const value = member === undefined ? undefined : contextValue(input[member]);
+    if (value !== undefined) context[key] = value;
+  }
+  return context;
+}
+
+function contextValue(value: InputValue | undefined): ContextValue | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value as string[];
+  return undefined;
+}

@@ -1,0 +1,189 @@
+import type { MapEntry } from '../../../services/model.js';
+import type { ResourceRef } from '../types.js';
+import {
+  arnMatchesTemplate,
+  combine,
+  compiledTemplateFor,
+  conditionHolds,
+  isProxyVariable,
+  MAX_VALUES,
+  renderTemplate,
+  type Rendered,
+  type TemplateScope,
+} from './template.js';
+
+/** One resource type of an action, from the AWS Service Authorization Reference. */
+export interface ResourceTypeInfo {
+  name: string;
+  /** E.g. `arn:${Partition}:s3:::${BucketName}/${ObjectName}`. */
+  arn: string;
+  required: boolean;
+}
+
+export interface EntryResult {
+  action: string;
+  resources: ResourceRef[];
+}
+
+/**
+ * The action one iam-dataset map entry asks for and the resources it names, for this input;
+ * undefined when the entry does not apply (its `conditions` fail, or its `arn_override` renders
+ * to nothing). An action without resource types gets `resources: []` (IAM checks it against `*`).
+ */
+export function evaluateMapEntry(entry: MapEntry, scope: TemplateScope, resourceTypes: ResourceTypeInfo[]): EntryResult | undefined {
+  if (entry.conditions && !conditionHolds(entry.conditions, scope.input)) return undefined;
+  if (entry.arn_override) {
+    const resources = overrideResources(entry.arn_override.template, scope, resourceTypes);
+    return resources.length > 0 ? { action: entry.action, resources } : undefined;
+  }
+  const variables = variableValues(entry, scope);
+  const resources = resourceTypes.flatMap((type) => {
+    const arnTemplate = ownValue(entry.resourcearn_mappings, type.name);
+    return arnTemplate === undefined ? filledResources(type, variables) : mappedArnResources(arnTemplate, type, scope, variables);
+  });
+  return { action: entry.action, resources };
+}
+
+/** Each rendered value is a resource, typed by the resource type whose ARN template it fits. */
+function overrideResources(template: string, scope: TemplateScope, types: ResourceTypeInfo[]): ResourceRef[] {
+  const compiled = compiledTemplateFor(template);
+  // `iftemplatematch` is checked against each type in turn; a value then takes the type it fits.
+  // Without resource types (an action AWS does not define), `iftemplatematch` cannot be checked: unresolved.
+  const renders: Array<{ type: ResourceTypeInfo | undefined; rendered: Rendered }> =
+    compiled.needsResourceTypeArn && types.length > 0
+      ? types.map((type) => ({ type, rendered: renderTemplate(compiled, scope, type.arn) }))
+      : [{ type: undefined, rendered: renderTemplate(compiled, scope) }];
+  const resources: ResourceRef[] = [];
+  for (const { type, rendered } of renders) {
+    for (const arn of rendered.values) resources.push(resolvedRef(arn, type ?? types.find((t) => arnMatchesTemplate(arn, t.arn))));
+  }
+  if (renders.some(({ rendered }) => rendered.unresolved)) resources.push(unresolvedOverride(template, scope, types));
+  return resources;
+}
+
+/** With one resource type, its ARN pattern; otherwise the override template itself. */
+function unresolvedOverride(template: string, scope: TemplateScope, types: ResourceTypeInfo[]): ResourceRef {
+  const [only] = types;
+  if (types.length === 1 && only) return unresolvedRef(withProxyVariables(only.arn, scope), only);
+  return { arn: withProxyVariables(template, scope), resolved: false };
+}
+
+/**
+ * A `resourcearn_mappings` template names whole ARNs of this type, in preference to filling the
+ * type's ARN template. Rendering to nothing means the request is not about this type (an
+ * `iftemplatematch` that does not fit): left out even if required.
+ */
+function mappedArnResources(template: string, type: ResourceTypeInfo, scope: TemplateScope, variables: VariableValues): ResourceRef[] {
+  const rendered = renderTemplate(template, scope, type.arn);
+  // Nothing it could name (`${RoleArn}` absent): resource_mappings may still name the type (iamlive does the same).
+  if (rendered.unresolved && rendered.values.length === 0) return filledResources(type, variables);
+  const resources = rendered.values.map((arn) => resolvedRef(arn, type));
+  if (rendered.unresolved) resources.push(unresolvedRef(withProxyVariables(type.arn, scope), type));
+  return resources;
+}
+
+/**
+ * Fills the type's ARN template, one ARN per combination of its variables' values. A type that
+ * cannot be filled becomes one unresolved resource if required (the action needs it, the map
+ * cannot name it) and is left out if optional (it applies only when the request names it).
+ */
+function filledResources(type: ResourceTypeInfo, variables: VariableValues): ResourceRef[] {
+  const slots = arnSlots(type.arn);
+  const rendered = slots.map((slot) => (typeof slot === 'string' ? { values: [slot], unresolved: false } : variables(slot.variable, type.arn)));
+  const choices = rendered.map((r) => r.values);
+  const partial = () => unresolvedRef(partialArn(slots, rendered), type);
+  // A variable without values (no mapping, absent, a mapping that does not apply, a missing proxy variable).
+  if (choices.some((values) => values.length === 0)) return type.required ? [partial()] : [];
+  const arns = combine(choices, MAX_VALUES);
+  // Past 1,000 combinations: one resource that says it cannot be named, not a truncated list.
+  if (!arns) return [partial()];
+  const resources = arns.map((arn) => resolvedRef(arn, type));
+  // Some values were usable, some not: name the usable ones and admit the rest.
+  if (rendered.some((r) => r.unresolved)) resources.push(partial());
+  return resources;
+}
+
+type VariableValues = (variable: string, resourceTypeArn: string) => Rendered;
+
+const CANNOT_NAME: Rendered = { values: [], unresolved: true };
+
+/**
+ * An ARN variable's values: `Partition`, `Region`, `Account` from the proxy; any other from its
+ * `resource_mappings` template (none: the map cannot name it, so unresolved). Rendered once per
+ * entry unless the template needs the resource type (`iftemplatematch`).
+ */
+function variableValues(entry: MapEntry, scope: TemplateScope): VariableValues {
+  const memo = new Map<string, Rendered>();
+  const once = (variable: string, render: () => Rendered): Rendered => {
+    let rendered = memo.get(variable);
+    if (!rendered) {
+      rendered = render();
+      memo.set(variable, rendered);
+    }
+    return rendered;
+  };
+  return (variable, resourceTypeArn) => {
+    if (isProxyVariable(variable)) return once(variable, () => proxyValue(variable, scope));
+    const template = ownValue(entry.resource_mappings, variable)?.template;
+    // No mapping at all: the map does not say where this value comes from, so it cannot be named.
+    if (template === undefined) return CANNOT_NAME;
+    if (compiledTemplateFor(template).needsResourceTypeArn) return renderTemplate(template, scope, resourceTypeArn);
+    return once(variable, () => renderTemplate(template, scope));
+  };
+}
+
+type ArnSlot = string | { variable: string };
+
+const SLOT_CACHE_LIMIT = 4_096;
+const slotCache = new Map<string, ArnSlot[]>();
+
+/** `arn:${Partition}:s3:::${BucketName}` → `['arn:', {Partition}, ':s3:::', {BucketName}]`. */
+function arnSlots(arnTemplate: string): ArnSlot[] {
+  let slots = slotCache.get(arnTemplate);
+  if (!slots) {
+    slots = arnTemplate
+      .split(/\$\{([^}]*)\}/)
+      .map((piece, index): ArnSlot => (index % 2 === 0 ? piece : { variable: piece }))
+      .filter((slot) => slot !== '');
+    if (slotCache.size >= SLOT_CACHE_LIMIT) slotCache.clear();
+    slotCache.set(arnTemplate, slots);
+  }
+  return slots;
+}
+
+/** The ARN template with each variable that has exactly one value (and nothing unresolved) filled in, the rest left as `${Name}`. */
+function partialArn(slots: ArnSlot[], rendered: Rendered[]): string {
+  return slots
+    .map((slot, index) => {
+      if (typeof slot === 'string') return slot;
+      const { values: [value, ...others] = [], unresolved = true } = rendered[index] ?? {};
+      return value !== undefined && others.length === 0 && !unresolved ? value : `\${${slot.variable}}`;
+    })
+    .join('');
+}
+
+/** `Partition`, `Region`, `Account` filled in where the proxy knows them; anything else left as is. */
+function withProxyVariables(template: string, scope: TemplateScope): string {
+  const slots = arnSlots(template);
+  return partialArn(
+    slots,
+    slots.map((slot) => (typeof slot !== 'string' && isProxyVariable(slot.variable) ? proxyValue(slot.variable, scope) : CANNOT_NAME)),
+  );
+}
+
+function proxyValue(variable: string, scope: TemplateScope): Rendered {
+  return renderTemplate(`\${${variable}}`, scope);
+}
+
+function resolvedRef(arn: string, type: ResourceTypeInfo | undefined): ResourceRef {
+  return type ? { arn, type: type.name, resolved: true } : { arn, resolved: true };
+}
+
+function unresolvedRef(arn: string, type: ResourceTypeInfo): ResourceRef {
+  return { arn, type: type.name, resolved: false };
+}
+
+/** Map data is JSON: a key like `constructor` must not reach `Object.prototype`. */
+function ownValue<T>(record: Record<string, T> | undefined, key: string): T | undefined {
+  return record && Object.hasOwn(record, key) ? record[key] : undefined;
+}

@@ -1,0 +1,198 @@
+import type { AwsError } from '../../../aws/errors.js';
+import type { Member, ServiceModel, StructureShape } from '../../../services/model.js';
+import type { AwsRequest } from '../../intercept/aws-request.js';
+import { PRESIGN_PARAMS } from '../../authenticate/authorization-header.js';
+import type { EndpointMatch } from '../endpoint/match-endpoint.js';
+import { ambiguous, decoded, malformed, unknownOperation, type Decoding } from './decoding.js';
+import { candidateRoutes, mostSpecific, OPERATION_HINT, pathView, routesOf, subresourceKeys, type PathView, type Route } from './rest-router.js';
+import { AmbiguousInputError, readDocument, readXml, type InputValue } from './shape-reader.js';
+
+const subresources = new WeakMap<ServiceModel, Set<string>>();
+
+/**
+ * restJson1 and restXml: the operation from method, path and query as the service routes them;
+ * its input from URI labels, query, headers and body. `endpoint` supplies what the host carries
+ * (a virtual-hosted bucket, an account id).
+ */
+export function decodeRest(model: ServiceModel, request: AwsRequest, endpoint: EndpointMatch, protocol: 'restJson1' | 'restXml'): Decoding {
+  const path = pathView(request.rawPath);
+  // Every service but S3 normalises paths before routing; a path it would rewrite is refused,
+  // so the proxy decides on the path AWS acts on.
+  if (!endpoint.disableDoubleEncoding) {
+    const problem = unnormalisedSegment(path);
+    if (problem) return ambiguous(problem);
+  }
+  const routes = routesOf(model);
+  const preset = presetLabels(endpoint);
+  const query = request.query();
+  const candidates = candidateRoutes(routes, { method: request.method, path, query, hasHeader: (name) => request.headerCount(name) > 0 }, new Set(Object.keys(preset)), endpoint.hostPrefix);
+  if (candidates.length === 0) {
+    return unknownOperation('UnknownOperationException', `No ${model.sdkId} operation is ${request.method} ${request.rawPath}${request.rawQuery ? `?${request.rawQuery}` : ''}.`);
+  }
+  // S3 serves general-purpose and directory buckets with routes that collide (ListBuckets and
+  // ListDirectoryBuckets are both GET /): the endpoint's signing name tells them apart.
+  const match = mostSpecific(candidates) ?? mostSpecific(candidates.filter((c) => signsAs(model, c.route.operation, endpoint.signingName)));
+  if (!match) return ambiguous(`${request.method} ${request.rawPath} fits ${candidates.map((c) => c.route.operation).join(' and ')}`);
+  const { route } = match;
+  const input = model.operations[route.operation]!.input;
+  const shape = input ? (model.shapes[input] as StructureShape) : undefined;
+  const stray = strayQueryKey(query, route, shape, subresourcesOf(model, routes));
+  if (stray) return ambiguous(stray);
+  try {
+    const read = readInput(model, request, shape, { ...preset, ...match.labels }, endpoint, protocol);
+    return 'needsBody' in read || 'error' in read ? read : decoded(protocol, route.operation, read.input);
+  } catch (error) {
+    if (error instanceof AmbiguousInputError) return ambiguous(error.message);
+    throw error;
+  }
+}
+
+function signsAs(model: ServiceModel, operation: string, signingName: string): boolean {
+  return (model.iam[operation] ?? []).some((entry) => entry.action.startsWith(`${signingName}:`));
+}
+
+function subresourcesOf(model: ServiceModel, routes: Route[]): Set<string> {
+  let keys = subresources.get(model);
+  if (!keys) subresources.set(model, (keys = subresourceKeys(routes)));
+  return keys;
+}
+
+/** Labels the host supplies: a virtual-hosted bucket, or the access point the host names. */
+function presetLabels(endpoint: EndpointMatch): Record<string, string> {
+  const bucket = endpoint.bucket ?? endpoint.labels.Bucket;
+  return bucket === undefined ? {} : { Bucket: bucket };
+}
+
+function unnormalisedSegment(path: PathView): string | undefined {
+  for (let i = 0; i < path.raw.length; i++) {
+    if (path.raw[i] === '' && i < path.raw.length - 1) return 'an empty path segment ("//") is removed by AWS before routing';
+    const parts = path.decoded[i]!.split('/');
+    if (parts.some((part) => part === '.' || part === '..')) return 'a "." or ".." path segment (encoded or not) is resolved by AWS before routing';
+  }
+  return undefined;
+}
+
+/**
+ * A query key that selects another operation of the service (S3's `?uploads` on a GetObject) and
+ * that this operation does not read: the service might route on it, so the request is refused.
+ */
+function strayQueryKey(query: Record<string, unknown>, route: Route, shape: StructureShape | undefined, subresourceKeys: Set<string>): string | undefined {
+  const hint = query[OPERATION_HINT];
+  if (hint !== undefined && hint !== route.operation) return `x-id=${String(hint)} names another operation than ${route.operation}`;
+  const read = new Set([...route.queryLiterals.map(([key]) => key), ...Object.values(shape?.members ?? {}).filter((m) => m.location === 'query').map((m) => m.name!)]);
+  const stray = Object.keys(query).find((key) => subresourceKeys.has(key) && !read.has(key));
+  return stray === undefined ? undefined : `the query key "${stray}" selects another operation than ${route.operation}`;
+}
+
+type Failure = { ok: false; error: AwsError };
+type InputRead = { input: Record<string, InputValue> } | { ok: false; needsBody: true } | Failure;
+
+function readInput(model: ServiceModel, request: AwsRequest, shape: StructureShape | undefined, labels: Record<string, string>, endpoint: EndpointMatch, protocol: 'restJson1' | 'restXml'): InputRead {
+  const input = Object.create(null) as Record<string, InputValue>;
+  if (!shape) return { input };
+  const members = Object.entries(shape.members);
+  const bound = new Set<string>();
+  for (const [name, member] of members) {
+    const value = boundValue(model, request, member, name, labels, bound);
+    if (value !== undefined) input[name] = value;
+  }
+  for (const [name, member] of members) {
+    if (member.location === 'queryParams') input[name] = unboundQuery(request.query(), bound);
+    if (member.location !== 'hostLabel' && !Object.hasOwn(endpoint.labels, name)) continue;
+    // The host carries this member too (S3 Control's account id): both must say the same.
+    const fromHost = endpoint.labels[name];
+    if (fromHost === undefined) continue;
+    if (input[name] !== undefined && input[name] !== fromHost) throw new AmbiguousInputError(`${name} is ${String(input[name])} in the request but ${fromHost} in the host name`);
+    input[name] = fromHost;
+  }
+  const body = bodyMembers(members);
+  if (!body) return { input };
+  if (request.body === undefined) return { ok: false, needsBody: true };
+  const document = readBody(model, request, body, protocol);
+  if ('error' in document) return document;
+  Object.assign(input, document.values);
+  return { input };
+}
+
+function boundValue(model: ServiceModel, request: AwsRequest, member: Member, name: string, labels: Record<string, string>, bound: Set<string>): InputValue | undefined {
+  const isList = model.shapes[member.target]?.type === 'list';
+  switch (member.location) {
+    case 'label':
+      return labels[name];
+    case 'query': {
+      bound.add(member.name!);
+      const value = request.query()[member.name!];
+      if (Array.isArray(value) && !isList) throw new AmbiguousInputError(`the query parameter "${member.name}" is given more than once`);
+      return value === undefined ? undefined : isList ? ([] as string[]).concat(value) : value;
+    }
+    case 'header': {
+      if (request.headerCount(member.name!) > 1) throw new AmbiguousInputError(`the header ${member.name} is sent more than once`);
+      const value = request.header(member.name!);
+      return value === undefined ? undefined : isList ? value.split(',').map((v) => v.trim()) : value;
+    }
+    case 'prefixHeaders': {
+      const map = Object.create(null) as Record<string, InputValue>;
+      for (const [header, value] of Object.entries(request.headers)) {
+        if (header.startsWith(member.name!) && value !== undefined) map[header.slice(member.name!.length)] = Array.isArray(value) ? value.join(',') : value;
+      }
+      return map;
+    }
+    default:
+      return undefined;
+  }
+}
+
+function unboundQuery(query: Record<string, string | string[]>, bound: Set<string>): InputValue {
+  const map = Object.create(null) as Record<string, InputValue>;
+  for (const [key, value] of Object.entries(query)) if (!bound.has(key) && !PRESIGN_PARAMS.includes(key)) map[key] = value;
+  return map;
+}
+
+type BodyMembers = { payload: [string, Member] } | { members: Array<[string, Member]> };
+
+/** What of the input travels in the body: one payload member, or every unbound member. */
+function bodyMembers(members: Array<[string, Member]>): BodyMembers | undefined {
+  const payload = members.find(([, m]) => m.location === 'payload');
+  if (payload) return payload[1].streaming || payload[1].target === 'blob' ? undefined : { payload };
+  const unbound = members.filter(([, m]) => m.location === undefined);
+  return unbound.length ? { members: unbound } : undefined;
+}
+
+function readBody(model: ServiceModel, request: AwsRequest, body: BodyMembers, protocol: 'restJson1' | 'restXml'): { values: Record<string, InputValue> } | Failure {
+  const values = Object.create(null) as Record<string, InputValue>;
+  if ('payload' in body && body.payload[1].target === 'string') {
+    const text = request.text();
+    if (text.ok) values[body.payload[0]] = text.value;
+    return { values };
+  }
+  if (request.body!.length === 0) return { values };
+  if (protocol === 'restJson1') {
+    const json = request.json();
+    if (!json.ok) return malformed('SerializationException', `The request body is ${json.error}.`) as Failure;
+    if ('payload' in body) {
+      const read = readDocument(model, body.payload[1].target, json.value, true);
+      if (read !== undefined) values[body.payload[0]] = read;
+    } else {
+      const read = readDocument(model, bodyStructure(body.members), json.value, true) as Record<string, InputValue> | undefined;
+      Object.assign(values, read ?? {});
+    }
+    return { values };
+  }
+  const xml = request.xml();
+  if (!xml.ok) return malformed('MalformedXML', `The XML you provided was not well-formed: ${xml.error}.`) as Failure;
+  const roots = Object.entries(xml.value).filter(([name]) => name !== '?xml');
+  if (roots.length !== 1) return malformed('MalformedXML', 'The XML you provided must have exactly one root element.') as Failure;
+  const root = roots[0]![1];
+  if ('payload' in body) {
+    const read = readXml(model, body.payload[1].target, root);
+    if (read !== undefined) values[body.payload[0]] = read;
+  } else {
+    Object.assign(values, (readXml(model, bodyStructure(body.members), root) ?? {}) as Record<string, InputValue>);
+  }
+  return { values };
+}
+
+/** The body members of an input as a structure of their own (the document a REST body holds). */
+function bodyStructure(members: Array<[string, Member]>): StructureShape {
+  return { type: 'structure', members: Object.fromEntries(members) };
+}

