@@ -74,7 +74,8 @@ async function resolveSynthesised(model: ServiceModel, operation: string, protoc
 /** A host the operation is sent to: a regional endpoint with the operation's host prefix, if any. */
 function endpointFor(model: ServiceModel, hostPrefix: string | undefined): EndpointTemplate | undefined {
   const candidates = catalog.index.endpoints.filter((e) => e.service === model.id && e.hostPrefix === hostPrefix && !/\{(Bucket|accessPointName)\}/.test(e.host));
-  return candidates.find((e) => e.host.includes('{Region}.{dnsSuffix}') && !e.host.includes('fips')) ?? candidates[0];
+  const own = candidates.filter((e) => e.signingName === model.signingName);
+  return [...own, ...candidates].find((e) => e.host.includes('{Region}.{dnsSuffix}') && !e.host.includes('fips')) ?? own[0] ?? candidates[0];
 }
 
 function fillHost(template: string, region: string): string {

@@ -1,6 +1,8 @@
 import type { Member, ServiceModel, ShapeRef } from '../../src/services/model.js';
 
 const SAMPLES: Record<string, unknown> = { string: 'sample', number: 1, boolean: true, timestamp: '2020-01-01T00:00:00Z', blob: 'AA==', document: {} };
+/** Members whose value must have a shape of its own for the request to mean anything. */
+const NAMED_SAMPLES: Record<string, unknown> = { AccountId: '123456789012', Statement: 'SELECT * FROM "sample"' };
 
 /** An input with every required member given a plain value of its type (nesting bounded). */
 export function sampleInput(model: ServiceModel, shape: ShapeRef | undefined): Record<string, unknown> {
@@ -8,14 +10,17 @@ export function sampleInput(model: ServiceModel, shape: ShapeRef | undefined): R
   return (sample(model, { target: shape }, 0) as Record<string, unknown> | undefined) ?? {};
 }
 
-function sample(model: ServiceModel, member: Member, depth: number): unknown {
+function sample(model: ServiceModel, member: Member, depth: number, name = ''): unknown {
   const shape = model.shapes[member.target];
-  if (!shape) return SAMPLES[member.target] ?? 'sample';
+  if (!shape) return NAMED_SAMPLES[name] ?? SAMPLES[member.target] ?? 'sample';
   if (depth > 6) return undefined;
   switch (shape.type) {
     case 'structure': {
+      // Required members; a structure that requires none (a TransactWriteItem) gets its first.
+      const members = Object.entries(shape.members);
+      const chosen = members.filter(([, m]) => m.required);
       const out: Record<string, unknown> = {};
-      for (const [name, m] of Object.entries(shape.members)) if (m.required) out[name] = sample(model, m, depth + 1);
+      for (const [key, m] of chosen.length || depth === 0 ? chosen : members.slice(0, 1)) out[key] = sample(model, m, depth + 1, key);
       return out;
     }
     case 'union': {

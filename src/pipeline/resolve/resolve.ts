@@ -44,44 +44,54 @@ export async function resolveRequest(request: AwsRequest, context: ResolveContex
   const scoped = matches.filter((m) => signs(m, context.scope, deps.catalog));
   if (scoped.length === 0) return refuse(request, matches, deps, scopeError(matches, context.scope));
 
-  let decodings = scoped.map((endpoint) => ({ endpoint, model: deps.catalog.service(endpoint.service), decoding: undefined as ReturnType<typeof decodeRequest> | undefined }));
-  for (const d of decodings) d.decoding = decodeRequest(d.model, request, d.endpoint);
-  if (decodings.some((d) => !d.decoding!.ok && 'needsBody' in d.decoding!)) {
+  const readings = scoped.map((endpoint) => ({ endpoint, model: deps.catalog.service(endpoint.service) }));
+  let decodings = readings.map((r) => ({ ...r, decoding: decodeRequest(r.model, request, r.endpoint) }));
+  if (decodings.some((d) => !d.decoding.ok && 'needsBody' in d.decoding)) {
     request.setBody(await context.readBody());
-    for (const d of decodings) d.decoding = decodeRequest(d.model, request, d.endpoint);
+    decodings = readings.map((r) => ({ ...r, decoding: decodeRequest(r.model, request, r.endpoint) }));
   }
-  const decoded = decodings.filter((d) => d.decoding!.ok);
-  if (decoded.length > 1) {
-    const names = decoded.map((d) => `${d.model.sdkId} ${(d.decoding as { call: DecodedCall }).call.operation}`).join(' and ');
-    return refuse(request, matches, deps, { status: 400, code: 'InvalidRequest', message: `iam-agent-proxy refuses an ambiguous request: it reads as ${names}.` });
-  }
-  if (decoded.length === 0) {
-    const failed = decodings.find((d) => !d.decoding!.ok && 'error' in d.decoding!);
-    const error = failed && 'error' in failed.decoding! ? failed.decoding.error : { status: 400, code: 'InvalidRequest', message: 'The request body could not be read.' };
+  const calls = decodings.flatMap(({ endpoint, model, decoding }) => (decoding.ok ? [{ endpoint, model, call: decoding.call }] : []));
+  if (calls.length === 0) {
+    const failed = decodings.find((d) => !d.decoding.ok && 'error' in d.decoding);
+    const error = failed && !failed.decoding.ok && 'error' in failed.decoding ? failed.decoding.error : { status: 400, code: 'InvalidRequest', message: 'The request body could not be read.' };
     return { ok: false, error, protocol: errorProtocol(decodings[0]!.model, request), service: decodings[0]!.model.id };
   }
-  decodings = decoded;
-  const { endpoint, model } = decoded[0]!;
-  const call = (decoded[0]!.decoding as { call: DecodedCall }).call;
-  const partition = endpoint.partition;
-  const { authorizations, context: requestContext } = await authorize(
-    { model, operation: call.operation, input: call.input, scope: { partition, region: context.scope.region, accountId: context.accountId }, signingName: endpoint.signingName },
-    deps.reference,
-  );
+  const resolved = await Promise.all(calls.map(({ endpoint, model, call }) => authorized(request.hostname, model, endpoint, call, context, deps)));
+  const call = oneReading(resolved, calls.map((c) => c.model));
+  if (!call) {
+    const names = resolved.map((r) => `${r.service} ${r.operation}`).join(' and ');
+    return refuse(request, matches, deps, { status: 400, code: 'InvalidRequest', message: `iam-agent-proxy refuses an ambiguous request: it reads as ${names}.` });
+  }
+  return { ok: true, call };
+}
+
+/**
+ * Several SDK models may share an endpoint and an API: RDS with Neptune and DocumentDB, EventBridge
+ * with CloudWatch Events. Readings that agree are one; readings that differ are settled by the
+ * service whose API contains the others' (the endpoint's owner, RDS); otherwise they are ambiguous.
+ */
+function oneReading(resolved: ResolvedCall[], models: ServiceModel[]): ResolvedCall | undefined {
+  if (new Set(resolved.map((r) => JSON.stringify([r.operation, r.authorizations]))).size === 1) {
+    return resolved.find((r) => r.service === r.signingName) ?? resolved[0];
+  }
+  const owner = models.findIndex((m) => models.every((other) => Object.keys(other.operations).every((op) => Object.hasOwn(m.operations, op))));
+  return owner === -1 ? undefined : resolved[owner];
+}
+
+async function authorized(host: string, model: ServiceModel, endpoint: EndpointMatch, call: DecodedCall, context: ResolveContext, deps: ResolveDeps): Promise<ResolvedCall> {
+  const scope = { partition: endpoint.partition, region: context.scope.region, accountId: context.accountId };
+  const { authorizations, context: requestContext } = await authorize({ model, operation: call.operation, input: call.input, scope, signingName: endpoint.signingName }, deps.reference);
   return {
-    ok: true,
-    call: {
-      host: request.hostname,
-      service: model.id,
-      signingName: endpoint.signingName,
-      region: context.scope.region,
-      partition,
-      protocol: call.protocol,
-      operation: call.operation,
-      authorizations,
-      context: requestContext,
-      disableDoubleEncoding: endpoint.disableDoubleEncoding,
-    },
+    host,
+    service: model.id,
+    signingName: endpoint.signingName,
+    region: context.scope.region,
+    partition: endpoint.partition,
+    protocol: call.protocol,
+    operation: call.operation,
+    authorizations,
+    context: requestContext,
+    disableDoubleEncoding: endpoint.disableDoubleEncoding,
   };
 }
 

@@ -70,7 +70,7 @@ export function endpointTemplates(service: string, defaultSigningName: string, r
       service,
       host,
       signingName: scheme?.signingName ?? defaultSigningName,
-      signingRegion: signingRegion(scheme?.signingRegion),
+      signingRegion: regionOfLiteralHost(host, signingRegion(scheme?.signingRegion)),
     };
     if (scheme?.disableDoubleEncoding) template.disableDoubleEncoding = true;
     const bucket = ACCESS_POINT_BUCKETS.find(([label]) => label.test(`.${host}.`))?.[1];
@@ -123,6 +123,12 @@ function signingRegion(region: string | undefined): string {
   if (region === undefined) return '{Region}';
   const variable = /^\{(.+)\}$/.exec(region)?.[1];
   return variable === undefined ? region : (SIGNING_REGIONS[variable] ?? '{Region}');
+}
+
+/** A rule set's literal host for one region (`pinpoint.us-east-1.amazonaws.com`) signs for that region. */
+function regionOfLiteralHost(host: string, region: string): string {
+  if (region !== '{Region}' || host.includes('{Region}')) return region;
+  return host.split('.').find((label) => /^[a-z]{2}(-[a-z]+)+-\d+$/.test(label)) ?? region;
 }
 
 function ruleEndpoints(node: unknown, found: RuleEndpoint[] = []): RuleEndpoint[] {

@@ -51,8 +51,7 @@ export interface Authorized {
 export async function authorize(call: CallToAuthorize, reference: IamReference): Promise<Authorized> {
   const { model, operation, scope } = call;
   const input = withDerivedInputs(model.id, call.input, scope);
-  const listed = baseEntries(model, operation);
-  await reference.load(listed.flatMap((e) => [e.action, variantOf(e.action, call.signingName)]));
+  const listed = await knownEntries(baseEntries(model, operation), model, operation, call.signingName, reference);
   const base = forEndpoint(listed, call.signingName, reference);
   const entries = [...base, ...implicitEntries(model.id, model.iamPrefix, operation, input, base)];
   await reference.load(entries.map((e) => e.action));
@@ -91,6 +90,17 @@ function baseEntries(model: ServiceModel, operation: string): MapEntry[] {
   const entries = mapped ?? [{ action: `${model.iamPrefix}:${model.operations[operation]?.iamAction ?? operation}` }];
   const patch = table?.['*'];
   return patch ? entries.map((entry) => patched(entry, patch)) : entries;
+}
+
+/**
+ * The entries, once their actions are looked up; when AWS defines none of the map's actions for an
+ * operation (the map names an action that was since renamed), `<prefix>:<Operation>` if AWS defines that.
+ */
+async function knownEntries(entries: MapEntry[], model: ServiceModel, operation: string, signingName: string, reference: IamReference): Promise<MapEntry[]> {
+  const own = `${model.iamPrefix}:${model.operations[operation]?.iamAction ?? operation}`;
+  await reference.load([own, ...entries.flatMap((e) => [e.action, variantOf(e.action, signingName)])]);
+  const anyKnown = entries.some((e) => reference.action(e.action) ?? reference.action(variantOf(e.action, signingName)));
+  return anyKnown || !reference.action(own) ? entries : [{ action: own }];
 }
 
 function patched(entry: MapEntry, patch: ServicePatch): MapEntry {

@@ -74,15 +74,31 @@ export function mostSpecific(matches: RouteMatch[]): RouteMatch | undefined {
 }
 
 function covers(a: Route, b: Route): boolean {
-  if (a.segments.length !== b.segments.length) return false;
-  for (let i = 0; i < a.segments.length; i++) {
-    const [x, y] = [a.segments[i]!, b.segments[i]!];
-    if ('label' in x && 'literal' in y) return false;
-    if ('label' in x && 'label' in y && x.greedy !== y.greedy) return false;
-  }
+  if (!coversPath(a.segments, b.segments)) return false;
   const keysA = new Set([...a.queryLiterals.map(([key]) => key), ...a.requiredQuery]);
   const headersA = new Set(a.requiredHeaders);
   return b.queryLiterals.every(([key]) => keysA.has(key)) && b.requiredQuery.every((key) => keysA.has(key)) && b.requiredHeaders.every((h) => headersA.has(h));
+}
+
+/**
+ * Path `a` is at least as specific as `b`: a literal wherever `b` has a label, and where `b` has a
+ * greedy label, `a` has at least the segments `b` requires after it (`/portals/{arn+}/identityProviders`
+ * over `/portals/{arn+}`).
+ */
+function coversPath(a: Segment[], b: Segment[]): boolean {
+  const greedyB = b.findIndex((s) => 'label' in s && s.greedy);
+  const greedyA = a.findIndex((s) => 'label' in s && s.greedy);
+  if (greedyB === -1) return greedyA === -1 && a.length === b.length && a.every((x, i) => segmentCovers(x, b[i]!));
+  const afterB = b.length - greedyB - 1;
+  if (a.length < b.length || (greedyA !== -1 && (greedyA < greedyB || a.length - greedyA - 1 < afterB))) return false;
+  const prefixCovers = b.slice(0, greedyB).every((y, i) => segmentCovers(a[i]!, y));
+  const suffixCovers = b.slice(greedyB + 1).every((y, j) => segmentCovers(a[a.length - afterB + j]!, y));
+  return prefixCovers && suffixCovers;
+}
+
+function segmentCovers(x: Segment, y: Segment): boolean {
+  if ('literal' in x) return 'literal' in y ? x.literal === y.literal : true;
+  return 'label' in y && x.greedy === y.greedy;
 }
 
 /** Query keys that select an operation somewhere in the service (S3's subresources: `acl`, `uploads`, …). */
@@ -135,27 +151,34 @@ function startsWithLabel(route: Route, labels: ReadonlySet<string>): boolean {
   return first !== undefined && 'label' in first && labels.has(first.label);
 }
 
+/**
+ * Labels of a path that fits the template: literal segments equal (decoded), labels non-empty, a
+ * greedy label (`{Key+}`, anywhere) takes every segment between the ones before and after it.
+ * One trailing slash more or less is the same route (`/functions` and `/functions/`), except that
+ * a greedy label at the end keeps it as part of its value (the S3 key `dir/`).
+ */
 function matchPath(segments: Segment[], path: PathView, presetLabels: ReadonlySet<string>): Record<string, string> | undefined {
-  const labels: Record<string, string> = Object.create(null) as Record<string, string>;
   const template = presetLabels.size ? segments.slice(1) : segments;
-  let i = 0;
-  for (const segment of template) {
-    if ('literal' in segment) {
-      if (path.decoded[i] !== segment.literal) return undefined;
-      i++;
-    } else if (segment.greedy) {
-      const rest = path.raw.slice(i).join('/');
-      if (rest === '') return undefined;
-      labels[segment.label] = decodeSegment(rest);
-      i = path.raw.length;
-    } else {
-      const value = path.decoded[i];
-      if (value === undefined || value === '') return undefined;
-      labels[segment.label] = value;
-      i++;
-    }
-  }
-  // One trailing slash more or less is the same route (`/functions` and `/functions/`).
-  const left = path.raw.length - i;
-  return left === 0 || (left === 1 && path.raw[i] === '') ? labels : undefined;
+  const greedy = template.findIndex((s) => 'label' in s && s.greedy);
+  const endsGreedy = greedy !== -1 && greedy === template.length - 1;
+  const raw = !endsGreedy && path.raw.at(-1) === '' ? path.raw.slice(0, -1) : path.raw;
+  const before = greedy === -1 ? template : template.slice(0, greedy);
+  const after = greedy === -1 ? [] : template.slice(greedy + 1);
+  if (greedy === -1 ? raw.length !== before.length : raw.length < before.length + 1 + after.length) return undefined;
+  const labels: Record<string, string> = Object.create(null) as Record<string, string>;
+  const fits = (segment: Segment, i: number): boolean => {
+    const value = path.decoded[i];
+    if ('literal' in segment) return value === segment.literal;
+    if (value === undefined || value === '') return false;
+    labels[segment.label] = value;
+    return true;
+  };
+  if (!before.every((segment, i) => fits(segment, i))) return undefined;
+  if (greedy === -1) return labels;
+  const end = raw.length - after.length;
+  if (!after.every((segment, j) => fits(segment, end + j))) return undefined;
+  const rest = raw.slice(before.length, end).join('/');
+  if (rest === '') return undefined;
+  labels[(template[greedy] as { label: string }).label] = decodeSegment(rest);
+  return labels;
 }

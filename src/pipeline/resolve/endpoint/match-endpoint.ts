@@ -158,14 +158,22 @@ function signingRegions(template: string, hostRegion: string | undefined, partit
   return hostRegion !== undefined ? [hostRegion] : 'any';
 }
 
-/** Two templates that differ only in signing region (S3's global endpoint) are one reading. */
+/**
+ * Templates that read a host the same way but for its region (S3's global endpoint signs us-east-1
+ * or any region; a rule set may spell a regional host out and also have it as `{Region}`) are one
+ * reading: their signing regions together, and the region the host names.
+ */
 function mergeSigningRegions(matches: EndpointMatch[]): EndpointMatch[] {
   const merged = new Map<string, EndpointMatch>();
   for (const match of matches) {
-    const key = JSON.stringify({ ...match, signingRegions: undefined });
+    const key = JSON.stringify({ ...match, signingRegions: undefined, hostRegion: undefined });
     const existing = merged.get(key);
-    if (!existing) merged.set(key, { ...match });
-    else if (existing.signingRegions !== 'any') {
+    if (!existing) {
+      merged.set(key, { ...match });
+      continue;
+    }
+    existing.hostRegion ??= match.hostRegion;
+    if (existing.signingRegions !== 'any') {
       existing.signingRegions = match.signingRegions === 'any' ? 'any' : [...new Set([...existing.signingRegions, ...match.signingRegions])];
     }
   }
