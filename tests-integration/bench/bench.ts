@@ -5,7 +5,9 @@
  *   2. throughput of 32 concurrent keep-alive clients, with the proxy's CPU use;
  *   3. time to the first response on a host the proxy has not seen (leaf certificate minting);
  *   4. SigV4 signing and hashing speed, node:crypto (NodeSha256) vs @aws-crypto/sha256-js;
- *   5. the proxy's memory.
+ *   5. the proxy's memory;
+ *   6. resolution: the resolver's time per request, the service catalog's load time and memory,
+ *      the proxy's start-up time.
  *
  * It prints figures and asserts nothing. All traffic stays on 127.0.0.1. Knobs (environment):
  *   BENCH_LATENCY_N (2000), BENCH_THROUGHPUT_SECONDS (10), BENCH_CONCURRENCY (32),
@@ -25,8 +27,9 @@ import { measureLatency } from './latency.js';
 import { measureNewHosts } from './new-hosts.js';
 import { memoryOf } from './proc-sampling.js';
 import { countStdoutLines, issueAgentCredentials, startUpstream } from './processes.js';
-import { out, printExplanations, printHeader, printLatency, printMemory, printNewHosts, printProfile, printSigning, printThroughput } from './report.js';
+import { out, printExplanations, printHeader, printLatency, printMemory, printNewHosts, printProfile, printResolution, printSigning, printThroughput } from './report.js';
 import { CONCURRENCY, CPU_PROF_FILE, LATENCY_N, THROUGHPUT_MS } from './settings.js';
+import { measureResolution } from './resolution.js';
 import { measureSigning } from './signing.js';
 import { compareThroughput } from './throughput.js';
 
@@ -87,6 +90,8 @@ async function main(): Promise<void> {
     // Last, once the proxy and upstream are gone: this process has the machine to itself.
     progress('4/5 signing and hashing...');
     const signing = await measureSigning();
+    progress('6/6 resolution and start-up...');
+    const resolution = await measureResolution();
 
     printLatency(latency);
     printThroughput(throughput, proxyLogLines);
@@ -94,6 +99,7 @@ async function main(): Promise<void> {
     printSigning(signing);
     const throughputRequests = throughput.direct.requests + throughput.proxied.requests;
     printMemory({ start: memStart, afterLatency: memAfterLatency, afterThroughput: memAfterThroughput, idle: memIdle }, throughputRequests, proxyStderr);
+    printResolution(resolution);
     if (CPU_PROF_FILE) printProfile(CPU_PROF_FILE);
     printExplanations();
     out(`bench finished in ${((performance.now() - benchStarted) / 1000).toFixed(1)} s`);

@@ -8,6 +8,7 @@ import type { LatencyResult } from './latency.js';
 import type { FirstRequest, NewHostResults } from './new-hosts.js';
 import type { Memory } from './proc-sampling.js';
 import { CONCURRENCY, CPU_PROF_FILE, LATENCY_BLOCK, LATENCY_N, LATENCY_WARMUP, NEW_HOST_REGIONS, THROUGHPUT_MS } from './settings.js';
+import type { ResolutionResult } from './resolution.js';
 import type { SigningResult } from './signing.js';
 import { mean, median, quantile, sortNum } from './stats.js';
 import { f0, f1, f2, f3, table } from './table.js';
@@ -172,6 +173,25 @@ export function printMemory(memory: MemoryReadings, throughputRequests: number, 
 export function printProfile(file: string): void {
   out('Proxy CPU profile (proxied throughput run)');
   for (const line of summariseProfile(file)) out(line);
+  out();
+}
+
+export function printResolution(r: ResolutionResult): void {
+  out(`6. Resolution: ${r.requests} golden-case requests (${r.services} hosts), resolved in a process of their own; proxy start-up`);
+  out(
+    table(
+      ['', 'figure', 'goal'],
+      [
+        ['resolve one request, median (µs, warm)', f1(r.medianUs), '≤ 20'],
+        ['resolve one request, p99 (µs, warm)', f1(r.p99Us), ''],
+        ['first pass over all requests (ms, cold: models and IAM data loaded)', f1(r.firstPassMs), ''],
+        ['catalog index + endpoint patterns load (ms)', f1(r.loadMs), ''],
+        ['resident: catalog and the services in use (MiB)', f1(r.inUseMiB), '≤ 60'],
+        ['resident: all 405 service models loaded (MiB)', f1(r.allLoadedMiB), ''],
+        ['proxy start-up: spawn to listening (ms, median of 5)', f0(r.startupMs), '≤ 1000'],
+      ],
+    ),
+  );
   out();
 }
 

@@ -71,6 +71,7 @@ export async function resolveRequest(request: AwsRequest, context: ResolveContex
  * service whose API contains the others' (the endpoint's owner, RDS); otherwise they are ambiguous.
  */
 function oneReading(resolved: ResolvedCall[], models: ServiceModel[]): ResolvedCall | undefined {
+  if (resolved.length === 1) return resolved[0];
   if (new Set(resolved.map((r) => JSON.stringify([r.operation, r.authorizations]))).size === 1) {
     return resolved.find((r) => r.service === r.signingName) ?? resolved[0];
   }

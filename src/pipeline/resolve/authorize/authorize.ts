@@ -51,8 +51,7 @@ export interface Authorized {
 export async function authorize(call: CallToAuthorize, reference: IamReference): Promise<Authorized> {
   const { model, operation, scope } = call;
   const input = withDerivedInputs(model.id, call.input, scope);
-  const listed = await knownEntries(baseEntries(model, operation), model, operation, call.signingName, reference);
-  const base = forEndpoint(listed, call.signingName, reference);
+  const base = await operationEntries(model, operation, call.signingName, reference);
   const entries = [...base, ...implicitEntries(model.id, model.iamPrefix, operation, input, base)];
   await reference.load(entries.map((e) => e.action));
   const roles = entries.some((e) => reference.action(e.action)?.dependentActions.includes('iam:PassRole')) ? passedRoles(call.input) : [];
@@ -80,6 +79,20 @@ export async function authorize(call: CallToAuthorize, reference: IamReference):
     if (Object.keys(context).length) authorization.context = context;
   }
   return { authorizations: [...byAction.values()], context: requestContext(scope.region, call.input) };
+}
+
+const prepared = new Map<string, MapEntry[]>();
+
+/** The entries of an operation on an endpoint: the same for every request, so worked out once. */
+async function operationEntries(model: ServiceModel, operation: string, signingName: string, reference: IamReference): Promise<MapEntry[]> {
+  const key = `${model.id}\n${operation}\n${signingName}`;
+  let entries = prepared.get(key);
+  if (!entries) {
+    const listed = await knownEntries(baseEntries(model, operation), model, operation, signingName, reference);
+    entries = forEndpoint(listed, signingName, reference);
+    prepared.set(key, entries);
+  }
+  return entries;
 }
 
 /** The override table's entries, else the map's, else `<prefix>:<Operation>`; with the service-wide patch. */

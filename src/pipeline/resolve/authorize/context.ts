@@ -51,19 +51,48 @@ function listOf(value: InputValue | undefined): Input[] {
 export function actionContext(conditionKeys: string[], input: Input, shape: StructureShape | undefined): RequestContext {
   const context: RequestContext = {};
   if (!shape) return context;
-  const byName = new Map<string, string>();
-  for (const [name, member] of Object.entries(shape.members)) {
-    byName.set(name.toLowerCase(), name);
-    if (member.name && (member.location === 'header' || member.location === 'query')) byName.set(member.name.toLowerCase(), name);
-  }
-  for (const key of conditionKeys) {
-    const [prefix = '', name = ''] = key.split(':');
-    if (prefix === 'aws' || name.includes('/') || name.includes('<')) continue;
-    const member = byName.get(name.toLowerCase());
-    const value = member === undefined ? undefined : contextValue(input[member]);
+  for (const [key, member] of keyedMembers(conditionKeys, shape)) {
+    const value = contextValue(input[member]);
     if (value !== undefined) context[key] = value;
   }
   return context;
+}
+
+const keyed = new WeakMap<string[], WeakMap<StructureShape, Array<[key: string, member: string]>>>();
+
+/** The condition keys of an action that name a member of the input shape, with that member: worked out once. */
+function keyedMembers(conditionKeys: string[], shape: StructureShape): Array<[string, string]> {
+  let byShape = keyed.get(conditionKeys);
+  if (!byShape) keyed.set(conditionKeys, (byShape = new WeakMap()));
+  let pairs = byShape.get(shape);
+  if (!pairs) {
+    const byName = memberNames(shape);
+    pairs = [];
+    for (const key of conditionKeys) {
+      const [prefix = '', name = ''] = key.split(':');
+      if (prefix === 'aws' || name.includes('/') || name.includes('<')) continue;
+      const member = byName.get(name.toLowerCase());
+      if (member !== undefined) pairs.push([key, member]);
+    }
+    byShape.set(shape, pairs);
+  }
+  return pairs;
+}
+
+const names = new WeakMap<StructureShape, Map<string, string>>();
+
+/** Member names by lowercased name and wire name (header, query key): the same for every request. */
+function memberNames(shape: StructureShape): Map<string, string> {
+  let byName = names.get(shape);
+  if (!byName) {
+    byName = new Map();
+    for (const [name, member] of Object.entries(shape.members)) {
+      byName.set(name.toLowerCase(), name);
+      if (member.name && (member.location === 'header' || member.location === 'query')) byName.set(member.name.toLowerCase(), name);
+    }
+    names.set(shape, byName);
+  }
+  return byName;
 }
 
 function contextValue(value: InputValue | undefined): ContextValue | undefined {

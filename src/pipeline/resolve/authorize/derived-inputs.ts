@@ -39,10 +39,14 @@ export function withDerivedInputs(service: string, input: Input, scope: CallScop
   return derived ? { ...input, [`_${service.replace(/-/g, '')}`]: derived } : input;
 }
 
+/** The values that are there (not undefined, not an empty list); undefined when none is. */
 function compact(values: Record<string, InputValue | undefined>): Input | undefined {
-  const out: Input = {};
-  for (const [key, value] of Object.entries(values)) if (value !== undefined && !(Array.isArray(value) && value.length === 0)) out[key] = value;
-  return Object.keys(out).length ? out : undefined;
+  let out: Input | undefined;
+  for (const key in values) {
+    const value = values[key];
+    if (value !== undefined && !(Array.isArray(value) && value.length === 0)) (out ??= {})[key] = value;
+  }
+  return out;
 }
 
 // ── S3: buckets, access points, copy sources, batch deletes ──
@@ -50,16 +54,13 @@ function compact(values: Record<string, InputValue | undefined>): Input | undefi
 function deriveS3(input: Input, scope: CallScope): Input | undefined {
   const bucket = typeof input.Bucket === 'string' ? input.Bucket : undefined;
   const key = typeof input.Key === 'string' ? input.Key : undefined;
-  const base = bucket === undefined ? {} : s3Arns(bucket, key, scope.partition);
-  const source = typeof input.CopySource === 'string' ? copySource(input.CopySource, scope.partition) : undefined;
-  const deleted = deletedObjects(input, bucket, scope.partition);
-  return compact({
-    ...base,
-    copySourceObjectArn: source?.objectArn,
-    copySourceAccessPointObjectArn: source?.accessPointObjectArn,
-    copySourceVersionId: source?.versionId,
-    ...deleted,
-  });
+  const derived = bucket === undefined ? {} : s3Arns(bucket, key, scope.partition);
+  if (typeof input.CopySource === 'string') {
+    const source = copySource(input.CopySource, scope.partition);
+    Object.assign(derived, { copySourceObjectArn: source?.objectArn, copySourceAccessPointObjectArn: source?.accessPointObjectArn, copySourceVersionId: source?.versionId });
+  }
+  if (input.Delete !== undefined) Object.assign(derived, deletedObjects(input, bucket, scope.partition));
+  return compact(derived);
 }
 
 /** A bucket is a name, or (through an access-point host or an ARN-valued Bucket) an access point ARN. */

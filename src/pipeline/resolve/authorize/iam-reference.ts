@@ -19,8 +19,9 @@ export class IamReference {
   private static readonly MAX_ENTRIES = 20_000;
 
   /** Looks the actions up (those not seen yet) so that `action()` can answer them. */
-  async load(names: Iterable<string>): Promise<void> {
-    const missing = [...new Set([...names].map((n) => n.toLowerCase()))].filter((n) => !this.actions.has(n));
+  async load(names: string[]): Promise<void> {
+    if (names.every((n) => this.actions.has(n.toLowerCase()))) return;
+    const missing = [...new Set(names.map((n) => n.toLowerCase()))].filter((n) => !this.actions.has(n));
     if (this.actions.size + missing.length > IamReference.MAX_ENTRIES) this.actions.clear();
     await Promise.all(missing.map(async (name) => this.actions.set(name, await lookUp(name))));
   }

@@ -30,17 +30,21 @@ export interface RouteMatch {
 /** `x-id` is the SDKs' hint of the operation name, not part of AWS's routing. */
 export const OPERATION_HINT = 'x-id';
 
-const compiled = new WeakMap<ServiceModel, Route[]>();
+const compiled = new WeakMap<ServiceModel, { all: Route[]; byMethod: Map<string, Route[]> }>();
 
-export function routesOf(model: ServiceModel): Route[] {
+/** A service's routes, compiled on first use; `method` narrows them to one HTTP method. */
+export function routesOf(model: ServiceModel, method?: string): Route[] {
   let routes = compiled.get(model);
   if (!routes) {
-    routes = Object.entries(model.operations).flatMap(([operation, op]) =>
+    const all = Object.entries(model.operations).flatMap(([operation, op]) =>
       op.http ? [compileRoute(operation, op.http[0], op.http[1], op.input ? (model.shapes[op.input] as StructureShape | undefined) : undefined, op.hostPrefix)] : [],
     );
+    const byMethod = new Map<string, Route[]>();
+    for (const route of all) byMethod.set(route.method, [...(byMethod.get(route.method) ?? []), route]);
+    routes = { all, byMethod };
     compiled.set(model, routes);
   }
-  return routes;
+  return method === undefined ? routes.all : (routes.byMethod.get(method) ?? []);
 }
 
 export function compileRoute(operation: string, method: string, uri: string, input: StructureShape | undefined, hostPrefix: string | undefined): Route {

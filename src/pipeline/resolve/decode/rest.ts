@@ -22,10 +22,9 @@ export function decodeRest(model: ServiceModel, request: AwsRequest, endpoint: E
     const problem = unnormalisedSegment(path);
     if (problem) return ambiguous(problem);
   }
-  const routes = routesOf(model);
   const preset = presetLabels(endpoint);
   const query = request.query();
-  const candidates = candidateRoutes(routes, { method: request.method, path, query, hasHeader: (name) => request.headerCount(name) > 0 }, new Set(Object.keys(preset)), endpoint.hostPrefix);
+  const candidates = candidateRoutes(routesOf(model, request.method), { method: request.method, path, query, hasHeader: (name) => request.headerCount(name) > 0 }, new Set(Object.keys(preset)), endpoint.hostPrefix);
   if (candidates.length === 0) {
     return unknownOperation('UnknownOperationException', `No ${model.sdkId} operation is ${request.method} ${request.rawPath}${request.rawQuery ? `?${request.rawQuery}` : ''}.`);
   }
@@ -36,7 +35,7 @@ export function decodeRest(model: ServiceModel, request: AwsRequest, endpoint: E
   const { route } = match;
   const input = model.operations[route.operation]!.input;
   const shape = input ? (model.shapes[input] as StructureShape) : undefined;
-  const stray = strayQueryKey(query, route, shape, subresourcesOf(model, routes));
+  const stray = strayQueryKey(query, route, shape, subresourcesOf(model));
   if (stray) return ambiguous(stray);
   try {
     const read = readInput(model, request, shape, { ...preset, ...match.labels }, endpoint, protocol);
@@ -51,9 +50,9 @@ function signsAs(model: ServiceModel, operation: string, signingName: string): b
   return (model.iam[operation] ?? []).some((entry) => entry.action.startsWith(`${signingName}:`));
 }
 
-function subresourcesOf(model: ServiceModel, routes: Route[]): Set<string> {
+function subresourcesOf(model: ServiceModel): Set<string> {
   let keys = subresources.get(model);
-  if (!keys) subresources.set(model, (keys = subresourceKeys(routes)));
+  if (!keys) subresources.set(model, (keys = subresourceKeys(routesOf(model))));
   return keys;
 }
 
@@ -79,9 +78,20 @@ function unnormalisedSegment(path: PathView): string | undefined {
 function strayQueryKey(query: Record<string, unknown>, route: Route, shape: StructureShape | undefined, subresourceKeys: Set<string>): string | undefined {
   const hint = query[OPERATION_HINT];
   if (hint !== undefined && hint !== route.operation) return `x-id=${String(hint)} names another operation than ${route.operation}`;
-  const read = new Set([...route.queryLiterals.map(([key]) => key), ...Object.values(shape?.members ?? {}).filter((m) => m.location === 'query').map((m) => m.name!)]);
-  const stray = Object.keys(query).find((key) => subresourceKeys.has(key) && !read.has(key));
+  const stray = Object.keys(query).find((key) => subresourceKeys.has(key) && !queryKeysRead(route, shape).has(key));
   return stray === undefined ? undefined : `the query key "${stray}" selects another operation than ${route.operation}`;
+}
+
+const readQueryKeys = new WeakMap<Route, Set<string>>();
+
+/** The query keys an operation reads: its route's literals and its input's query members. */
+function queryKeysRead(route: Route, shape: StructureShape | undefined): Set<string> {
+  let keys = readQueryKeys.get(route);
+  if (!keys) {
+    keys = new Set([...route.queryLiterals.map(([key]) => key), ...Object.values(shape?.members ?? {}).flatMap((m) => (m.location === 'query' ? [m.name!] : []))]);
+    readQueryKeys.set(route, keys);
+  }
+  return keys;
 }
 
 type Failure = { ok: false; error: AwsError };
