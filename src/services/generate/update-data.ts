@@ -1,13 +1,17 @@
 /**
  * Rebuilds the service catalog in src/services/data/ from public data:
- *   npm run update-data -- <Smithy models dir> --sdk-v2 <aws-sdk package dir> --map <iam-dataset map.json>
+ *   npm run update-data -- <Smithy models dir> [--map <iam-dataset map.json>] [--sdk-v2 <aws-sdk package dir>]
  * - Smithy JSON models: github.com/aws/api-models-aws (Apache-2.0): protocols, signing names,
  *   endpoint rule sets, HTTP bindings, input shapes.
- * - npm `aws-sdk` (v2, Apache-2.0) `apis/`: SDK class names (which key the map), and the model of
- *   any service whose Smithy model is missing from the snapshot.
  * - iam-dataset `map.json` (MIT, github.com/iann0036/iam-dataset): SDK method → IAM actions.
+ *   Without --map, the mappings already in the catalog are kept (models refreshed, mappings not).
+ * - npm `aws-sdk` (v2, Apache-2.0) `apis/`: SDK class names (which key the map), and the model of
+ *   any service whose Smithy model is missing from the snapshot. Without --sdk-v2 it is fetched
+ *   from the npm registry (`npm pack`).
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +22,8 @@ import { parseSdkV2Service, readSdkV2, type SdkV2Apis } from './sdk-v2-model.js'
 import { parseSmithyService, type ParsedService, type SmithyAst } from './smithy-model.js';
 
 const DATA_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'data');
+/** The AWS SDK for JavaScript v2 release whose apis/ the catalog was built with (its last). */
+const SDK_V2 = 'aws-sdk@2.1693.0';
 /** The partitions whose hosts the proxy intercepts. */
 const PARTITIONS = ['aws', 'aws-cn', 'aws-us-gov'];
 
@@ -39,9 +45,11 @@ const LEGACY_ENDPOINTS: EndpointTemplate[] = [
 
 interface Options {
   modelsDir: string;
-  sdkV2Dir: string;
-  mapPath: string;
+  sdkV2Dir: string | undefined;
+  mapPath: string | undefined;
 }
+
+const USAGE = 'usage: npm run update-data -- <Smithy models dir> [--map <iam-dataset map.json>] [--sdk-v2 <aws-sdk package dir>]';
 
 function parseArgs(argv: string[]): Options {
   const [modelsDir, ...rest] = argv;
@@ -49,23 +57,20 @@ function parseArgs(argv: string[]): Options {
     const i = rest.indexOf(name);
     return i >= 0 ? rest[i + 1] : undefined;
   };
-  const sdkV2Dir = option('--sdk-v2');
-  const mapPath = option('--map');
-  if (!modelsDir || !sdkV2Dir || !mapPath) {
-    throw new Error('usage: npm run update-data -- <Smithy models dir> --sdk-v2 <aws-sdk package dir> --map <iam-dataset map.json>');
-  }
-  return { modelsDir, sdkV2Dir, mapPath };
+  if (!modelsDir || modelsDir.startsWith('-') || !existsSync(modelsDir)) throw new Error(USAGE);
+  return { modelsDir, sdkV2Dir: option('--sdk-v2'), mapPath: option('--map') };
 }
 
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
-  const map = JSON.parse(readFileSync(options.mapPath, 'utf8')) as IamDatasetMap;
+  const map = options.mapPath ? (JSON.parse(readFileSync(options.mapPath, 'utf8')) as IamDatasetMap) : mapFromCatalog();
   const mapServices = new Set(Object.keys(map.sdk_method_iam_mappings).map((key) => key.split('.')[0]!));
-  const sdkV2 = readSdkV2(options.sdkV2Dir);
+  const sdkV2Dir = options.sdkV2Dir ?? fetchSdkV2();
+  const sdkV2 = readSdkV2(sdkV2Dir);
   const partitions = readPartitions();
   const intercepted = partitions.flatMap((p) => [p.dnsSuffix, p.dualStackDnsSuffix]);
   const problems: EndpointProblems = { skipped: [] };
-  const index: CatalogIndex = { version: 1, sources: sourcesOf(options, map), partitions, services: {}, endpoints: [...LEGACY_ENDPOINTS] };
+  const index: CatalogIndex = { version: 1, sources: sourcesOf(map, sdkV2Dir), partitions, services: {}, endpoints: [...LEGACY_ENDPOINTS] };
   const report: string[] = [];
 
   rmSync(join(DATA_DIR, 'services'), { recursive: true, force: true });
@@ -155,8 +160,28 @@ function readPartitions(): PartitionInfo[] {
     .map((p) => ({ id: p.id, dnsSuffix: p.outputs.dnsSuffix, dualStackDnsSuffix: p.outputs.dualStackDnsSuffix, regionRegex: p.regionRegex, implicitGlobalRegion: p.outputs.implicitGlobalRegion }));
 }
 
-function sourcesOf(options: Options, map: IamDatasetMap): string[] {
-  const sdkVersion = (JSON.parse(readFileSync(join(options.sdkV2Dir, 'package.json'), 'utf8')) as { version: string }).version;
+/** The mappings the catalog holds now, in the map's own form: what a run without --map keeps. */
+function mapFromCatalog(): IamDatasetMap {
+  const index = JSON.parse(readFileSync(join(DATA_DIR, 'index.json'), 'utf8')) as CatalogIndex;
+  const map: IamDatasetMap = { schema_version: index.sources.find((s) => s.startsWith('iam-dataset'))?.match(/schema ([\d.]+)/)?.[1] ?? '', sdk_method_iam_mappings: {}, sdk_service_mappings: {} };
+  for (const id of Object.keys(index.services)) {
+    const model = JSON.parse(readFileSync(join(DATA_DIR, 'services', `${id}.json`), 'utf8')) as ServiceModel;
+    map.sdk_service_mappings[model.sdkName] = model.iamPrefix;
+    for (const [operation, entries] of Object.entries(model.iam)) map.sdk_method_iam_mappings[`${model.sdkName}.${operation}`] = entries;
+  }
+  return map;
+}
+
+/** The AWS SDK v2 package from the npm registry, unpacked into a temporary directory. */
+function fetchSdkV2(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'iap-aws-sdk-'));
+  const tarball = execFileSync('npm', ['pack', SDK_V2, '--silent', '--pack-destination', dir], { encoding: 'utf8' }).trim().split('\n').at(-1)!;
+  execFileSync('tar', ['-xzf', join(dir, tarball), '-C', dir]);
+  return join(dir, 'package');
+}
+
+function sourcesOf(map: IamDatasetMap, sdkV2Dir: string): string[] {
+  const sdkVersion = (JSON.parse(readFileSync(join(sdkV2Dir, 'package.json'), 'utf8')) as { version: string }).version;
   return [
     'AWS API models (Smithy JSON), github.com/aws/api-models-aws, Apache-2.0',
     `AWS SDK for JavaScript v2 ${sdkVersion} apis/, Apache-2.0`,
