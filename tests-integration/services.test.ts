@@ -57,7 +57,7 @@ async function runCli(scenario: Scenario): Promise<Outcome> {
 /** One SDK process for all of a client's calls, in table order. */
 async function runSdk(client: 'boto3' | 'js', scenarios: Scenario[]): Promise<Outcome[]> {
   const [command, script] = client === 'boto3' ? [PYTHON, 'boto3_calls.py'] : [process.execPath, 'js-sdk-calls.mjs'];
-  const calls = scenarios.map(({ service, operation, call }) => ({ service, operation, input: call }));
+  const calls = scenarios.map(({ service, operation, call, protocol }) => ({ service, operation, input: call, protocol }));
   const { stdout, stderr } = await run(command, [join(REPO, 'tests-integration/clients', script)], envFor(client), JSON.stringify(calls));
   try {
     return JSON.parse(stdout) as Outcome[];
@@ -196,7 +196,7 @@ describe('the action log records what each call was', () => {
       call: label(s),
       v: 2,
       service: s.service,
-      protocol: wireProtocol(s.client, s.service),
+      protocol: wireProtocol(s),
       region: 'us-east-1',
       decision: 'allowed',
       upstreamStatus: '2xx',

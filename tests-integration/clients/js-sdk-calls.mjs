@@ -1,20 +1,24 @@
 // Runs a list of AWS SDK for JavaScript v3 calls through the proxy, one after another, as an agent
-// would: reads [{ service, operation, input }] as JSON on stdin, where `service` is the
-// @aws-sdk/client-<service> package and `{ "$bytes": "text" }` stands for binary input, and prints
+// would: reads [{ service, operation, input, protocol? }] as JSON on stdin, where `service` is the
+// @aws-sdk/client-<service> package, `protocol: "rpcv2Cbor"` makes the client speak Smithy RPC v2
+// CBOR (as the SDK does when configured so) and `{ "$bytes": "text" }` stands for binary input, and prints
 // [{ ok, output } | { ok: false, error, status }] as JSON on stdout, in the same order.
+import { AwsSmithyRpcV2CborProtocol } from '@aws-sdk/core/protocols';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { HttpsProxyAgent } from 'https-proxy-agent';
 
 const requestHandler = new NodeHttpHandler({ httpsAgent: new HttpsProxyAgent(process.env.HTTPS_PROXY) });
 const clients = new Map();
 
-async function clientFor(service) {
-  if (!clients.has(service)) {
+async function clientFor(service, protocol) {
+  const key = `${service} ${protocol ?? ''}`;
+  if (!clients.has(key)) {
     const module = await import(`@aws-sdk/client-${service}`);
-    const name = Object.keys(module).find((key) => /^[A-Z][A-Za-z0-9]*Client$/.test(key));
-    clients.set(service, { module, client: new module[name]({ requestHandler }) });
+    const name = Object.keys(module).find((k) => /^[A-Z][A-Za-z0-9]*Client$/.test(k));
+    const config = protocol === 'rpcv2Cbor' ? { requestHandler, protocol: AwsSmithyRpcV2CborProtocol } : { requestHandler };
+    clients.set(key, { module, client: new module[name](config) });
   }
-  return clients.get(service);
+  return clients.get(key);
 }
 
 const revive = (value) => {
@@ -38,9 +42,9 @@ async function plain(value) {
 let text = '';
 for await (const chunk of process.stdin) text += chunk;
 const results = [];
-for (const { service, operation, input } of JSON.parse(text)) {
+for (const { service, operation, input, protocol } of JSON.parse(text)) {
   try {
-    const { module, client } = await clientFor(service);
+    const { module, client } = await clientFor(service, protocol);
     const output = await client.send(new module[`${operation}Command`](revive(input)));
     results.push({ ok: true, output: await plain(output) });
   } catch (error) {

@@ -28,6 +28,8 @@ export interface Scenario {
   authorizations: Record<string, string[] | CannotName>;
   /** Part of what the client must get back (S3/SQS/KMS/Bedrock answers it needs to go on). */
   returns?: Record<string, unknown>;
+  /** The JS SDK told to speak another protocol its service supports (rpcv2Cbor for CloudWatch). */
+  protocol?: string;
 }
 
 export const ACCOUNT = '123456789012';
@@ -264,6 +266,9 @@ export const SCENARIOS: Scenario[] = [
     ComparisonOperator: 'GreaterThanThreshold',
   }, { 'cloudwatch:PutMetricAlarm': [alarm('agent-latency')] }),
   js('cloudwatch', 'SetAlarmState', { AlarmName: 'agent-errors', StateValue: 'ALARM', StateReason: 'test' }, { 'cloudwatch:SetAlarmState': [alarm('agent-errors')] }),
+  // CloudWatch's third protocol, as the JS SDK speaks it when configured with AwsSmithyRpcV2CborProtocol.
+  { ...js('cloudwatch', 'ListMetrics', { Namespace: 'Agents' }, { 'cloudwatch:ListMetrics': [] }), protocol: 'rpcv2Cbor' },
+  { ...js('cloudwatch', 'DescribeAlarms', { AlarmNames: ['agent-errors'] }, { 'cloudwatch:DescribeAlarms': [alarm('agent-errors')] }), protocol: 'rpcv2Cbor' },
   js('cloudwatch-logs', 'PutLogEvents', { logGroupName: '/agents/runner', logStreamName: 'js', logEvents: [{ timestamp: 1717200000000, message: 'hi' }] }, {
     'logs:PutLogEvents': [logStream('/agents/runner', 'js')],
   }),
@@ -281,7 +286,8 @@ export const SCENARIOS: Scenario[] = [
 ];
 
 /** The protocol (Smithy's name) each client here speaks to each service: SQS and CloudWatch differ by client. */
-export function wireProtocol(client: Client, service: string): string {
+export function wireProtocol({ client, service, protocol }: Scenario): string {
+  if (protocol) return protocol;
   if (['s3', 's3-control', 'route-53'].includes(service)) return 'restXml';
   if (['lambda', 'bedrock-runtime'].includes(service)) return 'restJson1';
   if (service === 'ec2') return 'ec2Query';
