@@ -1,16 +1,11 @@
 import type { MapEntry } from '../../../services/model.js';
 import type { ResourceRef } from '../types.js';
-import {
-  arnMatchesTemplate,
-  combine,
-  compiledTemplateFor,
-  conditionHolds,
-  isProxyVariable,
-  MAX_VALUES,
-  renderTemplate,
-  type Rendered,
-  type TemplateScope,
-} from './template.js';
+import { arnMatchesTemplate } from './template/arn-match.js';
+import { compiledTemplateFor } from './template/compile.js';
+import { conditionHolds } from './template/conditions.js';
+import { combine, MAX_VALUES } from './template/expansion.js';
+import { renderTemplate, type Rendered, type TemplateScope } from './template/render.js';
+import { isProxyVariable } from './template/syntax.js';
 
 /** One resource type of an action, from the AWS Service Authorization Reference. */
 export interface ResourceTypeInfo {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { evaluateMapEntry, type EntryResult, type ResourceTypeInfo } from '../../../../src/pipeline/resolve/authorize/map-entry.js';
-import type { TemplateScope } from '../../../../src/pipeline/resolve/authorize/template.js';
+import type { TemplateScope } from '../../../../src/pipeline/resolve/authorize/template/render.js';
 import type { MapEntry } from '../../../../src/services/model.js';
 
 /**
