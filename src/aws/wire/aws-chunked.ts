@@ -13,7 +13,11 @@ export function decodeAwsChunked(raw: Buffer): Parsed<Buffer> {
     if (!/^[0-9a-fA-F]{1,8}$/.test(size)) return unreadable(`a malformed aws-chunked chunk header at byte ${position}`);
     const length = parseInt(size, 16);
     position = lineEnd + 2;
-    if (length === 0) return parsed(Buffer.concat(chunks));
+    if (length === 0) {
+      // Only trailer lines and the closing empty line may follow: nothing a reader could take for content.
+      const rest = raw.subarray(position).toString('latin1');
+      return /^([!-9;-~]+:[^\r\n]*\r\n)*\r\n$/.test(rest) ? parsed(Buffer.concat(chunks)) : unreadable('bytes after the last aws-chunked chunk that are not trailers');
+    }
     if (raw.subarray(position + length, position + length + 2).toString('latin1') !== '\r\n') return unreadable(`an aws-chunked chunk at byte ${position} that is not ${length} bytes long`);
     chunks.push(raw.subarray(position, position + length));
     position += length + 2;

@@ -5,7 +5,8 @@ import { decodeAwsChunked } from '../../aws/wire/aws-chunked.js';
 import { parseCbor } from '../../aws/wire/cbor.js';
 import { parseForm } from '../../aws/wire/form.js';
 import { parseJson } from '../../aws/wire/json.js';
-import type { Parsed } from '../../aws/wire/parsed.js';
+import { gunzip } from '../../aws/wire/gzip.js';
+import { unreadable, type Parsed } from '../../aws/wire/parsed.js';
 import { parseXml, type XmlNode } from '../../aws/wire/xml.js';
 
 const BODY_VIEWS = ['payload', 'text', 'form', 'json', 'xml', 'cbor'];
@@ -91,12 +92,21 @@ export class AwsRequest implements InboundRequest {
     return this.memo('mediaType', () => (this.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase());
   }
 
-  /** The body's content: without its aws-chunked framing when it has one (streamed S3 uploads). */
+  /**
+   * The body's content, its content codings undone (the last one listed first): `aws-chunked` (a
+   * streamed upload, signed as STREAMING-…) and `gzip` (AWS request compression). Any other coding,
+   * or aws-chunked on a body not signed as streamed, is unreadable: a service could read it otherwise.
+   */
   payload(): Parsed<Buffer> {
     return this.memo('payload', () => {
-      const body = this.body ?? Buffer.alloc(0);
-      const chunked = (this.header('content-encoding') ?? '').split(',').some((e) => e.trim().toLowerCase() === 'aws-chunked');
-      return chunked ? decodeAwsChunked(body) : { ok: true, value: body };
+      let content: Buffer = this.body ?? Buffer.alloc(0);
+      const codings = (this.header('content-encoding') ?? '').split(',').map((c) => c.trim().toLowerCase()).filter((c) => c && c !== 'identity');
+      for (const coding of codings.reverse()) {
+        const undone = coding === 'aws-chunked' && this.header('x-amz-content-sha256')?.startsWith('STREAMING-') ? decodeAwsChunked(content) : coding === 'gzip' ? gunzip(content) : unreadable(`content coding "${coding}" on this request`);
+        if (!undone.ok) return undone;
+        content = undone.value;
+      }
+      return { ok: true, value: content };
     });
   }
 

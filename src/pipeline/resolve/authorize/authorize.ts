@@ -6,7 +6,7 @@ import type { Authorization, RequestContext, ResourceRef } from '../types.js';
 import { actionContext, requestContext } from './context.js';
 import { withDerivedInputs, type CallScope } from './derived-inputs.js';
 import type { IamReference } from './iam-reference.js';
-import { implicitEntries, passedRoles } from './implicit-actions.js';
+import { implicitEntries, passedRoles, taggingActionCandidates } from './implicit-actions.js';
 import { evaluateMapEntry } from './map-entry.js';
 
 type Input = { [member: string]: InputValue };
@@ -51,12 +51,15 @@ export interface Authorized {
 export async function authorize(call: CallToAuthorize, reference: IamReference): Promise<Authorized> {
   const { model, operation, scope } = call;
   const input = withDerivedInputs(model.id, call.input, scope);
-  const base = await operationEntries(model, operation, call.signingName, reference);
-  const entries = [...base, ...implicitEntries(model.id, model.iamPrefix, operation, input, base)];
-  await reference.load(entries.map((e) => e.action));
-  const roles = entries.some((e) => reference.action(e.action)?.dependentActions.includes('iam:PassRole')) ? passedRoles(call.input) : [];
-  if (roles.length) entries.push({ action: 'iam:PassRole', arn_override: { template: '${_passedRoles[]}' } });
-  await reference.load(['iam:PassRole']);
+  const plan = await operationPlan(model, operation, call.signingName, reference);
+  // The map may list the tagging action of a create call, unconditionally and on `*` (RDS): it
+  // applies when tags are given, to what the call creates (implicitEntries adds it so).
+  const base = plan.entries.filter((e) => e.action !== plan.tagAction);
+  const entries = [...base, ...implicitEntries(model.id, model.iamPrefix, operation, input, base, plan.tagAction)];
+  // A role handed to the service is passed (iam:PassRole), except to IAM and STS themselves (which manage or assume roles).
+  const roles = model.id === 'iam' || model.id === 'sts' ? [] : passedRoles(call.input);
+  if (roles.length && !entries.some((e) => e.action === 'iam:PassRole')) entries.push({ action: 'iam:PassRole', arn_override: { template: '${_passedRoles[]}' } });
+  await reference.load([...entries.map((e) => e.action), 'iam:PassRole']);
 
   const vars = { Partition: scope.partition, Region: scope.region, Account: accountFor(model, call.input, scope) };
   const templateInput = roles.length ? { ...input, _passedRoles: roles } : input;
@@ -73,26 +76,48 @@ export async function authorize(call: CallToAuthorize, reference: IamReference):
   const shape = inputShape(model, operation);
   for (const authorization of byAction.values()) {
     const action = reference.action(authorization.action);
-    authorization.resources = finalResources(authorization.resources, action?.resourceTypes ?? []);
+    const types = action?.resourceTypes ?? [];
+    // The tagging action of a create call applies to what the call creates, not to what it uses.
+    const created = authorization.action === plan.tagAction ? createdType(operation, types) : undefined;
+    const resources = created ? authorization.resources.filter((r) => r.type === created.name) : authorization.resources;
+    authorization.resources = finalResources(resources, created ? [created] : types, vars, { creates: CREATES.test(operation), tagsCreated: created !== undefined });
     const context = actionContext(action?.conditionKeys ?? [], call.input, shape);
-    if (authorization.action === 'ec2:CreateTags' && operation !== 'CreateTags') context['ec2:CreateAction'] = operation;
+    // A tagging action checked because a create call tags: `<service>:CreateAction` names that call.
+    const createAction = `${authorization.action.split(':')[0]}:CreateAction`;
+    if (action?.conditionKeys.includes(createAction) && operation !== authorization.action.split(':')[1]) context[createAction] = operation;
     if (Object.keys(context).length) authorization.context = context;
   }
   return { authorizations: [...byAction.values()], context: requestContext(scope.region, call.input) };
 }
 
-const prepared = new Map<string, MapEntry[]>();
+/** What an operation needs on an endpoint, whatever the input: worked out once per operation. */
+interface OperationPlan {
+  entries: MapEntry[];
+  /** The service's tagging action, for an operation that creates something. */
+  tagAction: string | undefined;
+}
 
-/** The entries of an operation on an endpoint: the same for every request, so worked out once. */
-async function operationEntries(model: ServiceModel, operation: string, signingName: string, reference: IamReference): Promise<MapEntry[]> {
+const plans = new Map<string, OperationPlan>();
+
+async function operationPlan(model: ServiceModel, operation: string, signingName: string, reference: IamReference): Promise<OperationPlan> {
   const key = `${model.id}\n${operation}\n${signingName}`;
-  let entries = prepared.get(key);
-  if (!entries) {
+  let plan = plans.get(key);
+  if (!plan) {
     const listed = await knownEntries(baseEntries(model, operation), model, operation, signingName, reference);
-    entries = forEndpoint(listed, signingName, reference);
-    prepared.set(key, entries);
+    plan = { entries: forEndpoint(listed, signingName, reference), tagAction: await taggingAction(model, operation, reference) };
+    plans.set(key, plan);
   }
-  return entries;
+  return plan;
+}
+
+/** Operations that make a resource, whose id AWS chooses: the map names it `*`, and IAM checks the new one. */
+const CREATES = /^(Create|Run|Allocate|Import|Request|Purchase|Copy|Register|Launch|Start|Issue)/;
+
+async function taggingAction(model: ServiceModel, operation: string, reference: IamReference): Promise<string | undefined> {
+  if (!operation.startsWith('Create')) return undefined;
+  const candidates = taggingActionCandidates(model.iamPrefix, operation);
+  await reference.load(candidates);
+  return candidates.map((name) => reference.action(name)?.name).find((name) => name !== undefined);
 }
 
 /** The override table's entries, else the map's, else `<prefix>:<Operation>`; with the service-wide patch. */
@@ -146,9 +171,13 @@ function variantOf(action: string, signingName: string): string {
   return S3_VARIANTS.has(signingName) && S3_VARIANTS.has(prefix) ? `${signingName}:${name}` : action;
 }
 
-/** Resources are named in the account of the request's own account parameter where the API has one (S3 Control). */
+/** Members through which an API names the account whose resources it acts on (another account's registry or catalog). */
+const ACCOUNT_MEMBERS: Record<string, string> = { 's3-control': 'AccountId', glue: 'CatalogId', ecr: 'registryId', 'ecr-public': 'registryId' };
+
+/** Resources are named in the account the request names where the API has such a parameter, else the caller's. */
 function accountFor(model: ServiceModel, input: Input, scope: CallScope): string | undefined {
-  return model.id === 's3-control' && typeof input.AccountId === 'string' ? input.AccountId : scope.accountId;
+  const member = Object.hasOwn(ACCOUNT_MEMBERS, model.id) ? input[ACCOUNT_MEMBERS[model.id]!] : undefined;
+  return typeof member === 'string' && /^\d{12}$/.test(member) ? member : scope.accountId;
 }
 
 function inputShape(model: ServiceModel, operation: string): StructureShape | undefined {
@@ -161,13 +190,59 @@ function inputShape(model: ServiceModel, operation: string): StructureShape | un
  * resource type that was given none gets one unresolved resource, so the log shows it could not
  * be named. (Optional resource types apply only when the request names them.)
  */
-function finalResources(resources: ResourceRef[], types: Array<{ name: string; arn: string; required: boolean }>): ResourceRef[] {
+/** The resource type a Create<Thing> call makes: the one named like the thing (CreateFileSystem → file-system), else the first. */
+function createdType<T extends { name: string }>(operation: string, types: T[]): T | undefined {
+  const letters = (text: string) => text.toLowerCase().replace(/[^a-z]/g, '');
+  const thing = letters(operation.replace(/^Create/, ''));
+  return types.find((t) => thing.includes(letters(t.name))) ?? types[0];
+}
+
+type ProxyVariables = { Partition: string; Region: string; Account: string | undefined };
+
+/**
+ * The map writes `*` for a name it cannot get from the request. For a resource the call creates
+ * that is right (`instance/*`: IAM checks the new one); for one that exists, an ARN that is all
+ * wildcards (`stream/*`) hides which one (a Deny on it could not match): it counts as unresolved.
+ * A wildcard beside a name the request gives (`stack/app/*`) still names the resource.
+ */
+function withoutWildcardName(ref: ResourceRef, types: Array<{ name: string; arn: string }>, vars: ProxyVariables): ResourceRef {
+  const template = types.find((t) => t.name === ref.type)?.arn;
+  if (!template || !ref.resolved || !/\$\{(?!Partition\}|Region\}|Account\})\w+\}/.test(template)) return ref;
+  return ref.arn === withProxyVariables(template, vars, '*') ? { ...ref, arn: withProxyVariables(template, vars), resolved: false } : ref;
+}
+
+/** An ARN template with Partition, Region and Account filled in; other variables as `other`, or left as `${Name}`. */
+function withProxyVariables(template: string, vars: ProxyVariables, other?: string): string {
+  return template.replace(/\$\{(\w+)\}/g, (whole, name: string) =>
+    name === 'Partition' || name === 'Region' || name === 'Account' ? (vars[name] ?? whole) : (other ?? whole),
+  );
+}
+
+/**
+ * The reference lists some resource types as all required where a request names one of them
+ * (`listener/app/…`, `listener/net/…`; an execution, or an express execution): an unresolved type
+ * whose variables include all of a resolved one's is that one's alternative, not one more resource.
+ */
+function isAlternative(ref: ResourceRef, resources: ResourceRef[], types: Array<{ name: string; arn: string }>): boolean {
+  const variables = (name: string | undefined) => new Set(types.find((t) => t.name === name)?.arn.match(/\$\{\w+\}/g) ?? []);
+  const own = variables(ref.type);
+  return resources.some((other) => other.resolved && other.type !== ref.type && [...variables(other.type)].every((v) => own.has(v)));
+}
+
+function finalResources(
+  resources: ResourceRef[],
+  types: Array<{ name: string; arn: string; required: boolean }>,
+  vars: ProxyVariables,
+  call: { creates: boolean; tagsCreated: boolean },
+): ResourceRef[] {
   const unique = new Map<string, ResourceRef>();
   for (const resource of resources) {
-    const ref = resource.arn === '*' ? { ...resource, resolved: false } : resource;
+    const ref = resource.arn === '*' ? { ...resource, resolved: false } : call.creates ? resource : withoutWildcardName(resource, types, vars);
+    if (!ref.resolved && isAlternative(ref, resources, types)) continue;
     unique.set(`${ref.arn} ${ref.resolved}`, ref);
   }
-  const required = types.find((t) => t.required);
-  if (unique.size === 0 && required) unique.set(required.arn, { arn: required.arn, type: required.name, resolved: false });
+  // What a create call makes has no name yet; its tagging action still applies to it.
+  const placeholder = types.find((t) => t.required) ?? (call.tagsCreated ? types[0] : undefined);
+  if (unique.size === 0 && placeholder) unique.set(placeholder.arn, { arn: withProxyVariables(placeholder.arn, vars), type: placeholder.name, resolved: false });
   return [...unique.values()];
 }

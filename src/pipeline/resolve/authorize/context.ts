@@ -4,8 +4,8 @@ import type { ContextValue, RequestContext } from '../types.js';
 
 type Input = { [member: string]: InputValue };
 
-/** Members that hold the tags a create or tag call applies, in the shapes AWS APIs use. */
-const TAG_MEMBERS = ['Tags', 'tags', 'TagList', 'TagSpecifications'];
+/** Members that hold the tags a create or tag call applies, in the shapes AWS APIs use (lists of key/value, or maps). */
+export const TAG_MEMBERS = ['Tags', 'tags', 'TagList', 'UserPoolTags'];
 
 /**
  * Condition keys every action of the request shares: the region it is signed for, and the tags
@@ -26,11 +26,13 @@ function requestTags(input: Input): Map<string, string> {
   const add = (key: InputValue | undefined, value: InputValue | undefined) => {
     if (typeof key === 'string') tags.set(key, typeof value === 'string' ? value : '');
   };
+  // EC2 gives them per resource type created.
+  if (Array.isArray(input.TagSpecifications)) {
+    for (const spec of input.TagSpecifications) for (const tag of listOf((spec as Input | null)?.Tags)) add(tag.Key, tag.Value);
+  }
   for (const member of TAG_MEMBERS) {
     const value = input[member];
-    if (member === 'TagSpecifications' && Array.isArray(value)) {
-      for (const spec of value) for (const tag of listOf((spec as Input | null)?.Tags)) add(tag.Key, tag.Value);
-    } else if (Array.isArray(value)) {
+    if (Array.isArray(value)) {
       for (const tag of listOf(value)) add(tag.Key ?? tag.key ?? tag.TagKey, tag.Value ?? tag.value ?? tag.TagValue);
     } else if (value && typeof value === 'object') {
       for (const [key, tagValue] of Object.entries(value)) add(key, tagValue);

@@ -29,6 +29,8 @@ const DERIVATIONS: Record<string, Derivation> = {
   },
   ssm: deriveSsm,
   ec2: (input, scope) => (Array.isArray(input.Resources) ? compact({ taggedArns: ec2Arns(input.Resources, scope) }) : undefined),
+  ecs: deriveEcs,
+  efs: (input, scope) => (typeof input.ResourceId === 'string' ? compact({ resourceArn: efsResourceArn(input.ResourceId, scope) }) : undefined),
   'bedrock-runtime': (input, scope) => (typeof input.modelId === 'string' ? compact({ modelArn: bedrockModelArn(input.modelId, scope) }) : undefined),
 };
 
@@ -196,13 +198,17 @@ function secretArn(secretId: string, scope: CallScope): string | undefined {
 
 // ── SSM parameters: ARNs name them without their leading slash ──
 
-function deriveSsm(input: Input): Input | undefined {
-  const strip = (name: InputValue) => (typeof name === 'string' ? name.replace(/^\//, '') : undefined);
-  const names = typeof input.Name === 'string' ? [strip(input.Name)] : Array.isArray(input.Names) ? input.Names.map(strip) : [];
+/** Parameter ARNs: a name (with or without its leading slash) in the caller's account, or a (shared) parameter's own ARN. */
+function deriveSsm(input: Input, scope: CallScope): Input | undefined {
+  const arnOf = (name: InputValue) => {
+    if (typeof name !== 'string' || !scope.accountId) return undefined;
+    return name.startsWith('arn:') ? name : `arn:${scope.partition}:ssm:${scope.region}:${scope.accountId}:parameter/${name.replace(/^\//, '')}`;
+  };
+  const names = typeof input.Name === 'string' ? [input.Name] : Array.isArray(input.Names) ? input.Names : [];
   // GetParametersByPath is authorized on the path itself.
-  const path = typeof input.Path === 'string' ? [input.Path.replace(/^\/|\/$/g, '')] : [];
-  const parameters = [...names, ...path];
-  return parameters.includes(undefined) ? undefined : compact({ parameters: parameters as string[] });
+  const path = typeof input.Path === 'string' ? [input.Path.replace(/\/$/, '')] : [];
+  const arns = [...names, ...path].map(arnOf);
+  return arns.includes(undefined) ? undefined : compact({ parameterArns: arns as string[] });
 }
 
 // ── EC2 resource ids (CreateTags, DeleteTags): the id's prefix tells the resource type ──
@@ -237,4 +243,23 @@ function bedrockModelArn(modelId: string, scope: CallScope): string | undefined 
     return scope.accountId ? `arn:${scope.partition}:bedrock:${scope.region}:${scope.accountId}:inference-profile/${modelId}` : undefined;
   }
   return `arn:${scope.partition}:bedrock:${scope.region}::foundation-model/${modelId}`;
+}
+
+// ── ECS services: in the cluster the request names, or the default cluster ──
+
+/** The cluster's name (`cluster` as a name or an ARN; absent: `default`) and the services' names. */
+function deriveEcs(input: Input): Input | undefined {
+  const tail = (value: InputValue | undefined) => (typeof value === 'string' ? value.slice(value.lastIndexOf('/') + 1) : undefined);
+  const cluster = input.cluster === undefined ? 'default' : tail(input.cluster);
+  const named = [input.serviceName, input.service, ...(Array.isArray(input.services) ? input.services : [])].filter((s) => s !== undefined);
+  const services = named.map(tail);
+  if (cluster === undefined || services.includes(undefined)) return undefined;
+  return compact({ cluster, services: services as string[] });
+}
+
+/** An EFS resource id names a file system (`fs-…`) or an access point (`fsap-…`). */
+function efsResourceArn(id: string, scope: CallScope): string | undefined {
+  if (id.startsWith('arn:')) return id;
+  const type = /^fsap-[0-9a-f]+$/.test(id) ? 'access-point' : /^fs-[0-9a-f]+$/.test(id) ? 'file-system' : undefined;
+  return type && scope.accountId ? `arn:${scope.partition}:elasticfilesystem:${scope.region}:${scope.accountId}:${type}/${id}` : undefined;
 }

@@ -1,30 +1,37 @@
 import type { MapEntry } from '../../../services/model.js';
 import type { InputValue } from '../decode/shape-reader.js';
+import { TAG_MEMBERS } from './context.js';
 
 type Input = { [member: string]: InputValue };
 
-/** Members through which a create call applies tags. */
-const TAG_MEMBERS = ['Tags', 'tags', 'TagList'];
+/** The names a service's tagging action goes by, likeliest first (`Tag<Resource>` after Create<Resource>). */
+export function taggingActionCandidates(iamPrefix: string, operation: string): string[] {
+  const created = operation.replace(/^Create/, '');
+  return ['Tag' + created, 'TagResource', 'AddTagsToResource', 'AddTags', 'CreateOrUpdateTags', 'TagResources'].map((name) => `${iamPrefix}:${name}`);
+}
+
+/** Whether the input applies tags (non-empty Tags, tags, TagList, …). */
+export function appliesTags(input: Input): boolean {
+  return TAG_MEMBERS.some((member) => hasItems(input[member]));
+}
 
 /**
  * Actions AWS checks because of what the input carries, beyond the operation's own: tags applied
  * on create, a key policy given at creation. Written as map entries, so their resources are
  * filled like any other's (input values are substituted, never parsed as templates).
+ * `tagAction` is the service's tagging action, when the operation creates something.
  */
-export function implicitEntries(service: string, iamPrefix: string, operation: string, input: Input, mapEntries: MapEntry[]): MapEntry[] {
+export function implicitEntries(service: string, iamPrefix: string, operation: string, input: Input, mapEntries: MapEntry[], tagAction: string | undefined): MapEntry[] {
   const entries: MapEntry[] = [];
-  // EC2: TagSpecifications on a create call need ec2:CreateTags on each resource type it tags.
-  if (service === 'ec2' && operation !== 'CreateTags' && hasTags(input.TagSpecifications)) {
-    entries.push({ action: 'ec2:CreateTags', arn_override: { template: 'arn:${Partition}:ec2:${Region}:${Account}:${TagSpecifications[].ResourceType}/*' } });
-  }
-  // IAM: Tags on CreateRole/CreateUser/CreatePolicy/… need the matching Tag action on the same resource.
-  if (service === 'iam' && operation.startsWith('Create') && hasItems(input.Tags)) {
-    entries.push(...mapEntries.map((entry) => ({ ...entry, action: `iam:Tag${operation.slice('Create'.length)}`, conditions: undefined })));
-  }
-  // Elsewhere, tags given to a Create call are applied with the service's TagResource on what it
-  // creates (AWS's tag-on-create authorization), unless the map already names a tagging action.
-  else if (service !== 'ec2' && operation.startsWith('Create') && TAG_MEMBERS.some((m) => hasItems(input[m])) && !mapEntries.some((e) => e.action.startsWith(`${iamPrefix}:Tag`))) {
-    entries.push(...mapEntries.filter((e) => e.action.startsWith(`${iamPrefix}:`)).map((entry) => ({ ...entry, action: `${iamPrefix}:TagResource`, conditions: undefined })));
+  if (service === 'ec2') {
+    // TagSpecifications on a create call need ec2:CreateTags on each resource type it tags.
+    if (operation !== 'CreateTags' && hasTags(input.TagSpecifications)) {
+      entries.push({ action: 'ec2:CreateTags', arn_override: { template: 'arn:${Partition}:ec2:${Region}:${Account}:${TagSpecifications[].ResourceType}/*' } });
+    }
+  } else if (tagAction && appliesTags(input) && !mapEntries.some((e) => e.action === tagAction)) {
+    // Tags given to a Create call are applied with the service's tagging action on what it creates
+    // (AWS's tag-on-create authorization): the same resources as the create action's.
+    entries.push(...mapEntries.filter((e) => e.action.startsWith(`${iamPrefix}:`)).map((entry) => ({ ...entry, action: tagAction, conditions: undefined })));
   }
   // KMS: a key policy given to CreateKey is put with kms:PutKeyPolicy on the new key.
   if (service === 'kms' && operation === 'CreateKey' && typeof input.Policy === 'string') {
@@ -34,22 +41,23 @@ export function implicitEntries(service: string, iamPrefix: string, operation: s
 }
 
 /**
- * iam:PassRole on every role ARN the input hands to the service, for actions the Service
- * Authorization Reference lists it as a dependent action of. Returned as the list of ARNs.
+ * The role ARNs the input hands to the service to use (iam:PassRole on each): values of members
+ * named for a role (`RoleArn`, `Role`, `ExecutionRoleArn`, `serviceRole`, …) at any depth. Other
+ * principals a request may name (a grantee, a policy's principal) are not passed roles.
  */
 export function passedRoles(input: Input): string[] {
   const roles = new Set<string>();
-  const visit = (value: InputValue | undefined, depth: number): void => {
+  const visit = (value: InputValue | undefined, underRole: boolean, depth: number): void => {
     if (depth > 16 || value === null || value === undefined) return;
     if (typeof value === 'string') {
-      if (/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(value)) roles.add(value);
+      if (underRole && /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(value)) roles.add(value);
     } else if (Array.isArray(value)) {
-      for (const item of value) visit(item, depth + 1);
+      for (const item of value) visit(item, underRole, depth + 1);
     } else if (typeof value === 'object') {
-      for (const [name, item] of Object.entries(value)) if (!name.startsWith('_')) visit(item, depth + 1);
+      for (const [name, item] of Object.entries(value)) if (!name.startsWith('_')) visit(item, /role/i.test(name), depth + 1);
     }
   };
-  visit(input, 0);
+  visit(input, false, 0);
   return [...roles];
 }
 

@@ -1,11 +1,11 @@
 import type { MapEntry } from '../../../services/model.js';
 import type { ResourceRef } from '../types.js';
 import { arnMatchesTemplate } from './template/arn-match.js';
-import { compiledTemplateFor } from './template/compile.js';
+import { compiledTemplateFor, type CompiledTemplate } from './template/compile.js';
 import { conditionHolds } from './template/conditions.js';
 import { combine, MAX_VALUES } from './template/expansion.js';
 import { renderTemplate, type Rendered, type TemplateScope } from './template/render.js';
-import { isProxyVariable } from './template/syntax.js';
+import { isProxyVariable, type TemplateNode } from './template/syntax.js';
 
 /** One resource type of an action, from the AWS Service Authorization Reference. */
 export interface ResourceTypeInfo {
@@ -84,7 +84,9 @@ function mappedArnResources(template: string, type: ResourceTypeInfo, scope: Tem
  */
 function filledResources(type: ResourceTypeInfo, variables: VariableValues): ResourceRef[] {
   const slots = arnSlots(type.arn);
-  const rendered = slots.map((slot) => (typeof slot === 'string' ? { values: [slot], unresolved: false } : variables(slot.variable, type.arn)));
+  const named = slots.map((slot): VariableRendered => (typeof slot === 'string' ? { values: [slot], unresolved: false, arns: [] } : variables(slot.variable, type.arn)));
+  const { rendered, direct } = withoutArnValues(named, type);
+  if (direct.length && rendered.some((r) => r.values.length === 0)) return direct;
   const choices = rendered.map((r) => r.values);
   const partial = () => unresolvedRef(partialArn(slots, rendered), type);
   // A variable without values (no mapping, absent, a mapping that does not apply, a missing proxy variable).
@@ -92,15 +94,37 @@ function filledResources(type: ResourceTypeInfo, variables: VariableValues): Res
   const arns = combine(choices, MAX_VALUES);
   // Past 1,000 combinations: one resource that says it cannot be named, not a truncated list.
   if (!arns) return [partial()];
-  const resources = arns.map((arn) => resolvedRef(arn, type));
+  const resources = [...direct, ...arns.map((arn) => resolvedRef(arn, type))];
   // Some values were usable, some not: name the usable ones and admit the rest.
   if (rendered.some((r) => r.unresolved)) resources.push(partial());
   return resources;
 }
 
-type VariableValues = (variable: string, resourceTypeArn: string) => Rendered;
+/** A variable's values, and the full ARNs among the input values its mapping reads. */
+type VariableRendered = Rendered & { arns: string[] };
+type VariableValues = (variable: string, resourceTypeArn: string) => VariableRendered;
 
-const CANNOT_NAME: Rendered = { values: [], unresolved: true };
+const CANNOT_NAME: VariableRendered = { values: [], unresolved: true, arns: [] };
+
+/**
+ * Many APIs take a name or an ARN in one member (a cluster, a task definition, an event bus, a
+ * project). The map turns either into a name and fills in the caller's account, which for another
+ * account's ARN names the wrong resource. An input ARN of this very resource type is the resource
+ * itself; the values the map derived from it (the ARN pasted into a name slot, or its tail cut out
+ * by a regex) are dropped; an input ARN of another type leaves the type unresolved.
+ */
+function withoutArnValues(named: VariableRendered[], type: ResourceTypeInfo): { rendered: Rendered[]; direct: ResourceRef[] } {
+  const inputArns = [...new Set(named.flatMap((n) => n.arns))];
+  if (inputArns.length === 0) return { rendered: named, direct: [] };
+  const fitting = inputArns.filter((arn) => arnMatchesTemplate(arn, type.arn));
+  const foreign = inputArns.length > fitting.length;
+  const rendered = named.map((n) => {
+    if (n.arns.length === 0) return n;
+    const derived = (value: string) => value.includes('arn:') || n.arns.some((arn) => holdsSegment(arn, value));
+    return { values: n.values.filter((v) => !derived(v)), unresolved: n.unresolved || foreign };
+  });
+  return { rendered, direct: fitting.map((arn) => resolvedRef(arn, type)) };
+}
 
 /**
  * An ARN variable's values: `Partition`, `Region`, `Account` from the proxy; any other from its
@@ -108,8 +132,8 @@ const CANNOT_NAME: Rendered = { values: [], unresolved: true };
  * entry unless the template needs the resource type (`iftemplatematch`).
  */
 function variableValues(entry: MapEntry, scope: TemplateScope): VariableValues {
-  const memo = new Map<string, Rendered>();
-  const once = (variable: string, render: () => Rendered): Rendered => {
+  const memo = new Map<string, VariableRendered>();
+  const once = (variable: string, render: () => VariableRendered): VariableRendered => {
     let rendered = memo.get(variable);
     if (!rendered) {
       rendered = render();
@@ -118,13 +142,61 @@ function variableValues(entry: MapEntry, scope: TemplateScope): VariableValues {
     return rendered;
   };
   return (variable, resourceTypeArn) => {
-    if (isProxyVariable(variable)) return once(variable, () => proxyValue(variable, scope));
+    if (isProxyVariable(variable)) return once(variable, () => ({ ...proxyValue(variable, scope), arns: [] }));
     const template = ownValue(entry.resource_mappings, variable)?.template;
     // No mapping at all: the map does not say where this value comes from, so it cannot be named.
     if (template === undefined) return CANNOT_NAME;
-    if (compiledTemplateFor(template).needsResourceTypeArn) return renderTemplate(template, scope, resourceTypeArn);
-    return once(variable, () => renderTemplate(template, scope));
+    const compiled = compiledTemplateFor(template);
+    // The input is read again only where a value could have come from an ARN: pasted whole, or cut by a regex.
+    const withArns = (rendered: Rendered): VariableRendered => ({
+      ...rendered,
+      arns: rendered.values.some((v) => v.includes('arn:')) || hasRegex(compiled.nodes) ? inputArns(compiled, scope) : [],
+    });
+    if (compiled.needsResourceTypeArn) return withArns(renderTemplate(template, scope, resourceTypeArn));
+    return once(variable, () => withArns(renderTemplate(template, scope)));
   };
+}
+
+/** `value` is one or more whole `:`/`/`-separated parts of the ARN (a regex cut it out of it). */
+function holdsSegment(arn: string, value: string): boolean {
+  for (let at = arn.indexOf(value); at !== -1; at = arn.indexOf(value, at + 1)) {
+    const [before, after] = [arn[at - 1], arn[at + value.length]];
+    if ((before === ':' || before === '/') && (after === undefined || after === ':' || after === '/')) return true;
+  }
+  return false;
+}
+
+/** The full ARNs among the input values a mapping template reads (its `${…}` properties). */
+function inputArns(compiled: CompiledTemplate, scope: TemplateScope): string[] {
+  const arns: string[] = [];
+  for (const node of propertyNodes(compiled.nodes)) {
+    for (const value of renderTemplate({ source: '', nodes: [node], needsResourceTypeArn: false }, scope).values) if (value.startsWith('arn:')) arns.push(value);
+  }
+  return arns;
+}
+
+function hasRegex(nodes: readonly TemplateNode[]): boolean {
+  return nodes.some((node) => node.kind === 'regex' || ('value' in node && hasRegex(node.value)) || (node.kind === 'many' && node.items.some(hasRegex)));
+}
+
+function propertyNodes(nodes: readonly TemplateNode[]): TemplateNode[] {
+  return nodes.flatMap((node): TemplateNode[] => {
+    switch (node.kind) {
+      case 'property':
+        return [node];
+      case 'iftruthy':
+        return [...propertyNodes([node.test]), ...propertyNodes(node.then), ...propertyNodes(node.else)];
+      case 'urlencode':
+      case 'iftemplatematch':
+        return propertyNodes(node.value);
+      case 'regex':
+        return propertyNodes(node.subject);
+      case 'many':
+        return node.items.flatMap(propertyNodes);
+      default:
+        return [];
+    }
+  });
 }
 
 type ArnSlot = string | { variable: string };

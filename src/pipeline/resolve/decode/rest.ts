@@ -62,7 +62,7 @@ function presetLabels(endpoint: EndpointMatch): Record<string, string> {
   return bucket === undefined ? {} : { Bucket: bucket };
 }
 
-function unnormalisedSegment(path: PathView): string | undefined {
+export function unnormalisedSegment(path: PathView): string | undefined {
   for (let i = 0; i < path.raw.length; i++) {
     if (path.raw[i] === '' && i < path.raw.length - 1) return 'an empty path segment ("//") is removed by AWS before routing';
     const parts = path.decoded[i]!.split('/');

@@ -10,6 +10,8 @@ const MAX_QUERY_PARAMETERS = 10_000;
 /** awsJson 1.0/1.1: `POST /` with `X-Amz-Target: <service shape name>.<Operation>` and a JSON body. */
 export function decodeAwsJson(model: ServiceModel, request: AwsRequest, protocol: 'awsJson1_0' | 'awsJson1_1'): Decoding {
   if (request.method !== 'POST' || request.rawPath !== '/') return ambiguous(`${model.sdkId} JSON requests are POST /, not ${request.method} ${request.rawPath}`);
+  // The proxy reads a JSON request's body only; a query string would travel unread.
+  if (request.rawQuery !== '') return ambiguous('a JSON request has no query string');
   const target = request.header('x-amz-target') ?? '';
   const dot = target.lastIndexOf('.');
   const [prefix, operation] = [target.slice(0, dot), target.slice(dot + 1)];
@@ -49,6 +51,8 @@ export function decodeQuery(model: ServiceModel, request: AwsRequest, protocol: 
   if ((request.method !== 'POST' && request.method !== 'GET') || request.rawPath !== '/') {
     return ambiguous(`${model.sdkId} query requests are GET or POST /, not ${request.method} ${request.rawPath}`);
   }
+  // A GET is read from its query string alone: a body would travel unread.
+  if (request.method === 'GET' && hasBody(request)) return ambiguous('a GET query request has no body');
   const pairs = queryPairs(request);
   if (!Array.isArray(pairs)) return pairs;
   if (pairs.length > MAX_QUERY_PARAMETERS) return malformed('MalformedQueryString', `More than ${MAX_QUERY_PARAMETERS} parameters.`);
@@ -75,6 +79,10 @@ export function decodeQuery(model: ServiceModel, request: AwsRequest, protocol: 
     if (error instanceof AmbiguousInputError) return ambiguous(error.message);
     throw error;
   }
+}
+
+function hasBody(request: AwsRequest): boolean {
+  return Number(request.header('content-length') ?? 0) > 0 || request.header('transfer-encoding') !== undefined || (request.body?.length ?? 0) > 0;
 }
 
 /** Query-string parameters (signature parameters of a presigned URL aside) and form-body ones, in order. */

@@ -34,6 +34,7 @@ export function readDocument(model: ServiceModel, ref: ShapeRef | Shape, value: 
     case 'union': {
       if (!isPlainObject(value)) return undefined;
       const out = record();
+      refuseCaseTwins(value, shape, useJsonName);
       for (const [name, member] of Object.entries(shape.members)) {
         const wire = useJsonName ? (member.jsonName ?? name) : name;
         if (!Object.hasOwn(value, wire)) continue;
@@ -50,6 +51,19 @@ export function readDocument(model: ServiceModel, ref: ShapeRef | Shape, value: 
       for (const [key, item] of Object.entries(value)) out[key] = readDocument(model, shape.value.target, item, useJsonName, depth + 1) ?? null;
       return out;
     }
+  }
+}
+
+/**
+ * A name that is a member's in another case (`tablename` beside `TableName`): a reader that folds
+ * case would take it for the member. Map keys and documents are not checked (`Id` and `id` may both
+ * be attributes of one item).
+ */
+function refuseCaseTwins(value: Record<string, unknown>, shape: StructureShape, useJsonName: boolean): void {
+  const wires = new Map(Object.entries(shape.members).map(([name, member]) => [(useJsonName ? (member.jsonName ?? name) : name).toLowerCase(), useJsonName ? (member.jsonName ?? name) : name]));
+  for (const key of Object.keys(value)) {
+    const wire = wires.get(key.toLowerCase());
+    if (wire !== undefined && wire !== key) throw new AmbiguousInputError(`"${key}" is the member ${wire} in another case`);
   }
 }
 

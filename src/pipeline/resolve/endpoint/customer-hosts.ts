@@ -1,3 +1,5 @@
+import { pathView } from '../decode/rest-router.js';
+import { unnormalisedSegment } from '../decode/rest.js';
 import type { Authorization } from '../types.js';
 
 /**
@@ -23,9 +25,11 @@ export function customerHostCall(host: string, method: string, rawPath: string, 
   if (!match) return undefined;
   const [, apiId, region, suffix] = match as unknown as [string, string, string, string];
   const partition = suffix.endsWith('.cn') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
-  const segments = rawPath.split('?')[0]!.replace(/^\//, '').split('/');
-  // API Gateway resolves dot segments and empty segments before matching a resource; refuse what it would rewrite.
-  if (segments.some((s, i) => (s === '' && i < segments.length - 1) || /^(\.|%2e){1,2}$/i.test(s))) return 'unreadable-path';
+  const path = rawPath.split('?')[0]!;
+  // API Gateway resolves dot segments (encoded, or behind an encoded slash) and empty segments
+  // before matching a resource: refuse what it would rewrite, as for every AWS API but S3.
+  if (unnormalisedSegment(pathView(path))) return 'unreadable-path';
+  const segments = path.replace(/^\//, '').split('/');
   const [stage = '', ...resource] = segments;
   const connections = resource[0] === '@connections';
   const operation = connections ? 'ManageConnections' : 'Invoke';
