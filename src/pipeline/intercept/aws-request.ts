@@ -78,7 +78,7 @@ export class AwsRequest implements InboundRequest {
       }
       return map;
     });
-    return counts.get(name) ?? 0;
+    return counts.get(name.toLowerCase()) ?? 0;
   }
 
   /** A single-valued header: its value, or undefined when absent. */

@@ -6,6 +6,7 @@ import { authorize } from './authorize/authorize.js';
 import type { IamReference } from './authorize/iam-reference.js';
 import { decodeRequest, rpcProtocol } from './decode/decode.js';
 import type { DecodedCall } from './decode/decoding.js';
+import { AmbiguousInputError } from './decode/shape-reader.js';
 import { customerHostCall } from './endpoint/customer-hosts.js';
 import type { EndpointMatch, EndpointMatcher } from './endpoint/match-endpoint.js';
 import type { ResolvedCall } from './types.js';
@@ -56,7 +57,13 @@ export async function resolveRequest(request: AwsRequest, context: ResolveContex
     const error = failed && !failed.decoding.ok && 'error' in failed.decoding ? failed.decoding.error : { status: 400, code: 'InvalidRequest', message: 'The request body could not be read.' };
     return { ok: false, error, protocol: errorProtocol(decodings[0]!.model, request), service: decodings[0]!.model.id };
   }
-  const resolved = await Promise.all(calls.map(({ endpoint, model, call }) => authorized(request.hostname, model, endpoint, call, context, deps)));
+  let resolved: ResolvedCall[];
+  try {
+    resolved = await Promise.all(calls.map(({ endpoint, model, call }) => authorized(request.hostname, model, endpoint, call, context, deps)));
+  } catch (error) {
+    if (!(error instanceof AmbiguousInputError)) throw error;
+    return refuse(request, matches, deps, { status: 400, code: 'InvalidRequest', message: `iam-agent-proxy refuses an ambiguous request: ${error.message}.` });
+  }
   const call = oneReading(resolved, calls.map((c) => c.model));
   if (!call) {
     const names = resolved.map((r) => `${r.service} ${r.operation}`).join(' and ');

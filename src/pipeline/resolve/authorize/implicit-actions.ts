@@ -41,23 +41,24 @@ export function implicitEntries(service: string, iamPrefix: string, operation: s
 }
 
 /**
- * The role ARNs the input hands to the service to use (iam:PassRole on each): values of members
- * named for a role (`RoleArn`, `Role`, `ExecutionRoleArn`, `serviceRole`, …) at any depth. Other
- * principals a request may name (a grantee, a policy's principal) are not passed roles.
+ * The role ARNs the input hands to the service to use (iam:PassRole on each): every role ARN in
+ * it, at any depth (`RoleArn`, API Gateway's `credentials`, Cognito's `SnsCallerArn`,
+ * `ExecutionRole: { Arn }`, …), except where a request names a principal to grant something to
+ * (`Principal`, `GranteePrincipal`): that role is not passed.
  */
 export function passedRoles(input: Input): string[] {
   const roles = new Set<string>();
-  const visit = (value: InputValue | undefined, underRole: boolean, depth: number): void => {
+  const visit = (value: InputValue | undefined, depth: number): void => {
     if (depth > 16 || value === null || value === undefined) return;
     if (typeof value === 'string') {
-      if (underRole && /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(value)) roles.add(value);
+      if (/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(value)) roles.add(value);
     } else if (Array.isArray(value)) {
-      for (const item of value) visit(item, underRole, depth + 1);
+      for (const item of value) visit(item, depth + 1);
     } else if (typeof value === 'object') {
-      for (const [name, item] of Object.entries(value)) if (!name.startsWith('_')) visit(item, /role/i.test(name), depth + 1);
+      for (const [name, item] of Object.entries(value)) if (!name.startsWith('_') && !/principal|grantee/i.test(name)) visit(item, depth + 1);
     }
   };
-  visit(input, false, 0);
+  visit(input, 0);
   return [...roles];
 }
 

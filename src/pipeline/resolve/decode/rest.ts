@@ -190,9 +190,8 @@ function readBody(model: ServiceModel, request: AwsRequest, body: BodyMembers, p
   }
   const xml = request.xml();
   if (!xml.ok) return malformed('MalformedXML', `The XML you provided was not well-formed: ${xml.error}.`) as Failure;
-  const roots = Object.entries(xml.value).filter(([name]) => name !== '?xml');
-  if (roots.length !== 1) return malformed('MalformedXML', 'The XML you provided must have exactly one root element.') as Failure;
-  const root = roots[0]![1];
+  // parseXml has made sure there is exactly one root element (beside the XML declaration).
+  const root = Object.entries(xml.value).find(([name]) => name !== '?xml')![1];
   if ('payload' in body) {
     const read = readXml(model, body.payload[1].target, root);
     if (read !== undefined) values[body.payload[0]] = read;

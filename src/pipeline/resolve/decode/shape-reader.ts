@@ -70,10 +70,16 @@ function refuseCaseTwins(value: Record<string, unknown>, shape: StructureShape, 
 function scalarFromDocument(ref: ShapeRef, value: unknown): InputValue | undefined {
   if (ref === 'document') return value as InputValue;
   if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return value;
-  // CBOR timestamps and blobs arrive as Date / bytes.
+  // CBOR timestamps arrive as Date or as tag 1 (epoch seconds), blobs as bytes.
   if (value instanceof Date) return value.toISOString();
+  if (isEpochTag(value)) return new Date(value.value * 1000).toISOString();
   if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
   return undefined;
+}
+
+function isEpochTag(value: unknown): value is { tag: 1; value: number } {
+  const tagged = value as { tag?: unknown; value?: unknown } | null;
+  return typeof tagged === 'object' && tagged !== null && tagged.tag === 1 && typeof tagged.value === 'number' && Number.isFinite(tagged.value * 1000) && Math.abs(tagged.value) < 8.64e12;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -169,13 +175,24 @@ export function readQueryParameters(model: ServiceModel, inputShape: string, par
   return reader.structure(inputShape, '', 0) ?? record();
 }
 
+/** Lowercased parameter names and prefixes → as sent: a member named in another case is found. */
+function foldedNames(params: Map<string, string>, prefixes: Set<string>): Map<string, string> {
+  const folded = new Map<string, string>();
+  for (const name of [...params.keys(), ...prefixes]) folded.set(name.toLowerCase(), name);
+  return folded;
+}
+
 class QueryReader {
+  private readonly folded: Map<string, string>;
+
   constructor(
     private readonly model: ServiceModel,
     private readonly params: Map<string, string>,
     private readonly prefixes: Set<string>,
     private readonly style: QueryStyle,
-  ) {}
+  ) {
+    this.folded = foldedNames(params, prefixes);
+  }
 
   private present(key: string): boolean {
     return this.params.has(key) || this.prefixes.has(key);
@@ -195,6 +212,8 @@ class QueryReader {
       case 'union':
         return this.structure(member.target, `${key}.`, depth);
       case 'list': {
+        // `Names=x`: a list needs numbered items; a service might read the bare value as one.
+        if (this.params.has(key)) throw new AmbiguousInputError(`the list "${key}" is given as one value, not as ${key}.1, ${key}.2, …`);
         const flat = this.style === 'ec2Query' || member.flattened || shape.flattened;
         const itemPrefix = flat ? key : `${key}.${shape.member.xmlName ?? 'member'}`;
         return this.indexed(itemPrefix).map((itemKey) => this.value(shape.member, itemKey, depth + 1) ?? null);
@@ -220,7 +239,12 @@ class QueryReader {
     const out = record();
     for (const [name, member] of Object.entries(shape.members)) {
       const key = prefix + this.memberKey(name, member);
-      if (!this.present(key)) continue;
+      if (!this.present(key)) {
+        // A reader that folds case would take `instanceId.1` for `InstanceId.1`.
+        const twin = this.folded.get(key.toLowerCase());
+        if (twin !== undefined) throw new AmbiguousInputError(`"${twin}" is the parameter ${key} in another case`);
+        continue;
+      }
       const read = this.value(member, key, depth + 1);
       if (read !== undefined) out[name] = read;
     }

@@ -31,7 +31,8 @@ export function customerHostCall(host: string, method: string, rawPath: string, 
   if (unnormalisedSegment(pathView(path))) return 'unreadable-path';
   const segments = path.replace(/^\//, '').split('/');
   const [stage = '', ...resource] = segments;
-  const connections = resource[0] === '@connections';
+  // API Gateway decodes the path before routing: `%40connections` is the callback too.
+  const connections = pathView(path).decoded[1] === '@connections';
   const operation = connections ? 'ManageConnections' : 'Invoke';
   const resolved = accountId !== undefined && stage !== '';
   const arn = `arn:${partition}:execute-api:${region}:${accountId ?? '${Account}'}:${apiId}/${stage}/${method}/${resource.join('/')}`;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { AmbiguousInputError } from '../../../../src/pipeline/resolve/decode/shape-reader.js';
 import { actionContext, requestContext } from '../../../../src/pipeline/resolve/authorize/context.js';
 import type { InputValue } from '../../../../src/pipeline/resolve/decode/shape-reader.js';
 import type { StructureShape } from '../../../../src/services/model.js';
@@ -65,16 +66,17 @@ describe('requestContext', () => {
     expect(requestContext('us-east-1', { Labels: { a: 'b' }, TagKeys: ['a'], tagKeys: ['b'] })).toStrictEqual({ 'aws:RequestedRegion': 'us-east-1' });
   });
 
-  // BUG (context.ts): one tag key given two values (EC2 allows different tags per resource type) keeps
-  // only the last, so a condition on aws:RequestTag/env sees "sandbox" while the instance is tagged "prod".
-  it.fails('a tag key with two values is not reduced to the last one', () => {
-    const context = requestContext('us-east-1', {
+  // Was a bug: one tag key given two values (EC2 allows different tags per resource type) kept only
+  // the last, so a condition on aws:RequestTag/env saw "sandbox" while the instance was tagged "prod".
+  it('a tag key given two values is refused, not reduced to one', () => {
+    const tagging = (volume: string) => ({
       TagSpecifications: [
         { ResourceType: 'instance', Tags: [{ Key: 'env', Value: 'prod' }] },
-        { ResourceType: 'volume', Tags: [{ Key: 'env', Value: 'sandbox' }] },
+        { ResourceType: 'volume', Tags: [{ Key: 'env', Value: volume }] },
       ],
     });
-    expect(context['aws:RequestTag/env']).toStrictEqual(['prod', 'sandbox']);
+    expect(() => requestContext('us-east-1', tagging('sandbox'))).toThrow(AmbiguousInputError);
+    expect(requestContext('us-east-1', tagging('prod'))['aws:RequestTag/env']).toBe('prod');
   });
 });
 

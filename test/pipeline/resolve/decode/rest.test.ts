@@ -206,8 +206,8 @@ describe('decodeRest: bodies', () => {
   });
 
   it('two roots, or a processing instruction beside the root, are refused', () => {
-    expect(refusal(s3('POST', '/b?delete', { body: '<?pi x?><Delete/>' }))).toBe('MalformedXML: The XML you provided must have exactly one root element.');
-    expect(refusal(s3('POST', '/b?delete', { body: '<Delete/><Delete/>' }))).toBe('InvalidRequest: iam-agent-proxy refuses an ambiguous request: an XML element that holds one value appears more than once.');
+    expect(refusal(s3('POST', '/b?delete', { body: '<?pi x?><Delete/>' }))).toBe('MalformedXML: The XML you provided was not well-formed: an XML body must have exactly one root element.');
+    expect(refusal(s3('POST', '/b?delete', { body: '<Delete/><Delete/>' }))).toBe('MalformedXML: The XML you provided was not well-formed: an XML body must have exactly one root element.');
   });
 
   it('an XML element given twice where the model has one value is refused', () => {

@@ -33,9 +33,9 @@ describe('customerHostCall: API Gateway execute-api hosts', () => {
     );
   });
 
-  // Likely BUG (customer-hosts.ts): API Gateway percent-decodes the path, so /prod/%40connections/x is
+  // Likely Was a bug (customer-hosts.ts): API Gateway percent-decodes the path, so /prod/%40connections/x is
   // most likely the @connections callback (ManageConnections), while the proxy reads an Invoke.
-  it.fails('an encoded @connections is the callback too, or refused', () => {
+  it('an encoded @connections is the callback too, or refused', () => {
     const result = call(API, 'DELETE', '/prod/%40connections/abc');
     expect(result === 'unreadable-path' ? result : result?.operation).toMatch(/^(ManageConnections|unreadable-path)$/);
   });
