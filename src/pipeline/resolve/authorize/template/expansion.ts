@@ -57,5 +57,5 @@ export function unite(parts: readonly Expansion[], { skipAbsent }: { skipAbsent:
 }
 
 export function mapValues(expansion: Expansion, transform: (value: string) => string): Expansion {
-  return { ...expansion, values: [...new Set(expansion.values.map(transform))] };
+  return { values: [...new Set(expansion.values.map(transform))], absent: expansion.absent, unresolved: expansion.unresolved };
 }
