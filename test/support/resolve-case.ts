@@ -3,21 +3,9 @@ import { IamReference } from '../../src/pipeline/resolve/authorize/iam-reference
 import { EndpointMatcher } from '../../src/pipeline/resolve/endpoint/match-endpoint.js';
 import { resolveRequest, type Resolution, type ResolveDeps } from '../../src/pipeline/resolve/resolve.js';
 import { defaultCatalog } from '../../src/services/catalog.js';
+import { ACCOUNT_ID, bodyOf, requestParts, type CaseRequest } from './case-request.js';
 
-/** A request as a case file writes it: header names any case; body as text or base64. */
-export interface CaseRequest {
-  method: string;
-  host: string;
-  /** Path and query, as sent on the wire. */
-  path: string;
-  headers?: Record<string, string | string[]>;
-  body?: string;
-  bodyBase64?: string;
-  /** The signature's credential scope, `<service>/<region>`; default: what the host signs with. */
-  scope?: string;
-}
-
-export const ACCOUNT_ID = '123456789012';
+export { ACCOUNT_ID, type CaseRequest } from './case-request.js';
 
 let deps: ResolveDeps | undefined;
 function resolveDeps(): ResolveDeps {
@@ -27,22 +15,10 @@ function resolveDeps(): ResolveDeps {
 }
 
 export function awsRequest(spec: CaseRequest): AwsRequest {
-  const rawHeaders: string[] = ['Host', spec.host];
-  for (const [name, value] of Object.entries(spec.headers ?? {})) for (const v of ([] as string[]).concat(value)) rawHeaders.push(name, v);
-  const headers: Record<string, string> = {};
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = rawHeaders[i]!.toLowerCase();
-    headers[name] = headers[name] === undefined ? rawHeaders[i + 1]! : `${headers[name]}, ${rawHeaders[i + 1]}`;
-  }
-  const request = new AwsRequest(spec.method, spec.path, spec.host.toLowerCase(), headers, rawHeaders);
-  const body = bodyOf(spec);
-  if (body && (spec.method === 'POST' || spec.method === 'PUT' || body.length)) request.setBody(body);
+  const parts = requestParts(spec);
+  const request = new AwsRequest(parts.method, parts.target, parts.hostname, parts.headers, parts.rawHeaders);
+  if (parts.body) request.setBody(parts.body);
   return request;
-}
-
-function bodyOf(spec: CaseRequest): Buffer | undefined {
-  if (spec.bodyBase64 !== undefined) return Buffer.from(spec.bodyBase64, 'base64');
-  return Buffer.from(spec.body ?? '', 'utf8');
 }
 
 /** Resolves a case's request as the proxy would after the signature checked out. */

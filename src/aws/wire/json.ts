@@ -17,27 +17,31 @@ export function parseJson(text: string): Parsed<unknown> {
   return duplicate === undefined ? parsed(value) : unreadable(`the name "${duplicate}" appears twice in one JSON object`);
 }
 
+const [OPEN_OBJECT, CLOSE_OBJECT, OPEN_ARRAY, CLOSE_ARRAY, COMMA, QUOTE, BACKSLASH] = [...'{}[],"\\'].map((c) => c.charCodeAt(0));
+
 /** The first name that appears twice in one object of a valid JSON text. */
 function findDuplicateName(text: string): string | undefined {
   // One entry per open container: the names seen so far (objects) or null (arrays).
   const stack: Array<Set<string> | null> = [];
   let expectingName = false;
   for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === '{') {
+    const c = text.charCodeAt(i);
+    if (c === OPEN_OBJECT) {
       stack.push(new Set());
       expectingName = true;
-    } else if (c === '[') {
+    } else if (c === OPEN_ARRAY) {
       stack.push(null);
-    } else if (c === '}' || c === ']') {
+    } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
       stack.pop();
-    } else if (c === ',') {
-      expectingName = stack.at(-1) instanceof Set;
-    } else if (c === '"') {
+    } else if (c === COMMA) {
+      expectingName = stack[stack.length - 1] instanceof Set;
+    } else if (c === QUOTE) {
       const end = stringEnd(text, i);
       if (expectingName) {
-        const name = JSON.parse(text.slice(i, end + 1)) as string;
-        const names = stack.at(-1) as Set<string>;
+        const raw = text.slice(i + 1, end);
+        // Only a name with escapes needs decoding (`"Table\u004eame"` is `TableName`).
+        const name = raw.includes('\\') ? (JSON.parse(`"${raw}"`) as string) : raw;
+        const names = stack[stack.length - 1] as Set<string>;
         if (names.has(name)) return name;
         names.add(name);
         expectingName = false;
@@ -48,11 +52,12 @@ function findDuplicateName(text: string): string | undefined {
   return undefined;
 }
 
-/** Index of the quote closing the string that opens at `start`. */
+/** Index of the quote closing the string that opens at `start` (the text is valid JSON). */
 function stringEnd(text: string, start: number): number {
-  for (let i = start + 1; i < text.length; i++) {
-    if (text[i] === '\\') i++;
-    else if (text[i] === '"') return i;
+  for (let quote = text.indexOf('"', start + 1); quote !== -1; quote = text.indexOf('"', quote + 1)) {
+    let backslashes = 0;
+    while (text.charCodeAt(quote - 1 - backslashes) === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return quote;
   }
   return text.length - 1;
 }

@@ -9,8 +9,6 @@ import { gunzip } from '../../aws/wire/gzip.js';
 import { unreadable, type Parsed } from '../../aws/wire/parsed.js';
 import { parseXml, type XmlNode } from '../../aws/wire/xml.js';
 
-const BODY_VIEWS = ['payload', 'text', 'form', 'json', 'xml', 'cbor'];
-
 /** An intercepted request's head, in the shape the later steps need. */
 export interface InboundRequest {
   method: string;
@@ -29,7 +27,8 @@ export interface InboundRequest {
  */
 export class AwsRequest implements InboundRequest {
   private buffered: Buffer | undefined;
-  private views = new Map<string, unknown>();
+  private headViews: { query?: QueryParameters; headerCounts?: Map<string, number>; mediaType?: string } = {};
+  private bodyViews: { payload?: Parsed<Buffer>; text?: Parsed<string>; form?: Parsed<Array<[string, string]>>; json?: Parsed<unknown>; xml?: Parsed<Record<string, XmlNode>>; cbor?: Parsed<unknown> } = {};
 
   constructor(
     readonly method: string,
@@ -60,24 +59,24 @@ export class AwsRequest implements InboundRequest {
 
   setBody(body: Buffer): void {
     this.buffered = body;
-    for (const view of BODY_VIEWS) this.views.delete(view);
+    this.bodyViews = {};
   }
 
   /** The query string, percent-decoded (`+` stays `+`), repeated keys as arrays. */
   query(): QueryParameters {
-    return this.memo('query', () => parseRawQuery(this.rawQuery));
+    return (this.headViews.query ??= parseRawQuery(this.rawQuery));
   }
 
   /** How many times a header was sent (case-insensitive). */
   headerCount(name: string): number {
-    const counts = this.memo('headerCounts', () => {
-      const map = new Map<string, number>();
+    let counts = this.headViews.headerCounts;
+    if (!counts) {
+      counts = this.headViews.headerCounts = new Map<string, number>();
       for (let i = 0; i < this.rawHeaders.length; i += 2) {
         const key = this.rawHeaders[i]!.toLowerCase();
-        map.set(key, (map.get(key) ?? 0) + 1);
+        counts.set(key, (counts.get(key) ?? 0) + 1);
       }
-      return map;
-    });
+    }
     return counts.get(name.toLowerCase()) ?? 0;
   }
 
@@ -89,7 +88,7 @@ export class AwsRequest implements InboundRequest {
 
   /** The media type of Content-Type, lowercased, parameters dropped. */
   mediaType(): string {
-    return this.memo('mediaType', () => (this.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase());
+    return (this.headViews.mediaType ??= (this.header('content-type') ?? '').split(';')[0]!.trim().toLowerCase());
   }
 
   /**
@@ -98,55 +97,49 @@ export class AwsRequest implements InboundRequest {
    * or aws-chunked on a body not signed as streamed, is unreadable: a service could read it otherwise.
    */
   payload(): Parsed<Buffer> {
-    return this.memo('payload', () => {
-      let content: Buffer = this.body ?? Buffer.alloc(0);
-      const codings = (this.header('content-encoding') ?? '').split(',').map((c) => c.trim().toLowerCase()).filter((c) => c && c !== 'identity');
-      for (const coding of codings.reverse()) {
-        const undone = coding === 'aws-chunked' && this.header('x-amz-content-sha256')?.startsWith('STREAMING-') ? decodeAwsChunked(content) : coding === 'gzip' ? gunzip(content) : unreadable(`content coding "${coding}" on this request`);
-        if (!undone.ok) return undone;
-        content = undone.value;
-      }
-      return { ok: true, value: content };
-    });
+    return (this.bodyViews.payload ??= this.undoCodings());
+  }
+
+  private undoCodings(): Parsed<Buffer> {
+    let content: Buffer = this.body ?? Buffer.alloc(0);
+    const codings = (this.header('content-encoding') ?? '').split(',').map((c) => c.trim().toLowerCase()).filter((c) => c && c !== 'identity');
+    for (const coding of codings.reverse()) {
+      const undone = coding === 'aws-chunked' && this.header('x-amz-content-sha256')?.startsWith('STREAMING-') ? decodeAwsChunked(content) : coding === 'gzip' ? gunzip(content) : unreadable(`content coding "${coding}" on this request`);
+      if (!undone.ok) return undone;
+      content = undone.value;
+    }
+    return { ok: true, value: content };
   }
 
   /** The content as UTF-8 text. */
   text(): Parsed<string> {
-    return this.memo('text', () => {
-      const payload = this.payload();
-      return payload.ok ? { ok: true, value: payload.value.toString('utf8') } : payload;
-    });
+    return (this.bodyViews.text ??= this.fromPayload((payload) => ({ ok: true, value: payload.toString('utf8') })));
   }
 
   form(): Parsed<Array<[string, string]>> {
-    return this.memo('form', () => this.parseText(parseForm));
+    return (this.bodyViews.form ??= this.parseText(parseForm));
   }
 
   /** JSON; an empty body is an empty object, as AWS JSON services read it. */
   json(): Parsed<unknown> {
-    return this.memo('json', () => this.parseText((text) => (text.trim() === '' ? { ok: true, value: {} } : parseJson(text))));
+    return (this.bodyViews.json ??= this.parseText((text) => (text.trim() === '' ? { ok: true, value: {} } : parseJson(text))));
   }
 
   xml(): Parsed<Record<string, XmlNode>> {
-    return this.memo('xml', () => this.parseText(parseXml));
+    return (this.bodyViews.xml ??= this.parseText(parseXml));
   }
 
   cbor(): Parsed<unknown> {
-    return this.memo('cbor', () => {
-      const payload = this.payload();
-      return payload.ok ? parseCbor(payload.value) : payload;
-    });
+    return (this.bodyViews.cbor ??= this.fromPayload(parseCbor));
+  }
+
+  private fromPayload<T>(parse: (payload: Buffer) => Parsed<T>): Parsed<T> {
+    const payload = this.payload();
+    return payload.ok ? parse(payload.value) : payload;
   }
 
   private parseText<T>(parse: (text: string) => Parsed<T>): Parsed<T> {
     const text = this.text();
     return text.ok ? parse(text.value) : text;
-  }
-
-  private memo<T>(key: string, compute: () => T): T {
-    if (this.views.has(key)) return this.views.get(key) as T;
-    const value = compute();
-    this.views.set(key, value);
-    return value;
   }
 }

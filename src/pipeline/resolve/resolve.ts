@@ -45,45 +45,65 @@ export async function resolveRequest(request: AwsRequest, context: ResolveContex
   const scoped = matches.filter((m) => signs(m, context.scope, deps.catalog));
   if (scoped.length === 0) return refuse(request, matches, deps, scopeError(matches, context.scope));
 
-  const readings = scoped.map((endpoint) => ({ endpoint, model: deps.catalog.service(endpoint.service) }));
-  let decodings = readings.map((r) => ({ ...r, decoding: decodeRequest(r.model, request, r.endpoint) }));
-  if (decodings.some((d) => !d.decoding.ok && 'needsBody' in d.decoding)) {
-    request.setBody(await context.readBody());
-    decodings = readings.map((r) => ({ ...r, decoding: decodeRequest(r.model, request, r.endpoint) }));
+  const readings = scoped.map((endpoint): Reading => ({ endpoint, model: deps.catalog.service(endpoint.service) }));
+  // Several SDK models may share an endpoint and an API: RDS with Neptune and DocumentDB,
+  // EventBridge with CloudWatch Events. The service whose API contains the others' (the endpoint's
+  // owner) reads the request as AWS does; the others count only where the owner cannot read it.
+  const owner = readings.length > 1 ? ownerOf(readings) : undefined;
+  if (owner) {
+    const alone = await resolveReadings([owner], request, matches, context, deps);
+    if (alone.ok) return alone;
   }
-  const calls = decodings.flatMap(({ endpoint, model, decoding }) => (decoding.ok ? [{ endpoint, model, call: decoding.call }] : []));
+  return resolveReadings(readings, request, matches, context, deps);
+}
+
+interface Reading {
+  endpoint: EndpointMatch;
+  model: ServiceModel;
+}
+
+async function resolveReadings(readings: Reading[], request: AwsRequest, matches: EndpointMatch[], context: ResolveContext, deps: ResolveDeps): Promise<Resolution> {
+  let decodings = readings.map((r) => decodeRequest(r.model, request, r.endpoint));
+  if (decodings.some((d) => !d.ok && 'needsBody' in d)) {
+    request.setBody(await context.readBody());
+    decodings = readings.map((r) => decodeRequest(r.model, request, r.endpoint));
+  }
+  const calls = readings.flatMap((reading, i) => {
+    const decoding = decodings[i]!;
+    return decoding.ok ? [{ reading, call: decoding.call }] : [];
+  });
   if (calls.length === 0) {
-    const failed = decodings.find((d) => !d.decoding.ok && 'error' in d.decoding);
-    const error = failed && !failed.decoding.ok && 'error' in failed.decoding ? failed.decoding.error : { status: 400, code: 'InvalidRequest', message: 'The request body could not be read.' };
-    return { ok: false, error, protocol: errorProtocol(decodings[0]!.model, request), service: decodings[0]!.model.id };
+    const failed = decodings.find((d) => !d.ok && 'error' in d);
+    const error = failed && !failed.ok && 'error' in failed ? failed.error : { status: 400, code: 'InvalidRequest', message: 'The request body could not be read.' };
+    return { ok: false, error, protocol: errorProtocol(readings[0]!.model, request), service: readings[0]!.model.id };
   }
   let resolved: ResolvedCall[];
   try {
-    resolved = await Promise.all(calls.map(({ endpoint, model, call }) => authorized(request.hostname, model, endpoint, call, context, deps)));
+    resolved = await Promise.all(calls.map(({ reading, call }) => authorized(request.hostname, reading.model, reading.endpoint, call, context, deps)));
   } catch (error) {
     if (!(error instanceof AmbiguousInputError)) throw error;
     return refuse(request, matches, deps, { status: 400, code: 'InvalidRequest', message: `iam-agent-proxy refuses an ambiguous request: ${error.message}.` });
   }
-  const call = oneReading(resolved, calls.map((c) => c.model));
-  if (!call) {
+  // Readings that agree are one; readings that differ (no owner settled them) are ambiguous.
+  if (resolved.length > 1 && new Set(resolved.map((r) => JSON.stringify([r.operation, r.authorizations]))).size > 1) {
     const names = resolved.map((r) => `${r.service} ${r.operation}`).join(' and ');
     return refuse(request, matches, deps, { status: 400, code: 'InvalidRequest', message: `iam-agent-proxy refuses an ambiguous request: it reads as ${names}.` });
   }
-  return { ok: true, call };
+  return { ok: true, call: resolved.find((r) => r.service === r.signingName) ?? resolved[0]! };
 }
 
-/**
- * Several SDK models may share an endpoint and an API: RDS with Neptune and DocumentDB, EventBridge
- * with CloudWatch Events. Readings that agree are one; readings that differ are settled by the
- * service whose API contains the others' (the endpoint's owner, RDS); otherwise they are ambiguous.
- */
-function oneReading(resolved: ResolvedCall[], models: ServiceModel[]): ResolvedCall | undefined {
-  if (resolved.length === 1) return resolved[0];
-  if (new Set(resolved.map((r) => JSON.stringify([r.operation, r.authorizations]))).size === 1) {
-    return resolved.find((r) => r.service === r.signingName) ?? resolved[0];
+const owners = new Map<string, string | null>();
+
+/** The reading whose service's API contains every other reading's operations, if one does. */
+function ownerOf(readings: Reading[]): Reading | undefined {
+  const key = readings.map((r) => r.model.id).join(' ');
+  let owner = owners.get(key);
+  if (owner === undefined) {
+    const models = readings.map((r) => r.model);
+    owner = models.find((m) => models.every((other) => Object.keys(other.operations).every((op) => Object.hasOwn(m.operations, op))))?.id ?? null;
+    owners.set(key, owner);
   }
-  const owner = models.findIndex((m) => models.every((other) => Object.keys(other.operations).every((op) => Object.hasOwn(m.operations, op))));
-  return owner === -1 ? undefined : resolved[owner];
+  return readings.find((r) => r.model.id === owner);
 }
 
 async function authorized(host: string, model: ServiceModel, endpoint: EndpointMatch, call: DecodedCall, context: ResolveContext, deps: ResolveDeps): Promise<ResolvedCall> {
@@ -107,8 +127,19 @@ async function authorized(host: string, model: ServiceModel, endpoint: EndpointM
 function signs(endpoint: EndpointMatch, scope: SignatureScope, catalog: ServiceCatalog): boolean {
   if (endpoint.signingName !== scope.service) return false;
   if (endpoint.signingRegions !== 'any') return endpoint.signingRegions.includes(scope.region);
-  const partition = catalog.index.partitions.find((p) => p.id === endpoint.partition);
-  return partition !== undefined && new RegExp(partition.regionRegex).test(scope.region);
+  return regionPattern(catalog, endpoint.partition)?.test(scope.region) ?? false;
+}
+
+const regionPatterns = new WeakMap<ServiceCatalog, Map<string, RegExp | undefined>>();
+
+function regionPattern(catalog: ServiceCatalog, partitionId: string): RegExp | undefined {
+  let patterns = regionPatterns.get(catalog);
+  if (!patterns) regionPatterns.set(catalog, (patterns = new Map()));
+  if (!patterns.has(partitionId)) {
+    const partition = catalog.index.partitions.find((p) => p.id === partitionId);
+    patterns.set(partitionId, partition && new RegExp(partition.regionRegex));
+  }
+  return patterns.get(partitionId);
 }
 
 function scopeError(matches: EndpointMatch[], scope: SignatureScope): AwsError {

@@ -206,6 +206,7 @@ type ProxyVariables = { Partition: string; Region: string; Account: string | und
  * A wildcard beside a name the request gives (`stack/app/*`) still names the resource.
  */
 function withoutWildcardName(ref: ResourceRef, types: Array<{ name: string; arn: string }>, vars: ProxyVariables): ResourceRef {
+  if (!ref.arn.includes('*')) return ref;
   const template = types.find((t) => t.name === ref.type)?.arn;
   if (!template || !ref.resolved || !/\$\{(?!Partition\}|Region\}|Account\})\w+\}/.test(template)) return ref;
   return ref.arn === withProxyVariables(template, vars, '*') ? unresolvedAs(ref, withProxyVariables(template, vars)) : ref;

@@ -40,6 +40,9 @@ export function implicitEntries(service: string, iamPrefix: string, operation: s
   return entries;
 }
 
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+const NOT_PASSED = /principal|grantee/i;
+
 /**
  * The role ARNs the input hands to the service to use (iam:PassRole on each): every role ARN in
  * it, at any depth (`RoleArn`, API Gateway's `credentials`, Cognito's `SnsCallerArn`,
@@ -51,11 +54,11 @@ export function passedRoles(input: Input): string[] {
   const visit = (value: InputValue | undefined, depth: number): void => {
     if (depth > 16 || value === null || value === undefined) return;
     if (typeof value === 'string') {
-      if (/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(value)) roles.add(value);
+      if (value.startsWith('arn:aws') && ROLE_ARN.test(value)) roles.add(value);
     } else if (Array.isArray(value)) {
       for (const item of value) visit(item, depth + 1);
     } else if (typeof value === 'object') {
-      for (const [name, item] of Object.entries(value)) if (!name.startsWith('_') && !/principal|grantee/i.test(name)) visit(item, depth + 1);
+      for (const name of Object.keys(value)) if (!name.startsWith('_') && !NOT_PASSED.test(name)) visit(value[name], depth + 1);
     }
   };
   visit(input, 0);

@@ -77,7 +77,18 @@ export function mostSpecific(matches: RouteMatch[]): RouteMatch | undefined {
   return matches.find((a) => matches.every((b) => a === b || (covers(a.route, b.route) && !covers(b.route, a.route))));
 }
 
+const coverage = new WeakMap<Route, WeakMap<Route, boolean>>();
+
+/** Whether route `a` asks for everything route `b` asks for: the same for every request, so worked out once. */
 function covers(a: Route, b: Route): boolean {
+  let byRoute = coverage.get(a);
+  if (!byRoute) coverage.set(a, (byRoute = new WeakMap()));
+  let result = byRoute.get(b);
+  if (result === undefined) byRoute.set(b, (result = routeCovers(a, b)));
+  return result;
+}
+
+function routeCovers(a: Route, b: Route): boolean {
   if (!coversPath(a.segments, b.segments)) return false;
   const keysA = new Set([...a.queryLiterals.map(([key]) => key), ...a.requiredQuery]);
   const headersA = new Set(a.requiredHeaders);
@@ -117,6 +128,7 @@ export function pathView(rawPath: string): PathView {
 
 /** Percent-decoding of one segment; a malformed escape is kept as sent (and then matches no literal). */
 export function decodeSegment(segment: string): string {
+  if (!segment.includes('%')) return segment;
   try {
     return decodeURIComponent(segment);
   } catch {
@@ -140,14 +152,18 @@ export function candidateRoutes(
     if (route.method !== request.method || route.hostPrefix !== hostPrefix) continue;
     // A request addressed through its host (a bucket's own host name) is for that bucket's routes only.
     if (presetLabels.size && !startsWithLabel(route, presetLabels)) continue;
+    // The query first: it is cheap and rules out most routes of a service with subresources (S3).
+    if (!fitsQuery(route, request.query) || !route.requiredHeaders.every((name) => request.hasHeader(name))) continue;
     const labels = matchPath(route.segments, request.path, presetLabels);
-    if (!labels) continue;
-    if (!route.queryLiterals.every(([key, value]) => Object.hasOwn(request.query, key) && (value === undefined || request.query[key] === value))) continue;
-    if (!route.requiredQuery.every((key) => Object.hasOwn(request.query, key))) continue;
-    if (!route.requiredHeaders.every((name) => request.hasHeader(name))) continue;
-    matches.push({ route, labels });
+    if (labels) matches.push({ route, labels });
   }
   return matches;
+}
+
+function fitsQuery(route: Route, query: Record<string, unknown>): boolean {
+  for (const [key, value] of route.queryLiterals) if (!Object.hasOwn(query, key) || (value !== undefined && query[key] !== value)) return false;
+  for (const key of route.requiredQuery) if (!Object.hasOwn(query, key)) return false;
+  return true;
 }
 
 function startsWithLabel(route: Route, labels: ReadonlySet<string>): boolean {

@@ -24,7 +24,7 @@ export function decodeRest(model: ServiceModel, request: AwsRequest, endpoint: E
   }
   const preset = presetLabels(endpoint);
   const query = request.query();
-  const candidates = candidateRoutes(routesOf(model, request.method), { method: request.method, path, query, hasHeader: (name) => request.headerCount(name) > 0 }, new Set(Object.keys(preset)), endpoint.hostPrefix);
+  const candidates = candidateRoutes(routesOf(model, request.method), { method: request.method, path, query, hasHeader: (name) => request.headerCount(name) > 0 }, preset.Bucket === undefined ? NO_LABELS : BUCKET_LABEL, endpoint.hostPrefix);
   if (candidates.length === 0) {
     return unknownOperation('UnknownOperationException', `No ${model.sdkId} operation is ${request.method} ${request.rawPath}${request.rawQuery ? `?${request.rawQuery}` : ''}.`);
   }
@@ -38,7 +38,8 @@ export function decodeRest(model: ServiceModel, request: AwsRequest, endpoint: E
   const stray = strayQueryKey(query, route, shape, subresourcesOf(model));
   if (stray) return ambiguous(stray);
   try {
-    const read = readInput(model, request, shape, { ...preset, ...match.labels }, endpoint, protocol);
+    const labels = Object.assign(Object.create(null) as Record<string, string>, preset, match.labels);
+    const read = readInput(model, request, shape, labels, endpoint, protocol);
     return 'needsBody' in read || 'error' in read ? read : decoded(protocol, route.operation, read.input);
   } catch (error) {
     if (error instanceof AmbiguousInputError) return ambiguous(error.message);
@@ -56,8 +57,11 @@ function subresourcesOf(model: ServiceModel): Set<string> {
   return keys;
 }
 
+const NO_LABELS: ReadonlySet<string> = new Set();
+const BUCKET_LABEL: ReadonlySet<string> = new Set(['Bucket']);
+
 /** Labels the host supplies: a virtual-hosted bucket, or the access point the host names. */
-function presetLabels(endpoint: EndpointMatch): Record<string, string> {
+function presetLabels(endpoint: EndpointMatch): { Bucket?: string } {
   const bucket = endpoint.bucket ?? endpoint.labels.Bucket;
   return bucket === undefined ? {} : { Bucket: bucket };
 }

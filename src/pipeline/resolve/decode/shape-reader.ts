@@ -34,11 +34,11 @@ export function readDocument(model: ServiceModel, ref: ShapeRef | Shape, value: 
     case 'union': {
       if (!isPlainObject(value)) return undefined;
       const out = record();
-      refuseCaseTwins(value, shape, useJsonName);
-      for (const [name, member] of Object.entries(shape.members)) {
-        const wire = useJsonName ? (member.jsonName ?? name) : name;
+      const wires = wireNames(shape, useJsonName);
+      refuseCaseTwins(value, wires);
+      for (const { name, wire, target } of wires.members) {
         if (!Object.hasOwn(value, wire)) continue;
-        const read = readDocument(model, member.target, value[wire], useJsonName, depth + 1);
+        const read = readDocument(model, target, value[wire], useJsonName, depth + 1);
         if (read !== undefined) out[name] = read;
       }
       return out;
@@ -54,15 +54,34 @@ export function readDocument(model: ServiceModel, ref: ShapeRef | Shape, value: 
   }
 }
 
+/** A structure's members with the names they have in a document, worked out once per shape. */
+interface WireNames {
+  members: Array<{ name: string; wire: string; target: ShapeRef }>;
+  /** Lowercased wire name → wire name. */
+  byLowerCase: Map<string, string>;
+}
+
+const wireNameCache = [new WeakMap<StructureShape, WireNames>(), new WeakMap<StructureShape, WireNames>()];
+
+function wireNames(shape: StructureShape, useJsonName: boolean): WireNames {
+  const cache = wireNameCache[useJsonName ? 1 : 0]!;
+  let names = cache.get(shape);
+  if (!names) {
+    const members = Object.entries(shape.members).map(([name, member]) => ({ name, wire: useJsonName ? (member.jsonName ?? name) : name, target: member.target }));
+    names = { members, byLowerCase: new Map(members.map(({ wire }) => [wire.toLowerCase(), wire])) };
+    cache.set(shape, names);
+  }
+  return names;
+}
+
 /**
  * A name that is a member's in another case (`tablename` beside `TableName`): a reader that folds
  * case would take it for the member. Map keys and documents are not checked (`Id` and `id` may both
  * be attributes of one item).
  */
-function refuseCaseTwins(value: Record<string, unknown>, shape: StructureShape, useJsonName: boolean): void {
-  const wires = new Map(Object.entries(shape.members).map(([name, member]) => [(useJsonName ? (member.jsonName ?? name) : name).toLowerCase(), useJsonName ? (member.jsonName ?? name) : name]));
+function refuseCaseTwins(value: Record<string, unknown>, wires: WireNames): void {
   for (const key of Object.keys(value)) {
-    const wire = wires.get(key.toLowerCase());
+    const wire = wires.byLowerCase.get(key.toLowerCase());
     if (wire !== undefined && wire !== key) throw new AmbiguousInputError(`"${key}" is the member ${wire} in another case`);
   }
 }
