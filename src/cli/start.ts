@@ -15,7 +15,7 @@ import { defaultCatalog } from '../services/catalog.js';
 import { installProfile } from '../state/aws-config-file.js';
 import { ensurePrivateDir } from '../state/files.js';
 import { loadOrCreateCa } from '../tls/certificate-authority.js';
-import { LeafCertificates } from '../tls/leaf-certificates.js';
+import { generateLeafKeyPair, LeafCertificates } from '../tls/leaf-certificates.js';
 
 const PROXY_CREDS_BIN = fileURLToPath(new URL('../../bin/proxy-creds', import.meta.url));
 
@@ -25,6 +25,7 @@ export async function start(env: NodeJS.ProcessEnv): Promise<void> {
   const allowlist = config.mode === 'enforce' ? await loadAllowlist(config.allowlistPath!) : undefined;
   ensurePrivateDir(config.stateDir);
   const ca = loadOrCreateCa(config.stateDir);
+  const leafKey = generateLeafKeyPair();
   const keys = new KeypairStore(config.keypairTtlSeconds * 1000);
   const cleanups: Array<() => unknown> = [];
   const stop = async (code: number): Promise<never> => {
@@ -65,7 +66,7 @@ export async function start(env: NodeJS.ProcessEnv): Promise<void> {
       port: config.port,
       stateDir: config.stateDir,
       ca,
-      leaves: new LeafCertificates(ca),
+      leaves: new LeafCertificates(ca, Date.now, undefined, await leafKey),
       warn: (message) => process.stderr.write(`iam-agent-proxy: ${message}\n`),
       onAwsRequest: (req, res, connectHost) =>
         handleAwsRequest(req, res, connectHost, {

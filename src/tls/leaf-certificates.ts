@@ -1,4 +1,5 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPair, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
 import { createSecureContext, type SecureContext } from 'node:tls';
 import { isIP } from 'node:net';
 import forge from 'node-forge';
@@ -18,6 +19,17 @@ const MAX_CACHED_HOSTS = 1_000;
 /** A cached leaf this close to expiry is minted again rather than served. */
 const RENEW_BEFORE_MS = 24 * 3600_000;
 
+/** The key pair every leaf certificate shares. */
+export interface LeafKeyPair {
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+}
+
+/** Makes the leaf key off the main thread (about 150 ms of RSA key generation), while start-up goes on. */
+export function generateLeafKeyPair(): Promise<LeafKeyPair> {
+  return promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
+}
+
 /**
  * Mints per-host TLS certificates signed by our CA. One leaf key serves every host (the library's
  * default makes a fresh RSA key per host: ~350 ms of blocking keygen), and signing is native.
@@ -35,8 +47,8 @@ export class LeafCertificates {
     private readonly ca: CertificateAuthority,
     private readonly now: () => number = Date.now,
     private readonly maxHosts = MAX_CACHED_HOSTS,
+    { privateKey, publicKey }: LeafKeyPair = generateKeyPairSync('rsa', { modulusLength: 2048 }),
   ) {
-    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     this.leafKeyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     this.leafPublicKey = forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString());
     this.caKeyIdentifier = ca.cert.generateSubjectKeyIdentifier().getBytes();
