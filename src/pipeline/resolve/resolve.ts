@@ -49,7 +49,7 @@ export async function resolveRequest(request: AwsRequest, context: ResolveContex
   // Several SDK models may share an endpoint and an API: RDS with Neptune and DocumentDB,
   // EventBridge with CloudWatch Events. The service whose API contains the others' (the endpoint's
   // owner) reads the request as AWS does; the others count only where the owner cannot read it.
-  const owner = readings.length > 1 ? ownerOf(readings) : undefined;
+  const owner = readings.length > 1 ? ownerOf(readings, deps.catalog) : undefined;
   if (owner) {
     const alone = await resolveReadings([owner], request, matches, context, deps);
     if (alone.ok) return alone;
@@ -92,16 +92,18 @@ async function resolveReadings(readings: Reading[], request: AwsRequest, matches
   return { ok: true, call: resolved.find((r) => r.service === r.signingName) ?? resolved[0]! };
 }
 
-const owners = new Map<string, string | null>();
+const owners = new WeakMap<ServiceCatalog, Map<string, string | null>>();
 
 /** The reading whose service's API contains every other reading's operations, if one does. */
-function ownerOf(readings: Reading[]): Reading | undefined {
+function ownerOf(readings: Reading[], catalog: ServiceCatalog): Reading | undefined {
+  let byServices = owners.get(catalog);
+  if (!byServices) owners.set(catalog, (byServices = new Map()));
   const key = readings.map((r) => r.model.id).join(' ');
-  let owner = owners.get(key);
+  let owner = byServices.get(key);
   if (owner === undefined) {
     const models = readings.map((r) => r.model);
     owner = models.find((m) => models.every((other) => Object.keys(other.operations).every((op) => Object.hasOwn(m.operations, op))))?.id ?? null;
-    owners.set(key, owner);
+    byServices.set(key, owner);
   }
   return readings.find((r) => r.model.id === owner);
 }
