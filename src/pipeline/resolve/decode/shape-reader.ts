@@ -186,11 +186,23 @@ export type QueryStyle = 'awsQuery' | 'ec2Query';
  * model; parameters the model does not name are left alone (AWS ignores or rejects them).
  */
 export function readQueryParameters(model: ServiceModel, inputShape: string, params: Map<string, string>, style: QueryStyle): InputValue {
+  // Every prefix, and what follows each one (with the first parameter that shows it): list items
+  // are then found without a scan of all parameters per list, which would be quadratic.
   const prefixes = new Set<string>();
+  const children = new Map<string, Map<string, string>>();
   for (const key of params.keys()) {
-    for (let dot = key.indexOf('.'); dot !== -1; dot = key.indexOf('.', dot + 1)) prefixes.add(key.slice(0, dot));
+    for (let dot = key.indexOf('.'); dot !== -1; ) {
+      const next = key.indexOf('.', dot + 1);
+      const prefix = key.slice(0, dot);
+      prefixes.add(prefix);
+      let segments = children.get(prefix);
+      if (!segments) children.set(prefix, (segments = new Map()));
+      const segment = key.slice(dot + 1, next === -1 ? undefined : next);
+      if (!segments.has(segment)) segments.set(segment, key);
+      dot = next;
+    }
   }
-  const reader = new QueryReader(model, params, prefixes, style);
+  const reader = new QueryReader(model, params, prefixes, children, style);
   return reader.structure(inputShape, '', 0) ?? record();
 }
 
@@ -208,6 +220,7 @@ class QueryReader {
     private readonly model: ServiceModel,
     private readonly params: Map<string, string>,
     private readonly prefixes: Set<string>,
+    private readonly children: Map<string, Map<string, string>>,
     private readonly style: QueryStyle,
   ) {
     this.folded = foldedNames(params, prefixes);
@@ -272,16 +285,13 @@ class QueryReader {
 
   /** `prefix.1`, `prefix.2`, …: the items of a list, which must be numbered from 1 without gaps. */
   private indexed(prefix: string): string[] {
-    const indices = new Set<number>();
-    const start = `${prefix}.`;
-    for (const key of [...this.params.keys(), ...this.prefixes]) {
-      if (!key.startsWith(start)) continue;
-      const index = key.slice(start.length).split('.')[0]!;
-      if (!/^[1-9]\d{0,5}$/.test(index)) throw new AmbiguousInputError(`"${key}" is not numbered as a list item (1, 2, …)`);
-      indices.add(Number(index));
+    const indices: number[] = [];
+    for (const [segment, key] of this.children.get(prefix) ?? []) {
+      if (!/^[1-9]\d{0,5}$/.test(segment)) throw new AmbiguousInputError(`"${key}" is not numbered as a list item (1, 2, …)`);
+      indices.push(Number(segment));
     }
-    if (indices.size && Math.max(...indices) !== indices.size) throw new AmbiguousInputError(`the items of "${prefix}" are not numbered 1 to ${indices.size}`);
-    return [...indices].sort((a, b) => a - b).map((i) => `${prefix}.${i}`);
+    if (indices.length && Math.max(...indices) !== indices.length) throw new AmbiguousInputError(`the items of "${prefix}" are not numbered 1 to ${indices.length}`);
+    return indices.sort((a, b) => a - b).map((i) => `${prefix}.${i}`);
   }
 }
 
