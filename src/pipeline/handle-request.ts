@@ -71,7 +71,7 @@ export async function handleAwsRequest(req: IncomingMessage, res: ServerResponse
   }
   if (!resolution.ok) {
     answerError(ex, resolution.protocol, resolution.error, resolution.service);
-    return record(ex, { decision: 'refused', error: resolution.error.code, service: resolution.service, protocol: resolution.protocol, ...identity });
+    return record(ex, resolution, { decision: 'refused', error: resolution.error.code }, identity);
   }
   const call = resolution.call;
   if (call.authorizations.some((a) => !a.known)) deps.onUnresolved?.();
@@ -79,7 +79,7 @@ export async function handleAwsRequest(req: IncomingMessage, res: ServerResponse
   const decision = await deps.decide({ call, agent: who.key.agent, accountId: deps.accountId() });
   if (!decision.allowed) {
     answerError(ex, call.protocol, { status: 403, code: 'AccessDenied', message: decision.message }, call.service);
-    return record(ex, { ...fieldsOf(call), decision: 'blocked', error: 'AccessDenied', ...identity });
+    return record(ex, call, { decision: 'blocked', error: 'AccessDenied' }, identity);
   }
 
   let credentials;
@@ -87,7 +87,7 @@ export async function handleAwsRequest(req: IncomingMessage, res: ServerResponse
     credentials = await deps.credentials.get();
   } catch (error) {
     answerError(ex, call.protocol, { status: 503, code: 'ServiceUnavailable', message: (error as Error).message }, call.service);
-    return record(ex, { ...fieldsOf(call), decision: 'refused', error: 'ServiceUnavailable', ...identity });
+    return record(ex, call, { decision: 'refused', error: 'ServiceUnavailable' }, identity);
   }
   // A presigned request goes upstream signed in the usual way: its query-string auth is dropped.
   const rawQuery = presigned ? withoutParameters(request.rawQuery, PRESIGN_PARAMS) : request.rawQuery;
@@ -108,10 +108,10 @@ export async function handleAwsRequest(req: IncomingMessage, res: ServerResponse
   );
   try {
     const upstreamStatus = await forward({ method: request.method, target, headers, body: request.body ?? req }, upstreamTargetFor(request.hostname, deps.upstreamEndpoint), ex.res);
-    record(ex, { ...fieldsOf(call), decision: 'allowed', upstreamStatus, ...identity });
+    record(ex, call, { decision: 'allowed', upstreamStatus }, identity);
   } catch (error) {
     answerError(ex, call.protocol, { status: 502, code: 'BadGateway', message: `iam-agent-proxy could not reach ${request.hostname}: ${(error as Error).message}` }, call.service);
-    record(ex, { ...fieldsOf(call), decision: 'allowed', error: 'BadGateway', ...identity });
+    record(ex, call, { decision: 'allowed', error: 'BadGateway' }, identity);
   }
 }
 
@@ -138,31 +138,31 @@ async function authenticate(ex: Exchange): Promise<Result<AuthenticatedRequest>>
 }
 
 /** Answers a request that must not go upstream, and logs what it would have done. */
-async function refuse(ex: Exchange, error: AwsError, identity?: { accessKeyId: string; agent: string }): Promise<void> {
+async function refuse(ex: Exchange, error: AwsError, identity?: Identity): Promise<void> {
   ex.req.resume(); // discard an unread body so the connection stays usable
   const attempted = await attemptedCall(ex);
-  const endpoint = ex.deps.resolve.endpoints.match(ex.request.hostname)[0];
-  const model = endpoint ? ex.deps.resolve.catalog.service(endpoint.service) : undefined;
-  const protocol = attempted?.protocol ?? (model ? errorProtocol(model, ex.request) : guessedProtocol(ex.request));
-  answerError(ex, protocol, error, attempted?.service ?? model?.id);
-  record(ex, { ...(attempted ? fieldsOf(attempted) : { service: model?.id, protocol }), decision: 'refused', error: error.code, ...identity });
+  answerError(ex, attempted.protocol, error, attempted.service);
+  record(ex, attempted, { decision: 'refused', error: error.code }, identity);
 }
 
 /**
  * What a refused request was trying to do, for the log: resolved as if signed for its host, from
- * what has been read (a body that was not read stays unread). Nothing of it is acted on.
+ * what has been read (a body that was not read stays unread). Nothing of it is acted on. Failing
+ * that, the service its host names and the protocol to answer in.
  */
-async function attemptedCall(ex: Exchange): Promise<ResolvedCall | undefined> {
+async function attemptedCall(ex: Exchange): Promise<Described> {
   const endpoint = ex.deps.resolve.endpoints.match(ex.request.hostname)[0];
-  if (!endpoint) return undefined;
+  if (!endpoint) return { service: undefined, protocol: guessedProtocol(ex.request) };
+  const model = ex.deps.resolve.catalog.service(endpoint.service);
   const region = endpoint.hostRegion ?? (endpoint.signingRegions === 'any' ? 'us-east-1' : endpoint.signingRegions[0]!);
   const notRead = () => Promise.reject(new Error('the body of a refused request is not read'));
   try {
     const resolution = await resolveRequest(ex.request, { scope: { service: endpoint.signingName, region }, accountId: ex.deps.accountId(), readBody: notRead }, ex.deps.resolve);
-    return resolution.ok ? resolution.call : undefined;
+    if (resolution.ok) return resolution.call;
   } catch {
-    return undefined;
+    // Only for the log: the request is refused whatever it was.
   }
+  return { service: model.id, protocol: errorProtocol(model, ex.request) };
 }
 
 function answerError(ex: Exchange, protocol: Protocol, error: AwsError, service: string | undefined): void {
@@ -172,28 +172,29 @@ function answerError(ex: Exchange, protocol: Protocol, error: AwsError, service:
   ex.res.end(rendered.body);
 }
 
-function fieldsOf(call: ResolvedCall): Partial<ActionRecord> {
-  const { service, region, protocol, operation, authorizations, context } = call;
-  return { service, region, protocol, operation, authorizations, context };
-}
+type Identity = { accessKeyId: string; agent: string };
+/** What the log says a request was: the call it resolved to, or only the service and protocol it was for. */
+type Described = ResolvedCall | { service: string | undefined; protocol: Protocol };
 
 /** One line in actions.log and one console line per action. */
-function record(ex: Exchange, fields: Partial<ActionRecord> & { decision: Verdict }): void {
+function record(ex: Exchange, described: Described, outcome: { decision: Verdict; error?: string; upstreamStatus?: number }, identity?: Identity): void {
+  const call = 'authorizations' in described ? described : undefined;
   const entry: ActionRecord = {
     v: ACTION_RECORD_VERSION,
     time: ex.now.toISOString(),
-    accessKeyId: undefined,
-    agent: undefined,
+    accessKeyId: identity?.accessKeyId,
+    agent: identity?.agent,
     host: ex.request.hostname,
-    service: undefined,
-    region: undefined,
-    protocol: undefined,
-    operation: undefined,
-    authorizations: [],
-    context: undefined,
-    upstreamStatus: undefined,
+    service: described.service,
+    region: call?.region,
+    protocol: described.protocol,
+    operation: call?.operation,
+    authorizations: call?.authorizations ?? [],
+    context: call?.context,
+    decision: outcome.decision,
+    error: outcome.error,
+    upstreamStatus: outcome.upstreamStatus,
     latencyMs: Math.round((performance.now() - ex.started) * 100) / 100,
-    ...fields,
   };
   ex.deps.log.write(entry);
   for (const line of consoleLines(entry, ex.now)) ex.deps.print(line);

@@ -149,3 +149,9 @@ export interface MapCondition {
   op: 'Exists' | 'NotExists' | 'Equals' | 'NotEquals' | 'IContains';
   rhs?: string;
 }
+
+/** The input structure of an operation, if it takes input. */
+export function inputShape(model: ServiceModel, operation: string): StructureShape | undefined {
+  const name = Object.hasOwn(model.operations, operation) ? model.operations[operation]!.input : undefined;
+  return name ? (model.shapes[name] as StructureShape | undefined) : undefined;
+}

@@ -56,7 +56,7 @@ export function createDecider(mode: ProxyMode, allowlist: Allowlist | undefined)
     for (const { action, known, resources, context: own } of call.authorizations) {
       if (!known) return deny(agent, action, '*', `because ${action} is not an IAM action AWS defines (iam-agent-proxy could not map this request)`);
       // Conditions are checked against the request's context keys and this action's own.
-      const context: RequestContext = { ...call.context, ...own };
+      const context: RequestContext = Object.assign({}, call.context, own);
       const names = resources.length === 0 ? [UNKNOWN_RESOURCE] : resources.map((r) => (r.resolved ? r.arn : UNKNOWN_RESOURCE));
       for (const resource of new Set(names)) {
         const verdict = await verdictFor(action, resource, accountId, context);
@@ -148,7 +148,6 @@ function deny(agent: string, action: string, resource: string, because: string):
     message: `User: iam-agent-proxy agent "${agent}" is not authorized to perform: ${action} on resource: ${resource} ${because}`,
   };
 }
-
 
 function simulate(policy: unknown, action: string, resource: string, accountId: string, context: RequestContext = {}): Promise<RunSimulationResults> {
   return runSimulation(

@@ -9,30 +9,20 @@ import { gunzip } from '../../aws/wire/gzip.js';
 import { unreadable, type Parsed } from '../../aws/wire/parsed.js';
 import { parseXml, type XmlNode } from '../../aws/wire/xml.js';
 
-/** An intercepted request's head, in the shape the later steps need. */
-export interface InboundRequest {
-  method: string;
-  /** Request target as sent (path + query), origin-form. */
-  target: string;
-  rawPath: string;
-  rawQuery: string;
-  /** Host name from the Host header, lowercased, without port. */
-  hostname: string;
-  headers: IncomingHttpHeaders;
-}
-
 /**
  * One intercepted request, built once and shared by every step. Each view of it (query,
  * form, JSON, XML, CBOR body) is computed on first use and kept, so no step parses it again.
  */
-export class AwsRequest implements InboundRequest {
+export class AwsRequest {
   private buffered: Buffer | undefined;
   private headViews: { query?: QueryParameters; headerCounts?: Map<string, number>; mediaType?: string } = {};
   private bodyViews: { payload?: Parsed<Buffer>; text?: Parsed<string>; form?: Parsed<Array<[string, string]>>; json?: Parsed<unknown>; xml?: Parsed<Record<string, XmlNode>>; cbor?: Parsed<unknown> } = {};
 
   constructor(
     readonly method: string,
+    /** Request target as sent (path + query), origin-form. */
     readonly target: string,
+    /** Host name from the Host header, lowercased, without port. */
     readonly hostname: string,
     readonly headers: IncomingHttpHeaders,
     /** Header names and values as received, repeats included (Node joins or drops repeats in `headers`). */

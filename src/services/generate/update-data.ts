@@ -10,7 +10,7 @@
  *   from the npm registry (`npm pack`).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -107,8 +107,7 @@ async function main(): Promise<void> {
     if (Object.keys(iam).length < ops) report.push(`${id}: ${ops - Object.keys(iam).length} of ${ops} operations not in the map (${sdkName})`);
   }
   writeFileSync(join(DATA_DIR, 'index.json'), `${JSON.stringify(index, null, 1)}\n`);
-  const operations = Object.keys(index.services).length;
-  process.stderr.write(`${operations} services, ${index.endpoints.length} endpoint templates\n`);
+  process.stderr.write(`${Object.keys(index.services).length} services, ${index.endpoints.length} endpoint templates\n`);
   for (const line of [...report, ...problems.skipped.map((s) => `endpoint skipped: ${s}`)]) process.stderr.write(`${line}\n`);
 }
 
@@ -142,7 +141,7 @@ function findModelFile(dir: string): string | undefined {
     const files = readdirSync(join(dir, 'service', version)).filter((f) => f.endsWith('.json'));
     for (const f of files) {
       const path = join(dir, 'service', version, f);
-      if (readFileSync(path).length > 0) return path;
+      if (statSync(path).size > 0) return path;
     }
   }
   return undefined;

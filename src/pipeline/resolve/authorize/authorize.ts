@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { PACKAGE_ROOT } from '../../../package-root.js';
-import type { MapEntry, ServiceModel, StructureShape } from '../../../services/model.js';
+import { inputShape, type MapEntry, type ServiceModel } from '../../../services/model.js';
 import type { InputValue } from '../decode/shape-reader.js';
 import type { Authorization, RequestContext, ResourceRef } from '../types.js';
 import { actionContext, requestContext } from './context.js';
 import { withDerivedInputs, type CallScope } from './derived-inputs.js';
 import type { IamReference } from './iam-reference.js';
 import { implicitEntries, passedRoles, taggingActionCandidates } from './implicit-actions.js';
-import { evaluateMapEntry } from './map-entry.js';
+import { evaluateMapEntry, withProxyVariables } from './map-entry.js';
 
 type Input = { [member: string]: InputValue };
 
@@ -180,16 +180,6 @@ function accountFor(model: ServiceModel, input: Input, scope: CallScope): string
   return typeof member === 'string' && /^\d{12}$/.test(member) ? member : scope.accountId;
 }
 
-function inputShape(model: ServiceModel, operation: string): StructureShape | undefined {
-  const name = model.operations[operation]?.input;
-  return name ? (model.shapes[name] as StructureShape | undefined) : undefined;
-}
-
-/**
- * Deduplicated; a bare `*` is a resource nobody named (unresolved); and an action with a required
- * resource type that was given none gets one unresolved resource, so the log shows it could not
- * be named. (Optional resource types apply only when the request names them.)
- */
 /** The resource type a Create<Thing> call makes: the one named like the thing (CreateFileSystem → file-system), else the first. */
 function createdType<T extends { name: string }>(operation: string, types: T[]): T | undefined {
   const letters = (text: string) => text.toLowerCase().replace(/[^a-z]/g, '');
@@ -216,13 +206,6 @@ function unresolvedAs(ref: ResourceRef, arn: string): ResourceRef {
   return ref.type === undefined ? { arn, resolved: false } : { arn, type: ref.type, resolved: false };
 }
 
-/** An ARN template with Partition, Region and Account filled in; other variables as `other`, or left as `${Name}`. */
-function withProxyVariables(template: string, vars: ProxyVariables, other?: string): string {
-  return template.replace(/\$\{(\w+)\}/g, (whole, name: string) =>
-    name === 'Partition' || name === 'Region' || name === 'Account' ? (vars[name] ?? whole) : (other ?? whole),
-  );
-}
-
 /**
  * The reference lists some resource types as all required where a request names one of them
  * (`listener/app/…`, `listener/net/…`; an execution, or an express execution): an unresolved type
@@ -234,6 +217,11 @@ function isAlternative(ref: ResourceRef, resources: ResourceRef[], types: Array<
   return resources.some((other) => other.resolved && other.type !== ref.type && [...variables(other.type)].every((v) => own.has(v)));
 }
 
+/**
+ * Deduplicated; a bare `*` is a resource nobody named (unresolved); and an action with a required
+ * resource type that was given none gets one unresolved resource, so the log shows it could not
+ * be named. (Optional resource types apply only when the request names them.)
+ */
 function finalResources(
   resources: ResourceRef[],
   types: Array<{ name: string; arn: string; required: boolean }>,

@@ -123,7 +123,7 @@ function deriveDynamoDb(input: Input): Input | undefined {
     ...(Array.isArray(input.TransactStatements) ? input.TransactStatements.map((s) => (s as Input | null)?.Statement) : []),
   ].filter((s) => s !== undefined);
   const partiql = statements.length ? partiqlTables(statements) : undefined;
-  return compact({ tables, ...partiql });
+  return compact(Object.assign({ tables }, partiql));
 }
 
 /**

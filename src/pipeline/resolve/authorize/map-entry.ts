@@ -2,6 +2,7 @@ import type { MapEntry } from '../../../services/model.js';
 import type { ResourceRef } from '../types.js';
 import { arnMatchesTemplate } from './template/arn-match.js';
 import { compiledTemplateFor, type CompiledTemplate } from './template/compile.js';
+import { remember } from './template/memo.js';
 import { conditionHolds } from './template/conditions.js';
 import { combine, MAX_VALUES } from './template/expansion.js';
 import { renderTemplate, type Rendered, type TemplateScope } from './template/render.js';
@@ -59,8 +60,8 @@ function overrideResources(template: string, scope: TemplateScope, types: Resour
 /** With one resource type, its ARN pattern; otherwise the override template itself. */
 function unresolvedOverride(template: string, scope: TemplateScope, types: ResourceTypeInfo[]): ResourceRef {
   const [only] = types;
-  if (types.length === 1 && only) return unresolvedRef(withProxyVariables(only.arn, scope), only);
-  return { arn: withProxyVariables(template, scope), resolved: false };
+  if (types.length === 1 && only) return unresolvedRef(withProxyVariables(only.arn, scope.vars), only);
+  return { arn: withProxyVariables(template, scope.vars), resolved: false };
 }
 
 /**
@@ -73,7 +74,7 @@ function mappedArnResources(template: string, type: ResourceTypeInfo, scope: Tem
   // Nothing it could name (`${RoleArn}` absent): resource_mappings may still name the type (iamlive does the same).
   if (rendered.unresolved && rendered.values.length === 0) return filledResources(type, variables);
   const resources = rendered.values.map((arn) => resolvedRef(arn, type));
-  if (rendered.unresolved) resources.push(unresolvedRef(withProxyVariables(type.arn, scope), type));
+  if (rendered.unresolved) resources.push(unresolvedRef(withProxyVariables(type.arn, scope.vars), type));
   return resources;
 }
 
@@ -202,7 +203,6 @@ function propertyNodes(nodes: readonly TemplateNode[]): TemplateNode[] {
 
 type ArnSlot = string | { variable: string };
 
-const SLOT_CACHE_LIMIT = 4_096;
 const slotCache = new Map<string, ArnSlot[]>();
 
 /** `arn:${Partition}:s3:::${BucketName}` → `['arn:', {Partition}, ':s3:::', {BucketName}]`. */
@@ -213,8 +213,7 @@ function arnSlots(arnTemplate: string): ArnSlot[] {
       .split(/\$\{([^}]*)\}/)
       .map((piece, index): ArnSlot => (index % 2 === 0 ? piece : { variable: piece }))
       .filter((slot) => slot !== '');
-    if (slotCache.size >= SLOT_CACHE_LIMIT) slotCache.clear();
-    slotCache.set(arnTemplate, slots);
+    remember(slotCache, arnTemplate, slots);
   }
   return slots;
 }
@@ -230,13 +229,9 @@ function partialArn(slots: ArnSlot[], rendered: Rendered[]): string {
     .join('');
 }
 
-/** `Partition`, `Region`, `Account` filled in where the proxy knows them; anything else left as is. */
-function withProxyVariables(template: string, scope: TemplateScope): string {
-  const slots = arnSlots(template);
-  return partialArn(
-    slots,
-    slots.map((slot) => (typeof slot !== 'string' && isProxyVariable(slot.variable) ? proxyValue(slot.variable, scope) : CANNOT_NAME)),
-  );
+/** An ARN template with `Partition`, `Region`, `Account` filled in where the proxy knows them; other variables as `other`, or left as `${Name}`. */
+export function withProxyVariables(template: string, vars: TemplateScope['vars'], other?: string): string {
+  return template.replace(/\$\{(\w+)\}/g, (whole, name: string) => (isProxyVariable(name) ? (vars[name] ?? whole) : (other ?? whole)));
 }
 
 /** Built member by member: V8 copies `{ ...rendered, arns }` on a slow path (about 1 µs). */
@@ -244,8 +239,9 @@ function withoutArns(rendered: Rendered): VariableRendered {
   return { values: rendered.values, unresolved: rendered.unresolved, arns: [] };
 }
 
-function proxyValue(variable: string, scope: TemplateScope): Rendered {
-  return renderTemplate(`\${${variable}}`, scope);
+function proxyValue(variable: keyof TemplateScope['vars'], scope: TemplateScope): Rendered {
+  const value = scope.vars[variable];
+  return value ? { values: [value], unresolved: false } : { values: [], unresolved: true };
 }
 
 function resolvedRef(arn: string, type: ResourceTypeInfo | undefined): ResourceRef {

@@ -121,6 +121,16 @@ export function subresourceKeys(routes: Route[]): Set<string> {
   return new Set(routes.flatMap((route) => route.queryLiterals.map(([key]) => key)));
 }
 
+/** Why AWS would rewrite the path before routing it (an empty, `.` or `..` segment, encoded or not), if it would. */
+export function unnormalisedSegment(path: PathView): string | undefined {
+  for (let i = 0; i < path.raw.length; i++) {
+    if (path.raw[i] === '' && i < path.raw.length - 1) return 'an empty path segment ("//") is removed by AWS before routing';
+    const parts = path.decoded[i]!.split('/');
+    if (parts.some((part) => part === '.' || part === '..')) return 'a "." or ".." path segment (encoded or not) is resolved by AWS before routing';
+  }
+  return undefined;
+}
+
 export function pathView(rawPath: string): PathView {
   const raw = rawPath === '/' || rawPath === '' ? [] : rawPath.replace(/^\//, '').split('/');
   return { raw, decoded: raw.map(decodeSegment) };

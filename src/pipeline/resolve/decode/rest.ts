@@ -1,10 +1,10 @@
 import type { AwsError } from '../../../aws/errors.js';
-import type { Member, ServiceModel, StructureShape } from '../../../services/model.js';
+import { inputShape, type Member, type ServiceModel, type StructureShape } from '../../../services/model.js';
 import type { AwsRequest } from '../../intercept/aws-request.js';
 import { PRESIGN_PARAMS } from '../../authenticate/authorization-header.js';
 import type { EndpointMatch } from '../endpoint/match-endpoint.js';
 import { ambiguous, decoded, malformed, unknownOperation, type Decoding } from './decoding.js';
-import { candidateRoutes, mostSpecific, OPERATION_HINT, pathView, routesOf, subresourceKeys, type PathView, type Route } from './rest-router.js';
+import { candidateRoutes, mostSpecific, OPERATION_HINT, pathView, routesOf, subresourceKeys, unnormalisedSegment, type Route } from './rest-router.js';
 import { AmbiguousInputError, readDocument, readXml, type InputValue } from './shape-reader.js';
 
 const subresources = new WeakMap<ServiceModel, Set<string>>();
@@ -33,8 +33,7 @@ export function decodeRest(model: ServiceModel, request: AwsRequest, endpoint: E
   const match = mostSpecific(candidates) ?? mostSpecific(candidates.filter((c) => signsAs(model, c.route.operation, endpoint.signingName)));
   if (!match) return ambiguous(`${request.method} ${request.rawPath} fits ${candidates.map((c) => c.route.operation).join(' and ')}`);
   const { route } = match;
-  const input = model.operations[route.operation]!.input;
-  const shape = input ? (model.shapes[input] as StructureShape) : undefined;
+  const shape = inputShape(model, route.operation);
   const stray = strayQueryKey(query, route, shape, subresourcesOf(model));
   if (stray) return ambiguous(stray);
   try {
@@ -64,15 +63,6 @@ const BUCKET_LABEL: ReadonlySet<string> = new Set(['Bucket']);
 function presetLabels(endpoint: EndpointMatch): { Bucket?: string } {
   const bucket = endpoint.bucket ?? endpoint.labels.Bucket;
   return bucket === undefined ? {} : { Bucket: bucket };
-}
-
-export function unnormalisedSegment(path: PathView): string | undefined {
-  for (let i = 0; i < path.raw.length; i++) {
-    if (path.raw[i] === '' && i < path.raw.length - 1) return 'an empty path segment ("//") is removed by AWS before routing';
-    const parts = path.decoded[i]!.split('/');
-    if (parts.some((part) => part === '.' || part === '..')) return 'a "." or ".." path segment (encoded or not) is resolved by AWS before routing';
-  }
-  return undefined;
 }
 
 /**

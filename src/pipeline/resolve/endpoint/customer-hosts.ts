@@ -1,5 +1,4 @@
-import { pathView } from '../decode/rest-router.js';
-import { unnormalisedSegment } from '../decode/rest.js';
+import { pathView, unnormalisedSegment } from '../decode/rest-router.js';
 import type { Authorization } from '../types.js';
 
 /**
@@ -25,14 +24,13 @@ export function customerHostCall(host: string, method: string, rawPath: string, 
   if (!match) return undefined;
   const [, apiId, region, suffix] = match as unknown as [string, string, string, string];
   const partition = suffix.endsWith('.cn') ? 'aws-cn' : region.startsWith('us-gov-') ? 'aws-us-gov' : 'aws';
-  const path = rawPath.split('?')[0]!;
+  const path = pathView(rawPath.split('?')[0]!);
   // API Gateway resolves dot segments (encoded, or behind an encoded slash) and empty segments
   // before matching a resource: refuse what it would rewrite, as for every AWS API but S3.
-  if (unnormalisedSegment(pathView(path))) return 'unreadable-path';
-  const segments = path.replace(/^\//, '').split('/');
-  const [stage = '', ...resource] = segments;
+  if (unnormalisedSegment(path)) return 'unreadable-path';
+  const [stage = '', ...resource] = path.raw;
   // API Gateway decodes the path before routing: `%40connections` is the callback too.
-  const connections = pathView(path).decoded[1] === '@connections';
+  const connections = path.decoded[1] === '@connections';
   const operation = connections ? 'ManageConnections' : 'Invoke';
   const resolved = accountId !== undefined && stage !== '';
   const arn = `arn:${partition}:execute-api:${region}:${accountId ?? '${Account}'}:${apiId}/${stage}/${method}/${resource.join('/')}`;

@@ -1,4 +1,4 @@
-/** The bound shared by the memos of compiled templates, ARN matchers and condition paths. */
+/** The bound shared by the memos of compiled templates, ARN matchers, ARN slots and condition paths. */
 
 const CACHE_LIMIT = 4_096; // the whole map has ~2,300 distinct templates
 
