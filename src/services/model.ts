@@ -85,6 +85,33 @@ export interface OperationModel {
   input?: string;
   /** The IAM action name the model gives (`aws.iam#iamAction`), when it differs from the operation name. */
   iamAction?: string;
+  /** Where the output carries AWS credentials (an access key id with its secret): the proxy never lets them through. */
+  credentials?: CredentialLocation[];
+  /** Secret-like output members outside any credentials structure (QLDB's SessionToken): reviewed, not rewritten. */
+  unrecognisedSecrets?: string[];
+}
+
+/**
+ * One credentials structure in an operation's output (STS `Credentials`, SSO `roleCredentials`…):
+ * the steps from the output structure to it, and its members.
+ */
+export interface CredentialLocation {
+  path: OutputStep[];
+  accessKeyId: OutputStep;
+  secretAccessKey: OutputStep;
+  sessionToken?: OutputStep;
+  expiration?: OutputStep;
+}
+
+/** One member on the way to (or in) a credentials structure, with its wire names where they differ. */
+export interface OutputStep {
+  member: string;
+  jsonName?: string;
+  xmlName?: string;
+  /** The member is a list whose items are stepped into: its XML items are `member` elements unless flattened. */
+  list?: 'wrapped' | 'flattened';
+  /** The member is the whole response body (`httpPayload`). */
+  payload?: true;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { Member, OperationModel, Protocol, Shape } from '../model.js';
+import { outputCredentials } from './credential-outputs.js';
 
 /** The parts of a Smithy JSON AST (https://smithy.io/2.0/spec/json-ast.html) the generator reads. */
 export interface SmithyAst {
@@ -13,6 +14,7 @@ export interface SmithyShape {
   key?: SmithyMember;
   value?: SmithyMember;
   input?: { target: string };
+  output?: { target: string };
   operations?: Array<{ target: string }>;
   resources?: Array<{ target: string }>;
   collectionOperations?: Array<{ target: string }>;
@@ -124,6 +126,9 @@ function operationModel(ast: SmithyAst, op: SmithyShape, shapes: Record<string, 
     model.input = namer(input);
     collectShape(ast, input, shapes, namer, true);
   }
+  const credentials = outputCredentials(ast, op.output?.target);
+  if (credentials.locations.length) model.credentials = credentials.locations;
+  if (credentials.unrecognised.length) model.unrecognisedSecrets = credentials.unrecognised;
   return model;
 }
 
