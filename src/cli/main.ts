@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { actionLogPathFrom, socketPathFrom } from '../config.js';
-import { askProxy, type SocketRequest } from '../keys/creds-socket.js';
+import { actionLogPathFrom, adminSocketPathFrom } from '../config.js';
+import { askProxy } from '../keys/socket-client.js';
+import type { SocketRequest } from '../keys/socket-protocol.js';
 import { parseOptions, UsageError } from './args.js';
-import { policyFromLog, readActionLog } from './policy.js';
+import { policyFromLog, readActionLog, type PolicyScope } from './policy.js';
 import { start } from './start.js';
 import { KEYS_USAGE, MAIN_USAGE, POLICY_USAGE, REVOKE_USAGE, START_USAGE } from './usage.js';
 
@@ -11,9 +12,12 @@ const COMMANDS: Record<string, { usage: string; run(args: string[], env: NodeJS.
   policy: {
     usage: POLICY_USAGE,
     async run(args, env) {
-      parseOptions(args, {});
+      const options = parseOptions(args, { 'assumed-role': 'value', 'by-assumed-role': 'flag' });
+      if ('assumed-role' in options && 'by-assumed-role' in options) throw new UsageError('policy takes --assumed-role <ARN> or --by-assumed-role, not both');
+      const scope: PolicyScope =
+        typeof options['assumed-role'] === 'string' ? { kind: 'assumed-role', role: options['assumed-role'] } : 'by-assumed-role' in options ? { kind: 'by-assumed-role' } : { kind: 'own' };
       const path = actionLogPathFrom(env);
-      process.stdout.write(`${JSON.stringify(policyFromLog(readActionLog(path), path), null, 2)}\n`);
+      process.stdout.write(`${JSON.stringify(policyFromLog(readActionLog(path), path, scope), null, 2)}\n`);
     },
   },
   revoke: {
@@ -22,31 +26,39 @@ const COMMANDS: Record<string, { usage: string; run(args: string[], env: NodeJS.
       const options = parseOptions(args, { key: 'value', agent: 'value', all: 'flag' });
       const chosen = ['key', 'agent', 'all'].filter((name) => name in options);
       if (chosen.length !== 1) throw new UsageError('revoke needs exactly one of --key <AccessKeyId>, --agent <name> or --all');
-      const request: SocketRequest = { op: 'revoke', accessKeyId: options.key as string | undefined, agent: options.agent as string | undefined };
+      const request: SocketRequest = options.all
+        ? { op: 'revoke', all: true }
+        : options.agent !== undefined
+          ? { op: 'revoke', agent: options.agent as string }
+          : { op: 'revoke', accessKeyId: options.key as string };
       const reply = await ask(env, request);
       const revoked = (reply.revoked as Array<{ accessKeyId: string; agent: string }>) ?? [];
-      process.stdout.write(revoked.length ? revoked.map((k) => `revoked ${k.accessKeyId} (agent ${k.agent})\n`).join('') : 'no matching live keys\n');
+      const lines = revoked.map((k) => `revoked ${k.accessKeyId} (agent ${k.agent})\n`);
+      process.stdout.write(lines.length ? lines.join('') : 'no live keys matched (the revocation is recorded all the same, and kept across restarts)\n');
     },
   },
   keys: {
     usage: KEYS_USAGE,
     async run(args, env) {
       parseOptions(args, {});
-      const reply = await ask(env, { op: 'list' });
-      for (const key of (reply.keys as Array<Record<string, string>>) ?? []) {
-        process.stdout.write(`${key.accessKeyId}  agent=${key.agent}  expires=${key.expiration}\n`);
+      const reply = await ask(env, { op: 'keys' });
+      for (const key of (reply.keys as Array<Record<string, string | boolean>>) ?? []) {
+        const session = key.assumedRole === undefined ? '' : `  assumedRole=${key.assumedRole}  parent=${key.parentKeyId}`;
+        process.stdout.write(`${key.accessKeyId}  agent=${key.agent}  expires=${key.expiration}${session}${key.refetchWarning ? '  REFETCH-WARNING' : ''}\n`);
       }
+      for (const warning of (reply.warnings as string[]) ?? []) process.stdout.write(`warning: ${warning}\n`);
     },
   },
 };
 
+/** Admin requests go to admin.sock, which only the proxy's user can open; never to an agent's socket. */
 async function ask(env: NodeJS.ProcessEnv, request: SocketRequest): Promise<Record<string, unknown>> {
-  const path = socketPathFrom(env);
+  const path = adminSocketPathFrom(env);
   let reply: Record<string, unknown>;
   try {
     reply = await askProxy(path, request);
   } catch (error) {
-    throw new Error(`cannot reach the proxy at ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): is iam-agent-proxy running? (PROXY_SOCK_PATH)`);
+    throw new Error(`cannot reach the proxy at ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): is iam-agent-proxy running, with the same IAM_AGENT_PROXY_HOME?`);
   }
   if (typeof reply.error === 'string') throw new UsageError(reply.error);
   return reply;

@@ -3,12 +3,20 @@ import { ACTION_RECORD_VERSION, type ActionRecord } from '../pipeline/log/action
 
 export class PolicyInputError extends Error {}
 
+/** Whose calls a policy is for: the proxy's own credentials, one assumed role, or each of them. */
+export type PolicyScope = { kind: 'own' } | { kind: 'assumed-role'; role: string } | { kind: 'by-assumed-role' };
+
+/** The key `--by-assumed-role` files calls made with the proxy's own credentials under. */
+export const OWN_CREDENTIALS = '(proxy credentials)';
+
 /**
  * Pure: the least-privilege policy for the actions the log shows were allowed through. Actions
- * AWS does not define (UNRESOLVED) are left out: no policy can allow them.
+ * AWS does not define (UNRESOLVED) are left out: no policy can allow them. Calls made with a
+ * session the agent opened (AssumeRole…) need that role's permissions, not the proxy's, so they
+ * are kept apart: by default the policy is for the proxy's own credentials.
  */
-export function policyFromLog(logText: string, logPath: string): object {
-  const actions = new Set<string>();
+export function policyFromLog(logText: string, logPath: string, scope: PolicyScope = { kind: 'own' }): object {
+  const actionsByRole = new Map<string, Set<string>>();
   for (const line of logText.split('\n')) {
     if (!line.trim()) continue;
     let record: Partial<ActionRecord>;
@@ -18,11 +26,26 @@ export function policyFromLog(logText: string, logPath: string): object {
       continue; // a line cut short by a crash: skip it, keep the rest
     }
     if (record.v !== ACTION_RECORD_VERSION || record.decision !== 'allowed') continue;
+    const role = typeof record.assumedRole === 'string' ? record.assumedRole : OWN_CREDENTIALS;
+    const actions = actionsByRole.get(role) ?? new Set<string>();
     for (const { action, known } of record.authorizations ?? []) if (known) actions.add(action);
+    if (actions.size) actionsByRole.set(role, actions);
   }
-  if (actions.size === 0) {
-    throw new PolicyInputError(`${logPath} records no allowed AWS actions yet: run the agent through the proxy in record mode first`);
+  if (scope.kind === 'by-assumed-role') {
+    if (actionsByRole.size === 0) throw new PolicyInputError(`${logPath} records no allowed AWS actions yet: run the agent through the proxy in record mode first`);
+    return Object.fromEntries([...actionsByRole].sort(([a], [b]) => a.localeCompare(b)).map(([role, actions]) => [role, policyDocument(actions)]));
   }
+  const role = scope.kind === 'assumed-role' ? scope.role : OWN_CREDENTIALS;
+  const actions = actionsByRole.get(role);
+  if (!actions) {
+    const others = [...actionsByRole.keys()].filter((r) => r !== role);
+    const hint = others.length ? ` (it has calls for: ${others.join(', ')}; see --assumed-role <ARN> or --by-assumed-role)` : ': run the agent through the proxy in record mode first';
+    throw new PolicyInputError(`${logPath} records no allowed AWS actions for ${role === OWN_CREDENTIALS ? "the proxy's own credentials" : role}${hint}`);
+  }
+  return policyDocument(actions);
+}
+
+function policyDocument(actions: Set<string>): object {
   return {
     Version: '2012-10-17',
     Statement: [{ Sid: 'ProxyRecordedActions', Effect: 'Allow', Action: [...actions].sort(), Resource: '*' }],

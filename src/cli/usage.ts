@@ -11,8 +11,14 @@ Environment (proxy):
   PROXY_HOST / PROXY_PORT  listen address (default 127.0.0.1:8080)
   PROXY_MODE               record (default) or enforce
   ALLOWLIST_PATH           IAM policy JSON checked in enforce mode
-  PROXY_KEYPAIR_TTL        agent key lifetime in seconds (default 3600)
-  PROXY_SOCK_PATH          credential socket (default ~/.iam-agent-proxy/creds.sock)
+  PROXY_AGENTS             declared agents, name[=ttlSeconds],... (e.g. claude,ci=900); each
+                           gets its own socket ~/.iam-agent-proxy/agents/<name>.sock
+  PROXY_KEYPAIR_TTL        default key lifetime in seconds (default 3600)
+  PROXY_KEY_TTL_MIN        shortest key lifetime allowed (default 60)
+  PROXY_KEY_TTL_MAX        longest key lifetime allowed (default and at most 43200, 12 h)
+  PROXY_REFETCH_WARN       warn when an agent gets more than <keys>/<seconds> (default 10/300)
+  PROXY_SOCK_PATH          default agent's socket (default ~/.iam-agent-proxy/creds.sock)
+  PROXY_CA_BUNDLE_PATH     copy ca.pem here for agents and name it in the profile
   ACTION_LOG_PATH          JSON-lines action log (default ~/.iam-agent-proxy/actions.log)
   IAM_AGENT_PROXY_HOME     state directory (default ~/.iam-agent-proxy)
   PROXY_UPSTREAM_ENDPOINT  send re-signed requests here instead of AWS (e.g. LocalStack)
@@ -26,26 +32,37 @@ to the AWS config file; on exit it removes it again. Configure with the environm
 variables listed in 'iam-agent-proxy --help'.
 `;
 
-export const POLICY_USAGE = `Usage: iam-agent-proxy policy
+export const POLICY_USAGE = `Usage: iam-agent-proxy policy [--assumed-role <ARN> | --by-assumed-role]
 
 Prints an IAM policy (JSON) allowing every action the proxy let through, as recorded in
-ACTION_LOG_PATH (default ~/.iam-agent-proxy/actions.log).
+ACTION_LOG_PATH (default ~/.iam-agent-proxy/actions.log). By default: the calls made with
+the proxy's own credentials. Calls an agent made with credentials it got from AssumeRole
+(or another call that returns credentials) need that role's permissions instead:
+  --assumed-role <ARN>   the policy for the calls made as that role
+  --by-assumed-role      one policy per role, keyed by role ("(proxy credentials)" for the rest)
 `;
 
 export const REVOKE_USAGE = `Usage: iam-agent-proxy revoke (--key <AccessKeyId> | --agent <name> | --all)
 
-Tells the running proxy to stop accepting the named agent keys at once. The agent's next
-call fails with InvalidClientTokenId; its next proxy-creds run gets a fresh key.
+Tells the running proxy (through admin.sock, which only its user can open) to stop accepting
+keys at once: one key, or every key issued so far to an agent or to all agents, with the
+sessions opened with them. Revocations are kept in revocations.json and survive restarts. The
+agent's next call fails with InvalidClientTokenId; its next proxy-creds run gets a fresh key.
 `;
 
 export const KEYS_USAGE = `Usage: iam-agent-proxy keys
 
-Lists the agent keys the running proxy accepts (ids, agent names and expiry; never secrets).
+Lists the keys the running proxy accepts (ids, agent names, expiry, and the assumed role of
+sessions; never secrets or tokens): keys issued since it started, and older ones once used.
+REFETCH-WARNING marks an agent issued more keys than PROXY_REFETCH_WARN allows.
 `;
 
-export const PROXY_CREDS_USAGE = `Usage: proxy-creds [--agent <name>]
+export const PROXY_CREDS_USAGE = `Usage: proxy-creds [--agent <name>] [--ttl <seconds>]
 
-credential_process helper: asks the running iam-agent-proxy (PROXY_SOCK_PATH, default
-~/.iam-agent-proxy/creds.sock) for this agent's keypair and prints it as credential_process
-JSON. --agent (or PROXY_AGENT_NAME) gives the agent its own keys, logged under that name.
+credential_process helper: asks the running iam-agent-proxy for this agent's key and prints it
+as credential_process JSON. A declared agent (PROXY_AGENTS) is served only by its own socket,
+~/.iam-agent-proxy/agents/<name>.sock; other names go to PROXY_SOCK_PATH (default
+~/.iam-agent-proxy/creds.sock), which serves "default" and, in record mode only, creates other
+agents on first use. --agent (or PROXY_AGENT_NAME) names the agent; --ttl asks for a lifetime
+within PROXY_KEY_TTL_MIN and PROXY_KEY_TTL_MAX.
 `;

@@ -1,6 +1,7 @@
 import type { AwsError } from '../../aws/errors.js';
 import { sha256Hex } from '../../aws/node-sha256.js';
-import type { AgentKeypair, KeyLookup } from '../../keys/keypair-store.js';
+import { timingSafeEqual } from 'node:crypto';
+import type { IssuedKey, KeyLookup } from '../../keys/issued-key.js';
 import { parseRawQuery } from '../../aws/query.js';
 import { parseAmzDate, parseAuthorization, parsePresignedQuery, type PresignedAuthorization, type SigV4Authorization } from './authorization-header.js';
 import { presignedSignatureMatches, signatureMatches, type SignedRequest } from './verify-signature.js';
@@ -23,7 +24,7 @@ export interface SignatureClaim {
 }
 
 export interface Authenticated {
-  key: AgentKeypair;
+  key: IssuedKey;
   auth: SigV4Authorization;
   /** The payload hash (or literal) the re-signed request must carry. */
   payloadHash: string;
@@ -130,7 +131,48 @@ export async function verifySignatureClaim(
   if (!matches) {
     return refuse(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.');
   }
+  if (!tokenMatches(request, claim, found.key)) {
+    return refuse(403, 'InvalidClientTokenId', 'The security token included in the request is invalid.');
+  }
   return { ok: true, value: { key: found.key, auth, payloadHash } };
+}
+
+const TOKEN_HEADERS = ['x-amz-security-token', 'x-amz-s3session-token'] as const;
+const TOKEN_PARAMS = /(?:^|&)(X-Amz-Security-Token|X-Amz-S3session-Token)=([^&]*)/gi;
+
+/**
+ * A key standing in for a session's credentials comes with that session's proxy-issued token, in
+ * the session's header (or, presigned, its query parameter), and nowhere else; an agent's own key
+ * comes with no token at all. A token the key does not own is refused, never passed on.
+ */
+function tokenMatches(request: SignedRequest, claim: SignatureClaim, key: IssuedKey): boolean {
+  const expected = key.session?.credentials.sessionToken !== undefined ? key.session : undefined;
+  const presented: Array<[string, string]> = [];
+  for (const name of TOKEN_HEADERS) {
+    const value = request.headers[name];
+    if (value !== undefined) presented.push([name, String(value)]);
+  }
+  if (claim.presigned) {
+    for (const [, name, value] of request.rawQuery.matchAll(TOKEN_PARAMS)) presented.push([name!.toLowerCase(), safeDecode(value!)]);
+  }
+  if (!expected) return presented.length === 0;
+  if (presented.length !== 1) return false;
+  const [name, value] = presented[0]!;
+  const headerName = name.startsWith('x-amz-s3session') ? 'x-amz-s3session-token' : 'x-amz-security-token';
+  return headerName === expected.tokenHeader && sameText(value, expected.sessionToken);
+}
+
+function sameText(a: string, b: string): boolean {
+  const [x, y] = [Buffer.from(a), Buffer.from(b)];
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+function safeDecode(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
 }
 
 export function toAmzDate(date: Date): string {

@@ -32,6 +32,7 @@ export function parseAuthorization(header: string): SigV4Authorization | undefin
 /** The auth parameters of a presigned (query-string) request; they are not part of what is forwarded. */
 export const PRESIGN_PARAMS = [
   'X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-Expires', 'X-Amz-SignedHeaders', 'X-Amz-Signature', 'X-Amz-Security-Token',
+  'X-Amz-S3session-Token',
 ];
 
 export interface PresignedAuthorization extends SigV4Authorization {

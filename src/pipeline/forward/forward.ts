@@ -3,6 +3,7 @@ import https from 'node:https';
 import type { Readable } from 'node:stream';
 import { isIP } from 'node:net';
 import { checkServerIdentity } from 'node:tls';
+import { gunzip } from '../../aws/wire/gzip.js';
 
 /** Where re-signed requests go: the AWS host itself, or PROXY_UPSTREAM_ENDPOINT with the Host kept. */
 export interface UpstreamTarget {
@@ -39,41 +40,105 @@ export function upstreamTargetFor(awsHost: string, override: URL | undefined): U
 /**
  * Sends the request upstream and streams the response back to the agent unbuffered.
  * Resolves with the upstream status once the response has been fully relayed.
+ * An error response is read whole first and `redact` applied to it: AWS errors can echo the
+ * signing key id and, in S3's CanonicalRequest, the session token the proxy signed with.
  */
-export function forward(request: OutboundRequest, target: UpstreamTarget, response: http.ServerResponse): Promise<number> {
+export function forward(request: OutboundRequest, target: UpstreamTarget, response: http.ServerResponse, redact: Redaction = new Map()): Promise<number> {
   return new Promise((resolve, reject) => {
     const upstream = openUpstream(request, target);
     upstream.on('error', reject);
     upstream.on('response', (answer) => {
-      const headers: http.OutgoingHttpHeaders = {};
-      for (const [name, value] of Object.entries(answer.headers)) {
-        if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
-      }
-      response.writeHead(answer.statusCode ?? 502, answer.statusMessage, headers);
+      const status = answer.statusCode ?? 502;
+      if (status >= 300 && redact.size) return relayRedacted(answer, response, redact).then(() => resolve(status), reject);
+      response.writeHead(status, answer.statusMessage, relayableHeaders(answer.headers));
       answer.pipe(response);
       answer.on('error', reject);
       response.on('close', () => {
         if (!answer.complete) answer.destroy(); // the agent went away mid-response
-        resolve(answer.statusCode ?? 502);
+        resolve(status);
       });
     });
     sendBody(upstream, request.body);
   });
 }
 
-/** Sends a request the proxy makes on its own behalf and returns the buffered answer. */
-export function fetchUpstream(request: OutboundRequest, target: UpstreamTarget): Promise<{ status: number; body: Buffer }> {
+/** Real values and what the agent sees in their place. */
+export type Redaction = Map<string, string>;
+
+/** An error body larger than this is not relayed (AWS error bodies are a few hundred bytes). */
+const MAX_ERROR_BODY_BYTES = 256 * 1024;
+
+async function relayRedacted(answer: http.IncomingMessage, response: http.ServerResponse, redact: Redaction): Promise<void> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of answer) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_ERROR_BODY_BYTES) throw new Error(`an error response larger than ${MAX_ERROR_BODY_BYTES} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  let body: Buffer = Buffer.concat(chunks);
+  const headers = relayableHeaders(answer.headers);
+  if (headers['content-encoding'] === 'gzip') {
+    const inflated = gunzip(body);
+    if (!inflated.ok) throw new Error(inflated.error);
+    body = inflated.value;
+    delete headers['content-encoding'];
+  } else if (headers['content-encoding'] !== undefined && headers['content-encoding'] !== 'identity') {
+    throw new Error(`an error response in ${String(headers['content-encoding'])} encoding`);
+  }
+  let text = body.toString('latin1');
+  for (const [real, shown] of redact) if (real) text = text.split(real).join(shown);
+  body = Buffer.from(text, 'latin1');
+  headers['content-length'] = String(body.length);
+  response.writeHead(answer.statusCode ?? 502, answer.statusMessage, headers);
+  response.end(body);
+}
+
+/** A response read whole: for the proxy's own requests, and for responses it must rewrite before the agent sees them. */
+export interface BufferedResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+export class ResponseTooLargeError extends Error {}
+
+/**
+ * Sends the request and reads the whole answer, at most `maxBytes` of it. Rejects when the
+ * answer is cut short (a truncated body is never mistaken for a whole one) or too large.
+ */
+export function fetchUpstream(request: OutboundRequest, target: UpstreamTarget, maxBytes = 1024 * 1024): Promise<BufferedResponse> {
   return new Promise((resolve, reject) => {
     const upstream = openUpstream(request, target);
     upstream.on('error', reject);
     upstream.on('response', (answer) => {
       const chunks: Buffer[] = [];
-      answer.on('data', (chunk: Buffer) => chunks.push(chunk));
-      answer.on('end', () => resolve({ status: answer.statusCode ?? 0, body: Buffer.concat(chunks) }));
+      let size = 0;
+      answer.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > maxBytes) return void answer.destroy(new ResponseTooLargeError(`the response is larger than ${maxBytes} bytes`));
+        chunks.push(chunk);
+      });
+      answer.on('end', () => {
+        if (!answer.complete) return reject(new Error('the response was cut short'));
+        resolve({ status: answer.statusCode ?? 0, headers: answer.headers, body: Buffer.concat(chunks) });
+      });
       answer.on('error', reject);
+      answer.on('close', () => {
+        if (!answer.complete) reject(new Error('the response was cut short'));
+      });
     });
     sendBody(upstream, request.body);
   });
+}
+
+/** Headers of an upstream response that may be copied to the agent's connection. */
+export function relayableHeaders(headers: http.IncomingHttpHeaders): http.OutgoingHttpHeaders {
+  const out: http.OutgoingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined && !HOP_BY_HOP.has(name)) out[name] = value;
+  }
+  return out;
 }
 
 function openUpstream(request: OutboundRequest, target: UpstreamTarget): http.ClientRequest {

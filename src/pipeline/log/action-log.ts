@@ -14,6 +14,8 @@ export interface ActionRecord {
   /** The agent's access key id (issued by this proxy) and its name; absent when authentication failed before. */
   accessKeyId: string | undefined;
   agent: string | undefined;
+  /** Set when the call was made with a session the agent opened (AssumeRole and the like): what that session acts as. */
+  assumedRole?: string;
   host: string;
   /** Catalog id of the service (`s3`, `cloudwatch`), when the host names one. */
   service: string | undefined;

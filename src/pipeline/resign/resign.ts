@@ -4,7 +4,7 @@ import { createSigner, PAYLOAD_HASH_HEADER, PAYLOAD_HASH_UNSIGNED } from '../../
 
 /** Headers that must not travel upstream: the agent's signature, hop-by-hop and proxy headers. */
 const STRIPPED_HEADERS = new Set([
-  'authorization', 'x-amz-date', 'x-amz-security-token', 'x-amz-content-sha256', 'date',
+  'authorization', 'x-amz-date', 'x-amz-security-token', 'x-amz-s3session-token', 'x-amz-content-sha256', 'date',
   'connection', 'keep-alive', 'proxy-connection', 'proxy-authorization', 'te', 'trailer', 'upgrade',
   'transfer-encoding', 'expect', 'via', 'x-forwarded-for',
 ]);
@@ -21,6 +21,8 @@ export interface ResignInput {
   payloadHash: string;
   /** Whether the agent sent x-amz-content-sha256 (S3 always does); it is then sent upstream too. */
   sendPayloadHash: boolean;
+  /** Headers the proxy sets, signed with the rest: an S3 Express session token, `accept-encoding` for a response it must read. */
+  setHeaders?: Record<string, string>;
 }
 
 /** The agent's request with its signature replaced by one made with the real credentials. */
@@ -30,6 +32,7 @@ export async function resign(input: ResignInput, credentials: AwsCredentialIdent
     if (value === undefined || STRIPPED_HEADERS.has(name) || name.startsWith('proxy-')) continue;
     headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
+  if (input.setHeaders) Object.assign(headers, input.setHeaders);
   // The signer reads the payload hash from this header; when the agent did not send one it is
   // signed-over but not sent, which saves hashing the body a second time.
   headers[PAYLOAD_HASH_HEADER] = input.payloadHash;
