@@ -1,5 +1,8 @@
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { AGENT_NAME, DEFAULT_AGENT, type DeclaredAgent } from './keys/agent-registry.js';
+import { DEFAULT_REFETCH_LIMIT, type RefetchLimit } from './keys/issuance-rate.js';
+import { DEFAULT_LIFETIMES, lifetimeProblem, MAX_LIFETIME_SECONDS, type Lifetimes } from './keys/lifetimes.js';
 
 export type ProxyMode = 'record' | 'enforce';
 
@@ -7,12 +10,21 @@ export interface Config {
   host: string;
   port: number;
   stateDir: string;
+  /** The default agent's socket (creds.sock). */
   socketPath: string;
-  keypairTtlSeconds: number;
+  /** revoke and keys: the proxy's user only. */
+  adminSocketPath: string;
+  /** One socket per declared agent: `<dir>/<name>.sock`. */
+  agentSocketDir: string;
+  agents: DeclaredAgent[];
+  lifetimes: Lifetimes;
+  refetchLimit: RefetchLimit;
   mode: ProxyMode;
   allowlistPath: string | undefined;
   actionLogPath: string;
   awsConfigPath: string;
+  /** The CA certificate agents trust, named in [profile iam-agent-proxy]: ca.pem, or a copy where agents can read it. */
+  caBundlePath: string;
   /** Where re-signed requests go instead of the real AWS host (LocalStack, tests). */
   upstreamEndpoint: URL | undefined;
 }
@@ -28,6 +40,14 @@ function stateDirFrom(env: Env): string {
 
 export function socketPathFrom(env: Env): string {
   return resolve(env.PROXY_SOCK_PATH || join(stateDirFrom(env), 'creds.sock'));
+}
+
+export function adminSocketPathFrom(env: Env): string {
+  return join(stateDirFrom(env), 'admin.sock');
+}
+
+export function agentSocketPathFrom(env: Env, agent: string): string {
+  return join(stateDirFrom(env), 'agents', `${agent}.sock`);
 }
 
 function awsConfigPathFrom(env: Env): string {
@@ -50,18 +70,75 @@ export function loadConfig(env: Env): Config {
   if (mode === 'enforce' && !env.ALLOWLIST_PATH) {
     throw new ConfigError('PROXY_MODE=enforce needs ALLOWLIST_PATH=<IAM policy JSON file>');
   }
-  return {
+  const stateDir = stateDirFrom(env);
+  const lifetimes = lifetimesFrom(env);
+  const agents = agentsFrom(env.PROXY_AGENTS, lifetimes);
+  const config: Config = {
     host: env.PROXY_HOST || '127.0.0.1',
     port: integerIn(env, 'PROXY_PORT', 8080, 0, 65535),
-    stateDir: stateDirFrom(env),
+    stateDir,
     socketPath: socketPathFrom(env),
-    keypairTtlSeconds: integerIn(env, 'PROXY_KEYPAIR_TTL', 3600, 1, 7 * 24 * 3600),
+    adminSocketPath: adminSocketPathFrom(env),
+    agentSocketDir: join(stateDir, 'agents'),
+    agents,
+    lifetimes,
+    refetchLimit: refetchLimitFrom(env.PROXY_REFETCH_WARN),
     mode,
     allowlistPath: env.ALLOWLIST_PATH ? resolve(env.ALLOWLIST_PATH) : undefined,
     actionLogPath: actionLogPathFrom(env),
     awsConfigPath: awsConfigPathFrom(env),
+    caBundlePath: resolve(env.PROXY_CA_BUNDLE_PATH || join(stateDir, 'ca.pem')),
     upstreamEndpoint: upstreamEndpointFrom(env.PROXY_UPSTREAM_ENDPOINT),
   };
+  for (const path of [config.socketPath, config.adminSocketPath, ...agents.map((agent) => agentSocketPathFrom(env, agent.name))]) {
+    if (Buffer.byteLength(path) > MAX_SOCKET_PATH_BYTES) {
+      throw new ConfigError(`${path} is too long for a Unix socket (at most ${MAX_SOCKET_PATH_BYTES} bytes): use a shorter IAM_AGENT_PROXY_HOME, PROXY_SOCK_PATH or agent name`);
+    }
+  }
+  return config;
+}
+
+/** sun_path holds 108 bytes on Linux, including the terminating NUL. */
+const MAX_SOCKET_PATH_BYTES = 107;
+
+function lifetimesFrom(env: Env): Lifetimes {
+  const maxSeconds = integerIn(env, 'PROXY_KEY_TTL_MAX', DEFAULT_LIFETIMES.maxSeconds, 1, MAX_LIFETIME_SECONDS);
+  const minSeconds = integerIn(env, 'PROXY_KEY_TTL_MIN', Math.min(DEFAULT_LIFETIMES.minSeconds, maxSeconds), 1, maxSeconds);
+  const raw = env.PROXY_KEYPAIR_TTL;
+  const defaultSeconds = raw === undefined || raw === '' ? DEFAULT_LIFETIMES.defaultSeconds : Number(raw);
+  const problem = lifetimeProblem(defaultSeconds, { defaultSeconds, minSeconds, maxSeconds });
+  if (problem) throw new ConfigError(`PROXY_KEYPAIR_TTL ${raw === undefined ? `(default ${defaultSeconds})` : `"${raw}"`}: ${problem}`);
+  return { defaultSeconds, minSeconds, maxSeconds };
+}
+
+/** `name[=ttlSeconds]`, comma-separated: each gets its own socket and, optionally, its own key lifetime. */
+function agentsFrom(raw: string | undefined, lifetimes: Lifetimes): DeclaredAgent[] {
+  const agents: DeclaredAgent[] = [];
+  for (const entry of (raw ?? '').split(',').map((part) => part.trim()).filter(Boolean)) {
+    const [name = '', ttl] = entry.split(/=(.*)/s, 2);
+    if (!AGENT_NAME.test(name)) throw new ConfigError(`PROXY_AGENTS: "${name}" is not an agent name (1 to 64 letters, digits, _ . @ -)`);
+    if (name === DEFAULT_AGENT) throw new ConfigError(`PROXY_AGENTS: "${DEFAULT_AGENT}" is the agent of the default socket and cannot be declared; pick another name`);
+    if (agents.some((agent) => agent.name === name)) throw new ConfigError(`PROXY_AGENTS: "${name}" is declared twice`);
+    if (ttl === undefined) {
+      agents.push({ name });
+      continue;
+    }
+    const problem = lifetimeProblem(ttl === '' ? NaN : Number(ttl), lifetimes);
+    if (problem) throw new ConfigError(`PROXY_AGENTS: ${entry}: ${problem}`);
+    agents.push({ name, ttlSeconds: Number(ttl) });
+  }
+  return agents;
+}
+
+/** `count/seconds`: more than `count` keys to one agent within `seconds` is flagged. */
+function refetchLimitFrom(raw: string | undefined): RefetchLimit {
+  if (raw === undefined || raw === '') return DEFAULT_REFETCH_LIMIT;
+  const match = /^(\d{1,4})\/(\d{1,5})$/.exec(raw);
+  const [count, windowSeconds] = match ? [Number(match[1]), Number(match[2])] : [0, 0];
+  if (count < 1 || count > 999 || windowSeconds < 1 || windowSeconds > 86_400) {
+    throw new ConfigError(`PROXY_REFETCH_WARN must be <keys>/<seconds> with 1 to 999 keys and 1 to 86400 seconds (default 10/300), not "${raw}"`);
+  }
+  return { count, windowSeconds };
 }
 
 function integerIn(env: Env, name: string, fallback: number, min: number, max: number): number {

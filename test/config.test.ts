@@ -12,11 +12,16 @@ describe('loadConfig', () => {
       port: 8080,
       stateDir: '/home/tester/.iam-agent-proxy',
       socketPath: '/home/tester/.iam-agent-proxy/creds.sock',
-      keypairTtlSeconds: 3600,
+      adminSocketPath: '/home/tester/.iam-agent-proxy/admin.sock',
+      agentSocketDir: '/home/tester/.iam-agent-proxy/agents',
+      agents: [],
+      lifetimes: { defaultSeconds: 3600, minSeconds: 60, maxSeconds: 43200 },
+      refetchLimit: { count: 10, windowSeconds: 300 },
       mode: 'record',
       allowlistPath: undefined,
       actionLogPath: '/home/tester/.iam-agent-proxy/actions.log',
       awsConfigPath: '/home/tester/.aws/config',
+      caBundlePath: '/home/tester/.iam-agent-proxy/ca.pem',
       upstreamEndpoint: undefined,
     });
   });
@@ -31,6 +36,9 @@ describe('loadConfig', () => {
     const config = loadConfig({ HOME, IAM_AGENT_PROXY_HOME: '/srv/proxy' });
     expect(config.stateDir).toBe('/srv/proxy');
     expect(config.socketPath).toBe('/srv/proxy/creds.sock');
+    expect(config.adminSocketPath).toBe('/srv/proxy/admin.sock');
+    expect(config.agentSocketDir).toBe('/srv/proxy/agents');
+    expect(config.caBundlePath).toBe('/srv/proxy/ca.pem');
     expect(config.actionLogPath).toBe('/srv/proxy/actions.log');
     expect(config.awsConfigPath).toBe('/home/tester/.aws/config');
   });
@@ -71,11 +79,56 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ HOME, PROXY_PORT: port })).toThrow(`PROXY_PORT must be a whole number from 0 to 65535, not "${port}"`);
   });
 
-  it('PROXY_KEYPAIR_TTL must be between 1 second and 7 days', () => {
-    expect(loadConfig({ HOME, PROXY_KEYPAIR_TTL: '1' }).keypairTtlSeconds).toBe(1);
-    expect(loadConfig({ HOME, PROXY_KEYPAIR_TTL: '604800' }).keypairTtlSeconds).toBe(604800);
-    expect(() => loadConfig({ HOME, PROXY_KEYPAIR_TTL: '0' })).toThrow(ConfigError);
-    expect(() => loadConfig({ HOME, PROXY_KEYPAIR_TTL: '604801' })).toThrow(ConfigError);
+  it('PROXY_SOCK_PATH moves the default socket only; PROXY_CA_BUNDLE_PATH names where agents read the CA', () => {
+    const config = loadConfig({ HOME, PROXY_SOCK_PATH: '/share/creds.sock', PROXY_CA_BUNDLE_PATH: 'share/ca.pem' });
+    expect(config.adminSocketPath).toBe('/home/tester/.iam-agent-proxy/admin.sock');
+    expect(config.caBundlePath).toBe(resolve('share/ca.pem'));
+  });
+
+  it('PROXY_KEYPAIR_TTL must lie within PROXY_KEY_TTL_MIN and PROXY_KEY_TTL_MAX; the error names the bound', () => {
+    expect(loadConfig({ HOME, PROXY_KEYPAIR_TTL: '60' }).lifetimes.defaultSeconds).toBe(60);
+    expect(loadConfig({ HOME, PROXY_KEYPAIR_TTL: '43200' }).lifetimes.defaultSeconds).toBe(43200);
+    expect(() => loadConfig({ HOME, PROXY_KEYPAIR_TTL: '59' })).toThrow('PROXY_KEYPAIR_TTL "59": 59 s is below the floor of 60 s (PROXY_KEY_TTL_MIN)');
+    expect(() => loadConfig({ HOME, PROXY_KEYPAIR_TTL: '43201' })).toThrow('PROXY_KEYPAIR_TTL "43201": 43201 s is above the ceiling of 43200 s (PROXY_KEY_TTL_MAX)');
+    expect(() => loadConfig({ HOME, PROXY_KEYPAIR_TTL: 'soon' })).toThrow('PROXY_KEYPAIR_TTL "soon": must be a whole number of seconds, not NaN');
+    expect(loadConfig({ HOME, PROXY_KEYPAIR_TTL: '4', PROXY_KEY_TTL_MIN: '1' }).lifetimes).toStrictEqual({ defaultSeconds: 4, minSeconds: 1, maxSeconds: 43200 });
+    expect(() => loadConfig({ HOME, PROXY_KEY_TTL_MAX: '1800' })).toThrow('PROXY_KEYPAIR_TTL (default 3600): 3600 s is above the ceiling of 1800 s (PROXY_KEY_TTL_MAX)');
+  });
+
+  it('PROXY_KEY_TTL_MAX may not exceed 43200 (the STS maximum); PROXY_KEY_TTL_MIN may not exceed it', () => {
+    expect(() => loadConfig({ HOME, PROXY_KEY_TTL_MAX: '43201' })).toThrow('PROXY_KEY_TTL_MAX must be a whole number from 1 to 43200, not "43201"');
+    expect(() => loadConfig({ HOME, PROXY_KEY_TTL_MIN: '0' })).toThrow('PROXY_KEY_TTL_MIN must be a whole number from 1 to 43200, not "0"');
+    expect(() => loadConfig({ HOME, PROXY_KEY_TTL_MAX: '600', PROXY_KEY_TTL_MIN: '601', PROXY_KEYPAIR_TTL: '600' })).toThrow('PROXY_KEY_TTL_MIN must be a whole number from 1 to 600, not "601"');
+    expect(loadConfig({ HOME, PROXY_KEY_TTL_MAX: '30', PROXY_KEYPAIR_TTL: '30' }).lifetimes).toStrictEqual({ defaultSeconds: 30, minSeconds: 30, maxSeconds: 30 });
+  });
+
+  it('PROXY_AGENTS: name[=ttlSeconds], comma-separated, each with its own socket', () => {
+    const config = loadConfig({ HOME, PROXY_AGENTS: ' claude , ci=900,bot@host=60,' });
+    expect(config.agents).toStrictEqual([{ name: 'claude' }, { name: 'ci', ttlSeconds: 900 }, { name: 'bot@host', ttlSeconds: 60 }]);
+  });
+
+  it.each([
+    ['bad name', 'PROXY_AGENTS: "bad name" is not an agent name (1 to 64 letters, digits, _ . @ -)'],
+    ['a/b', 'PROXY_AGENTS: "a/b" is not an agent name (1 to 64 letters, digits, _ . @ -)'],
+    ['=60', 'PROXY_AGENTS: "" is not an agent name (1 to 64 letters, digits, _ . @ -)'],
+    ['default', 'PROXY_AGENTS: "default" is the agent of the default socket and cannot be declared; pick another name'],
+    ['ci,ci=60', 'PROXY_AGENTS: "ci" is declared twice'],
+    ['ci=30', 'PROXY_AGENTS: ci=30: 30 s is below the floor of 60 s (PROXY_KEY_TTL_MIN)'],
+    ['ci=86400', 'PROXY_AGENTS: ci=86400: 86400 s is above the ceiling of 43200 s (PROXY_KEY_TTL_MAX)'],
+    ['ci=', 'PROXY_AGENTS: ci=: must be a whole number of seconds, not NaN'],
+  ])('rejects PROXY_AGENTS=%s', (value, message) => {
+    expect(() => loadConfig({ HOME, PROXY_AGENTS: value })).toThrow(message);
+  });
+
+  it('refuses a socket path longer than a Unix socket allows', () => {
+    expect(() => loadConfig({ HOME, IAM_AGENT_PROXY_HOME: `/${'d'.repeat(90)}`, PROXY_AGENTS: 'a'.repeat(20) })).toThrow(/agents\/a{20}\.sock is too long for a Unix socket \(at most 107 bytes\)/);
+  });
+
+  it('PROXY_REFETCH_WARN: <keys>/<seconds>', () => {
+    expect(loadConfig({ HOME, PROXY_REFETCH_WARN: '3/60' }).refetchLimit).toStrictEqual({ count: 3, windowSeconds: 60 });
+    for (const value of ['10', '0/300', '10/0', '1000/300', 'ten/300', '10/300/1']) {
+      expect(() => loadConfig({ HOME, PROXY_REFETCH_WARN: value })).toThrow(`PROXY_REFETCH_WARN must be <keys>/<seconds> with 1 to 999 keys and 1 to 86400 seconds (default 10/300), not "${value}"`);
+    }
   });
 
   it('PROXY_UPSTREAM_ENDPOINT: an http(s) URL', () => {

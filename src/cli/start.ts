@@ -1,7 +1,8 @@
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, type Config } from '../config.js';
-import { KeypairStore } from '../keys/keypair-store.js';
-import { serveCredentials } from '../keys/creds-socket.js';
+import { openChannels } from '../keys/channels.js';
+import { openKeyStore } from '../keys/open-key-store.js';
 import { loadAllowlist } from '../pipeline/decide/allowlist.js';
 import { createDecider } from '../pipeline/decide/decide.js';
 import { handleAwsRequest } from '../pipeline/handle-request.js';
@@ -13,7 +14,7 @@ import { IamReference } from '../pipeline/resolve/authorize/iam-reference.js';
 import { EndpointMatcher } from '../pipeline/resolve/endpoint/match-endpoint.js';
 import { defaultCatalog } from '../services/catalog.js';
 import { installProfile } from '../state/aws-config-file.js';
-import { ensurePrivateDir } from '../state/files.js';
+import { ensurePrivateDir, writeFileAtomic } from '../state/files.js';
 import { loadOrCreateCa } from '../tls/certificate-authority.js';
 import { generateLeafKeyPair, LeafCertificates } from '../tls/leaf-certificates.js';
 
@@ -26,7 +27,6 @@ export async function start(env: NodeJS.ProcessEnv): Promise<void> {
   ensurePrivateDir(config.stateDir);
   const ca = loadOrCreateCa(config.stateDir);
   const leafKey = generateLeafKeyPair();
-  const keys = new KeypairStore(config.keypairTtlSeconds * 1000);
   const cleanups: Array<() => unknown> = [];
   const stop = async (code: number): Promise<never> => {
     for (const cleanup of cleanups.reverse()) {
@@ -46,8 +46,9 @@ export async function start(env: NodeJS.ProcessEnv): Promise<void> {
   process.once('SIGTERM', () => stopBySignal('SIGTERM'));
 
   try {
-    const socket = await serveCredentials(config.socketPath, keys);
-    cleanups.push(() => new Promise((resolve) => socket.close(resolve)));
+    const warn = (message: string) => process.stderr.write(`iam-agent-proxy: ${message}\n`);
+    const { keys, agents } = openKeyStore({ ...config, warn: (message) => warn(`warning: ${message}`) });
+    cleanups.push(await openChannels(config, { keys, agents, notice: warn }));
     const log = openActionLog(config.actionLogPath);
     cleanups.push(() => log.close());
     const credentials = standardCredentialSource(env.AWS_PROFILE);
@@ -60,14 +61,15 @@ export async function start(env: NodeJS.ProcessEnv): Promise<void> {
     });
     let accountId: string | undefined;
     // Ready before the port opens: whoever sees the port listening can use the profile at once.
-    cleanups.push(installProfile(config.awsConfigPath, { credentialProcess: PROXY_CREDS_BIN, caBundle: ca.certPath }));
+    if (config.caBundlePath !== ca.certPath) writeFileAtomic(config.caBundlePath, ca.certPem, 0o644); // where agents can read it
+    cleanups.push(installProfile(config.awsConfigPath, { credentialProcess: PROXY_CREDS_BIN, caBundle: config.caBundlePath }));
     const proxy = await startInterceptor({
       host: config.host,
       port: config.port,
       stateDir: config.stateDir,
       ca,
       leaves: new LeafCertificates(ca, Date.now, undefined, await leafKey),
-      warn: (message) => process.stderr.write(`iam-agent-proxy: ${message}\n`),
+      warn,
       onAwsRequest: (req, res, connectHost) =>
         handleAwsRequest(req, res, connectHost, {
           keys,
@@ -99,6 +101,8 @@ function printBanner(config: Config, port: number): void {
     [
       `iam-agent-proxy listening on ${url} (${config.mode} mode${config.mode === 'enforce' ? `, allowlist ${config.allowlistPath}` : ''})`,
       `  actions are logged to ${config.actionLogPath}`,
+      `  agent keys: default on ${config.socketPath}${config.agents.map((agent) => `, ${agent.name} on ${join(config.agentSocketDir, `${agent.name}.sock`)}`).join('')}`,
+      `  revoke and keys use ${config.adminSocketPath}`,
       `  in the agent's shell: export AWS_PROFILE=iam-agent-proxy HTTPS_PROXY=${url}`,
       '',
     ].join('\n'),

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 /** A directory only the user can enter (the state dir holds the CA key and the socket). */
@@ -14,4 +14,23 @@ export function writeFileAtomic(path: string, data: string | Buffer, mode: numbe
   writeFileSync(temp, data, { mode });
   chmodSync(temp, mode);
   renameSync(temp, path);
+}
+
+/** A state file the proxy cannot use: the message names it and says what to do. */
+export class StateFileError extends Error {}
+
+/** The parsed JSON of a state file, or undefined when there is none. */
+export function readJsonState(path: string, fix: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new StateFileError(`cannot read ${path} (${(error as Error).message}): ${fix}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new StateFileError(`${path} is not valid JSON (${(error as Error).message}): ${fix}`);
+  }
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../../src/aws/node-sha256.js';
-import { KeypairStore, type AgentKeypair } from '../../../src/keys/keypair-store.js';
+import { AgentRegistry } from '../../../src/keys/agent-registry.js';
+import type { IssuedKey } from '../../../src/keys/issued-key.js';
+import { KeyStore } from '../../../src/keys/key-store.js';
 import {
   MAX_CLOCK_SKEW_MS,
   readSignatureClaim,
@@ -18,20 +20,21 @@ const T0 = Date.parse('2024-05-01T10:00:00Z');
 const MINUTE = 60_000;
 const TTL = 3600_000;
 
-function setup(): { store: KeypairStore; clock: { now: number }; key: AgentKeypair } {
+function setup(): { store: KeyStore; clock: { now: number }; key: IssuedKey } {
   const clock = { now: T0 };
-  const store = new KeypairStore(TTL, () => clock.now);
-  return { store, clock, key: store.keypairFor('agent-1') };
+  const master = Buffer.alloc(32, 1);
+  const store = new KeyStore({ master, agents: new AgentRegistry(master, [{ name: 'agent-1', ttlSeconds: TTL / 1000 }]), now: () => clock.now });
+  return { store, clock, key: store.keyFor('agent-1') };
 }
 
 /** Both steps, as the pipeline runs them. */
-async function authenticate(request: SignedRequest, body: Buffer | undefined, store: KeypairStore, now: number): Promise<Result<Authenticated>> {
+async function authenticate(request: SignedRequest, body: Buffer | undefined, store: KeyStore, now: number): Promise<Result<Authenticated>> {
   const claim = readSignatureClaim(request, new Date(now));
   if (!claim.ok) return claim;
   return verifySignatureClaim(request, claim.value, body, (id) => store.lookup(id));
 }
 
-const sign = (key: AgentKeypair, options: Partial<SigningOptions> = {}): SignedRequest =>
+const sign = (key: IssuedKey, options: Partial<SigningOptions> = {}): SignedRequest =>
   signWithAws4(
     { host: 'sts.amazonaws.com', path: '/?Action=GetCallerIdentity&Version=2011-06-15', service: 'sts', region: 'us-east-1', date: new Date(T0), ...options },
     key,
@@ -166,7 +169,7 @@ describe('authenticate: headers and clock', () => {
   });
 
   /** A presigned URL made by aws4 (signQuery), as the proxy receives it. */
-  const presign = (key: AgentKeypair, options: { date: Date; expires: number; service?: string; path?: string; host?: string }): SignedRequest => {
+  const presign = (key: IssuedKey, options: { date: Date; expires: number; service?: string; path?: string; host?: string }): SignedRequest => {
     const service = options.service ?? 's3';
     const host = options.host ?? 'b.s3.amazonaws.com';
     const base = options.path ?? '/dir/my%20file.txt';
