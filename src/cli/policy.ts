@@ -31,16 +31,16 @@ export function policyFromLog(logText: string, logPath: string, scope: PolicySco
     for (const { action, known } of record.authorizations ?? []) if (known) actions.add(action);
     if (actions.size) actionsByRole.set(role, actions);
   }
+  if (actionsByRole.size === 0) throw new PolicyInputError(`${logPath} records no allowed AWS actions yet: run the agent through the proxy in record mode first`);
   if (scope.kind === 'by-assumed-role') {
-    if (actionsByRole.size === 0) throw new PolicyInputError(`${logPath} records no allowed AWS actions yet: run the agent through the proxy in record mode first`);
     return Object.fromEntries([...actionsByRole].sort(([a], [b]) => a.localeCompare(b)).map(([role, actions]) => [role, policyDocument(actions)]));
   }
   const role = scope.kind === 'assumed-role' ? scope.role : OWN_CREDENTIALS;
   const actions = actionsByRole.get(role);
   if (!actions) {
-    const others = [...actionsByRole.keys()].filter((r) => r !== role);
-    const hint = others.length ? ` (it has calls for: ${others.join(', ')}; see --assumed-role <ARN> or --by-assumed-role)` : ': run the agent through the proxy in record mode first';
-    throw new PolicyInputError(`${logPath} records no allowed AWS actions for ${role === OWN_CREDENTIALS ? "the proxy's own credentials" : role}${hint}`);
+    const others = [...actionsByRole.keys()].filter((r) => r !== OWN_CREDENTIALS);
+    const whose = role === OWN_CREDENTIALS ? "the proxy's own credentials" : role;
+    throw new PolicyInputError(`${logPath} records no allowed AWS actions for ${whose}; it has calls made as: ${others.join(', ') || "the proxy's own credentials"} (see --assumed-role <ARN> or --by-assumed-role)`);
   }
   return policyDocument(actions);
 }

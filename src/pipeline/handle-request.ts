@@ -1,21 +1,19 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { renderAwsError, type AwsError } from '../aws/errors.js';
 import { isAwsApiHost } from '../aws/hosts.js';
-import { withoutParameters } from '../aws/query.js';
 import type { IssuedKey, KeyLookup, SessionRequest } from '../keys/issued-key.js';
 import type { Protocol } from '../services/model.js';
-import { readSignatureClaim, verifySignatureClaim, type Authenticated, type Result } from './authenticate/authenticate.js';
-import { PRESIGN_PARAMS } from './authenticate/authorization-header.js';
+import { identifyCaller } from './authenticate/caller.js';
 import type { Decider } from './decide/decide.js';
-import { fetchUpstream, forward, upstreamTargetFor, type OutboundRequest, type Redaction, type UpstreamTarget } from './forward/forward.js';
+import { forward, upstreamTargetFor, type Redaction } from './forward/forward.js';
 import { AwsRequest } from './intercept/aws-request.js';
 import { BodyTooLargeError, readBody } from './intercept/read-body.js';
 import { ACTION_RECORD_VERSION, consoleLines, type ActionLog, type ActionRecord, type Verdict } from './log/action-log.js';
-import { resign } from './resign/resign.js';
+import { outboundRequest } from './resign/outbound.js';
 import type { CredentialSource } from './resign/upstream-credentials.js';
-import { credentialResponse, MAX_CREDENTIAL_RESPONSE_BYTES, sessionTokenHeaderFor, unreadableCredentialResponse, type AgentResponse, type CredentialCall } from './respond/credential-response.js';
-import type { FoundCredentials, StandInCredentials } from './respond/rewrite-credentials.js';
-import { errorProtocol, guessedProtocol, resolveRequest, type ResolveDeps } from './resolve/resolve.js';
+import type { CredentialCall } from './respond/credential-response.js';
+import { exchangeForCredentials, standInFor } from './respond/stand-in.js';
+import { errorProtocol, guessedProtocol, resolveRequest, type ResolveDeps, type SignatureScope } from './resolve/resolve.js';
 import type { ResolvedCall } from './resolve/types.js';
 
 /** Bodies are hashed or parsed in memory before anything is signed; larger uploads must be unsigned-payload. */
@@ -65,17 +63,22 @@ export async function handleAwsRequest(req: IncomingMessage, res: ServerResponse
     return refuse(ex, { status: 400, code: 'InvalidHostHeader', message });
   }
 
-  const authenticated = await authenticate(ex);
-  if (!authenticated.ok) return refuse(ex, authenticated.error);
-  const { who, presigned } = authenticated.value;
-  const session = who.key.session;
-  const identity: Identity = { accessKeyId: who.key.accessKeyId, agent: who.key.agent, assumedRole: session?.assumedRole };
+  const identified = await identifyCaller(request, {
+    now: ex.now,
+    lookupKey: (id) => deps.keys.lookup(id),
+    readBody: () => readBody(req, MAX_BUFFERED_BODY_BYTES),
+    hostScope: () => hostScope(ex),
+  });
+  if (!identified.ok) return refuse(ex, identified.error);
+  const caller = identified.value;
+  const session = caller.key.session;
+  const identity: Identity = { accessKeyId: caller.signed ? caller.key.accessKeyId : undefined, agent: caller.key.agent, assumedRole: session?.assumedRole };
   // A session's calls act in the account its credentials belong to.
   const accountId = session?.accountId ?? deps.accountId();
 
   let resolution;
   try {
-    resolution = await resolveRequest(request, { scope: who.auth, accountId, readBody: () => readBody(req, MAX_BUFFERED_BODY_BYTES) }, deps.resolve);
+    resolution = await resolveRequest(request, { scope: caller.scope, accountId, readBody: () => readBody(req, MAX_BUFFERED_BODY_BYTES) }, deps.resolve);
   } catch (error) {
     if (!(error instanceof BodyTooLargeError)) throw error;
     return refuse(ex, { status: 413, code: 'EntityTooLarge', message: `The ${error.message}; iam-agent-proxy reads at most ${MAX_BUFFERED_BODY_BYTES} bytes of a body it must parse.` }, identity);
@@ -85,9 +88,14 @@ export async function handleAwsRequest(req: IncomingMessage, res: ServerResponse
     return record(ex, resolution, { decision: 'refused', error: resolution.error.code }, identity);
   }
   const call = resolution.call;
+  const operation = deps.resolve.catalog.service(call.service).operations[call.operation];
+  if (!caller.signed && !operation?.unsigned) {
+    answerError(ex, call.protocol, { status: 403, code: 'MissingAuthenticationToken', message: 'Request is missing Authentication Token' }, call.service);
+    return record(ex, call, { decision: 'refused', error: 'MissingAuthenticationToken' }, identity);
+  }
   if (call.authorizations.some((a) => !a.known)) deps.onUnresolved?.();
 
-  const decision = await deps.decide({ call, agent: who.key.agent, accountId });
+  const decision = await deps.decide({ call, agent: caller.key.agent, accountId });
   if (!decision.allowed) {
     answerError(ex, call.protocol, { status: 403, code: 'AccessDenied', message: decision.message }, call.service);
     return record(ex, call, { decision: 'blocked', error: 'AccessDenied' }, identity);
@@ -95,50 +103,24 @@ export async function handleAwsRequest(req: IncomingMessage, res: ServerResponse
 
   let credentials;
   try {
-    credentials = session ? session.credentials : await deps.credentials.get();
+    credentials = !caller.signed ? undefined : session ? session.credentials : await deps.credentials.get();
   } catch (error) {
     answerError(ex, call.protocol, { status: 503, code: 'ServiceUnavailable', message: (error as Error).message }, call.service);
     return record(ex, call, { decision: 'refused', error: 'ServiceUnavailable' }, identity);
   }
-  const credentialLocations = deps.resolve.catalog.service(call.service).operations[call.operation]?.credentials;
-  const setHeaders: Record<string, string> = {};
-  // An S3 Express session signs without x-amz-security-token; its token travels in its own header.
-  if (session?.tokenHeader === 'x-amz-s3session-token' && credentials.sessionToken) {
-    setHeaders['x-amz-s3session-token'] = credentials.sessionToken;
-    credentials = { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey };
-  }
-  // A response the proxy must rewrite is asked for uncompressed.
-  if (credentialLocations) setHeaders['accept-encoding'] = 'identity';
-  // A presigned request goes upstream signed in the usual way: its query-string auth is dropped.
-  const rawQuery = presigned ? withoutParameters(request.rawQuery, PRESIGN_PARAMS) : request.rawQuery;
-  const target = rawQuery ? `${request.rawPath}?${rawQuery}` : request.rawPath;
-  const headers = await resign(
-    {
-      method: request.method,
-      rawPath: request.rawPath,
-      rawQuery,
-      headers: request.headers,
-      service: call.signingName,
-      region: call.region,
-      payloadHash: who.payloadHash,
-      sendPayloadHash: call.disableDoubleEncoding || request.headers['x-amz-content-sha256'] !== undefined,
-      setHeaders,
-    },
-    credentials,
-    deps.now?.() ?? new Date(),
-  );
-  const outbound: OutboundRequest = { method: request.method, target, headers, body: request.body ?? req };
+  const locations = operation?.credentials;
+  const outbound = await outboundRequest({ request, caller, call, credentials, readsResponse: locations !== undefined, now: deps.now?.() ?? new Date() }, request.body ?? req);
   const upstream = upstreamTargetFor(request.hostname, deps.upstreamEndpoint);
-  if (credentialLocations) {
-    const credentialCall: CredentialCall = { protocol: call.protocol, service: call.service, operation: call.operation, method: request.method, locations: credentialLocations };
-    const answer = await exchangeForCredentials(outbound, upstream, credentialCall, (found) => standInFor(found, who.key, call, deps));
+  if (locations) {
+    const credentialCall: CredentialCall = { protocol: call.protocol, service: call.service, operation: call.operation, method: request.method, locations };
+    const answer = await exchangeForCredentials(outbound, upstream, credentialCall, (found) => standInFor(found, caller.key, call, (r) => deps.keys.issueSession(r)));
     ex.res.writeHead(answer.response.status, answer.response.headers).end(answer.response.body);
     return record(ex, call, { decision: 'allowed', upstreamStatus: answer.upstreamStatus, error: answer.response.error }, identity);
   }
   // What the agent may not see in an upstream error: the key id and token the proxy signed with.
-  const redact: Redaction = new Map([[credentials.accessKeyId, who.key.accessKeyId]]);
-  if (credentials.sessionToken) redact.set(credentials.sessionToken, 'WITHHELD-BY-IAM-AGENT-PROXY');
-  if (setHeaders['x-amz-s3session-token']) redact.set(setHeaders['x-amz-s3session-token'], 'WITHHELD-BY-IAM-AGENT-PROXY');
+  const redact: Redaction = new Map();
+  if (credentials) redact.set(credentials.accessKeyId, caller.key.accessKeyId);
+  if (credentials?.sessionToken) redact.set(credentials.sessionToken, 'WITHHELD-BY-IAM-AGENT-PROXY');
   try {
     const upstreamStatus = await forward(outbound, upstream, ex.res, redact);
     record(ex, call, { decision: 'allowed', upstreamStatus }, identity);
@@ -148,63 +130,11 @@ export async function handleAwsRequest(req: IncomingMessage, res: ServerResponse
   }
 }
 
-/** Sends a call whose response carries credentials and turns the response into what the agent may see. */
-async function exchangeForCredentials(
-  outbound: OutboundRequest,
-  upstream: UpstreamTarget,
-  call: CredentialCall,
-  standIn: (found: FoundCredentials) => StandInCredentials,
-): Promise<{ response: AgentResponse; upstreamStatus?: number }> {
-  try {
-    const answer = await fetchUpstream(outbound, upstream, MAX_CREDENTIAL_RESPONSE_BYTES);
-    return { response: credentialResponse(answer, call, standIn), upstreamStatus: answer.status };
-  } catch (error) {
-    return { response: unreadableCredentialResponse(call, (error as Error).message) };
-  }
-}
-
-/**
- * The proxy keeps the real credentials and opens a session the agent reaches with a stand-in key.
- * The session is named for what it acts as: the call's first named resource (the role assumed,
- * the federated user, the bucket), else its action.
- */
-function standInFor(found: FoundCredentials, parent: IssuedKey, call: ResolvedCall, deps: PipelineDeps): StandInCredentials {
-  const primary = call.authorizations[0];
-  const assumedRole = primary?.resources.find((r) => r.resolved)?.arn ?? primary?.action ?? `${call.service}:${call.operation}`;
-  const accountId = /^arn:[^:]+:[^:]*:[^:]*:(\d{12}):/.exec(assumedRole)?.[1];
-  const key = deps.keys.issueSession({
-    parent,
-    credentials: { accessKeyId: found.accessKeyId, secretAccessKey: found.secretAccessKey, sessionToken: found.sessionToken },
-    expiresAt: found.expiresAt,
-    assumedRole,
-    accountId,
-    tokenHeader: sessionTokenHeaderFor(call.service, call.operation),
-  });
-  const standIn: StandInCredentials = { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey };
-  if (found.sessionToken !== undefined) standIn.sessionToken = key.session!.sessionToken;
-  return standIn;
-}
-
-interface AuthenticatedRequest {
-  who: Authenticated;
-  presigned: boolean;
-}
-
-/** Headers first (cheap, no body read for a request that is refused anyway), then body and signature. */
-async function authenticate(ex: Exchange): Promise<Result<AuthenticatedRequest>> {
-  const claim = readSignatureClaim(ex.request, ex.now);
-  if (!claim.ok) return claim;
-  if (claim.value.payload.kind === 'hash') {
-    try {
-      ex.request.setBody(await readBody(ex.req, MAX_BUFFERED_BODY_BYTES));
-    } catch (error) {
-      if (!(error instanceof BodyTooLargeError)) throw error;
-      return { ok: false, error: { status: 413, code: 'EntityTooLarge', message: `Signed ${error.message}; send large uploads with UNSIGNED-PAYLOAD.` } };
-    }
-  }
-  const verified = await verifySignatureClaim(ex.request, claim.value, ex.request.body, (id) => ex.deps.keys.lookup(id));
-  if (!verified.ok) return verified;
-  return { ok: true, value: { who: verified.value, presigned: claim.value.presigned !== undefined } };
+/** The scope AWS expects for the host's own endpoint: how an unsigned request, or a refused one, is read. */
+function hostScope(ex: Exchange): SignatureScope | undefined {
+  const endpoint = ex.deps.resolve.endpoints.match(ex.request.hostname)[0];
+  if (!endpoint) return undefined;
+  return { service: endpoint.signingName, region: endpoint.hostRegion ?? (endpoint.signingRegions === 'any' ? 'us-east-1' : endpoint.signingRegions[0]!) };
 }
 
 /** Answers a request that must not go upstream, and logs what it would have done. */
@@ -221,17 +151,16 @@ async function refuse(ex: Exchange, error: AwsError, identity?: Identity): Promi
  * that, the service its host names and the protocol to answer in.
  */
 async function attemptedCall(ex: Exchange): Promise<Described> {
-  const endpoint = ex.deps.resolve.endpoints.match(ex.request.hostname)[0];
-  if (!endpoint) return { service: undefined, protocol: guessedProtocol(ex.request) };
-  const model = ex.deps.resolve.catalog.service(endpoint.service);
-  const region = endpoint.hostRegion ?? (endpoint.signingRegions === 'any' ? 'us-east-1' : endpoint.signingRegions[0]!);
+  const scope = hostScope(ex);
+  if (!scope) return { service: undefined, protocol: guessedProtocol(ex.request) };
   const notRead = () => Promise.reject(new Error('the body of a refused request is not read'));
   try {
-    const resolution = await resolveRequest(ex.request, { scope: { service: endpoint.signingName, region }, accountId: ex.deps.accountId(), readBody: notRead }, ex.deps.resolve);
+    const resolution = await resolveRequest(ex.request, { scope, accountId: ex.deps.accountId(), readBody: notRead }, ex.deps.resolve);
     if (resolution.ok) return resolution.call;
   } catch {
     // Only for the log: the request is refused whatever it was.
   }
+  const model = ex.deps.resolve.catalog.service(ex.deps.resolve.endpoints.match(ex.request.hostname)[0]!.service);
   return { service: model.id, protocol: errorProtocol(model, ex.request) };
 }
 
@@ -242,7 +171,7 @@ function answerError(ex: Exchange, protocol: Protocol, error: AwsError, service:
   ex.res.end(rendered.body);
 }
 
-type Identity = { accessKeyId: string; agent: string; assumedRole?: string };
+type Identity = { accessKeyId: string | undefined; agent: string; assumedRole?: string };
 /** What the log says a request was: the call it resolved to, or only the service and protocol it was for. */
 type Described = ResolvedCall | { service: string | undefined; protocol: Protocol };
 

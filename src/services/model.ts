@@ -85,6 +85,8 @@ export interface OperationModel {
   input?: string;
   /** The IAM action name the model gives (`aws.iam#iamAction`), when it differs from the operation name. */
   iamAction?: string;
+  /** AWS serves this operation without a signature (SSO, Cognito Identity, web-identity federation): clients send it unsigned. */
+  unsigned?: true;
   /** Where the output carries AWS credentials (an access key id with its secret): the proxy never lets them through. */
   credentials?: CredentialLocation[];
   /** Secret-like output members outside any credentials structure (QLDB's SessionToken): reviewed, not rewritten. */

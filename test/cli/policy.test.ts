@@ -6,8 +6,9 @@ import { policyFromLog, PolicyInputError, readActionLog } from '../../src/cli/po
 import { ACTION_RECORD_VERSION, type ActionRecord, type Verdict } from '../../src/pipeline/log/action-log.js';
 
 /** A log line as the proxy writes it (typed, so a change of the record breaks this test). */
-const line = (decision: Verdict, actions: string[], known = true): string => {
+const line = (decision: Verdict, actions: string[], known = true, assumedRole?: string): string => {
   const record: ActionRecord = {
+    assumedRole,
     v: ACTION_RECORD_VERSION,
     time: '2024-05-01T10:00:00.000Z',
     accessKeyId: 'AKIAPROXYAAAAAAAAAAA',
@@ -78,6 +79,28 @@ describe('policyFromLog', () => {
   ])('throws PolicyInputError for %s', (_, log) => {
     expect(() => policyFromLog(log, '/var/log/actions.log')).toThrow(PolicyInputError);
     expect(() => policyFromLog(log, '/var/log/actions.log')).toThrow('/var/log/actions.log records no allowed AWS actions yet');
+  });
+});
+
+describe('policyFromLog by assumed role', () => {
+  const ROLE = 'arn:aws:iam::123456789012:role/deploy';
+  const log = [line('allowed', ['sts:AssumeRole']), line('allowed', ['s3:PutObject'], true, ROLE), line('allowed', ['s3:GetObject'], true, 'arn:aws:iam::210987654321:role/other')].join('\n');
+  const actionsOf = (policy: object) => (policy as { Statement: Array<{ Action: string[] }> }).Statement[0]!.Action;
+
+  it("keeps calls made with an assumed role out of the proxy credentials' policy", () => {
+    expect(actionsOf(policyFromLog(log, 'actions.log'))).toEqual(['sts:AssumeRole']);
+  });
+
+  it('gives one role its own policy, or every role one', () => {
+    expect(actionsOf(policyFromLog(log, 'actions.log', { kind: 'assumed-role', role: ROLE }))).toEqual(['s3:PutObject']);
+    const all = policyFromLog(log, 'actions.log', { kind: 'by-assumed-role' }) as Record<string, object>;
+    expect(Object.keys(all)).toEqual(['(proxy credentials)', 'arn:aws:iam::123456789012:role/deploy', 'arn:aws:iam::210987654321:role/other']);
+    expect(actionsOf(all[ROLE]!)).toEqual(['s3:PutObject']);
+  });
+
+  it('says which roles it has when asked for one it has not', () => {
+    expect(() => policyFromLog(log, 'actions.log', { kind: 'assumed-role', role: 'arn:aws:iam::1:role/none' })).toThrow(/no allowed AWS actions for arn:aws:iam::1:role\/none; it has calls made as: .*role\/deploy/);
+    expect(() => policyFromLog(line('allowed', ['s3:GetObject'], true, ROLE), 'actions.log')).toThrow(/for the proxy's own credentials/);
   });
 });
 

@@ -25,14 +25,19 @@ export interface ResignInput {
   setHeaders?: Record<string, string>;
 }
 
-/** The agent's request with its signature replaced by one made with the real credentials. */
-export async function resign(input: ResignInput, credentials: AwsCredentialIdentity, now: Date): Promise<Record<string, string>> {
+/** The agent's headers without its signature, hop-by-hop and proxy headers, plus the ones the proxy sets. */
+export function strippedHeaders(incoming: ResignInput['headers'], setHeaders: Record<string, string> = {}): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(input.headers)) {
+  for (const [name, value] of Object.entries(incoming)) {
     if (value === undefined || STRIPPED_HEADERS.has(name) || name.startsWith('proxy-')) continue;
     headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
-  if (input.setHeaders) Object.assign(headers, input.setHeaders);
+  return Object.assign(headers, setHeaders);
+}
+
+/** The agent's request with its signature replaced by one made with the real credentials. */
+export async function resign(input: ResignInput, credentials: AwsCredentialIdentity, now: Date): Promise<Record<string, string>> {
+  const headers = strippedHeaders(input.headers, input.setHeaders);
   // The signer reads the payload hash from this header; when the agent did not send one it is
   // signed-over but not sent, which saves hashing the body a second time.
   headers[PAYLOAD_HASH_HEADER] = input.payloadHash;

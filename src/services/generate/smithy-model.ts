@@ -119,6 +119,8 @@ function operationModel(ast: SmithyAst, op: SmithyShape, shapes: Record<string, 
   if (http) model.http = [http.method, http.uri];
   const endpoint = traits['smithy.api#endpoint'] as { hostPrefix?: string } | undefined;
   if (endpoint?.hostPrefix) model.hostPrefix = endpoint.hostPrefix;
+  const auth = traits['smithy.api#auth'];
+  if (traits['smithy.api#optionalAuth'] !== undefined || (Array.isArray(auth) && auth.length === 0)) model.unsigned = true;
   const iamAction = traits['aws.iam#iamAction'] as { name?: string } | undefined;
   if (iamAction?.name) model.iamAction = iamAction.name;
   const input = op.input?.target;

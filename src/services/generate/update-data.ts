@@ -43,6 +43,12 @@ const LEGACY_ENDPOINTS: EndpointTemplate[] = [
   { service: 's3', host: '{Bucket}.s3-external-1.amazonaws.com', signingName: 's3', signingRegion: 'us-east-1', disableDoubleEncoding: true },
 ];
 
+/**
+ * Operations AWS serves unsigned whose models do not say so: STS federation calls, which the
+ * AWS SDKs and CLI send without a signature ("does not require AWS security credentials").
+ */
+const UNSIGNED_ADDITIONS: Record<string, string[]> = { sts: ['AssumeRoleWithWebIdentity', 'AssumeRoleWithSAML'] };
+
 interface Options {
   modelsDir: string;
   sdkV2Dir: string | undefined;
@@ -80,6 +86,7 @@ async function main(): Promise<void> {
     if (!parsed) continue;
     const { service, endpoints } = parsed;
     const protocols = [...new Set([...service.protocols, ...(PROTOCOL_ADDITIONS[id] ?? [])])];
+    for (const operation of UNSIGNED_ADDITIONS[id] ?? []) if (service.operations[operation]) service.operations[operation]!.unsigned = true;
     const sdkName = sdkNameFor(service.sdkId, sdkV2.classNames.get(service.sdkId), mapServices);
     const iam = mapEntriesFor(map, sdkName, Object.keys(service.operations));
     const iamPrefix = await iamPrefixFor(sdkName, service.signingName, iam, map);

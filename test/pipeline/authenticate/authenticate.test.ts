@@ -254,3 +254,70 @@ describe('authenticate: key status', () => {
     expect(message).toBe(`The security token included in the request is invalid: access key ${key.accessKeyId} has been revoked.`);
   });
 });
+
+describe('authenticate: session tokens', () => {
+  const REAL = { accessKeyId: 'ASIAREALSESSION00001', secretAccessKey: 'real-session-secret', sessionToken: 'real-session-token' };
+  const openSession = (store: KeyStore, parent: IssuedKey, options: { token?: boolean; header?: 'x-amz-security-token' | 'x-amz-s3session-token' } = {}) =>
+    store.issueSession({
+      parent,
+      credentials: options.token === false ? { accessKeyId: REAL.accessKeyId, secretAccessKey: REAL.secretAccessKey } : REAL,
+      expiresAt: T0 + TTL,
+      assumedRole: 'arn:aws:iam::123456789012:role/demo',
+      tokenHeader: options.header ?? 'x-amz-security-token',
+    });
+  const signAs = (key: IssuedKey, token: Record<string, string> = {}) => sign(key, { headers: token, alsoSign: Object.keys(token) });
+
+  it("accepts a session key with its own proxy-issued token, and hands back the session", async () => {
+    const { store, key } = setup();
+    const session = openSession(store, key);
+    const result = await authenticate(signAs(session, { 'x-amz-security-token': session.session!.sessionToken }), undefined, store, T0);
+    expect(result.ok && result.value.key.session?.assumedRole).toBe('arn:aws:iam::123456789012:role/demo');
+  });
+
+  it.each([
+    ['no token', () => ({})],
+    ['the real token', () => ({ 'x-amz-security-token': REAL.sessionToken })],
+    ['a token one character off', (t: string) => ({ 'x-amz-security-token': `${t.slice(0, -1)}x` })],
+    ['its token in the S3 Express header', (t: string) => ({ 'x-amz-s3session-token': t })],
+    ['its token twice, in both headers', (t: string) => ({ 'x-amz-security-token': t, 'x-amz-s3session-token': t })],
+  ])('refuses a session key with %s', async (_, token) => {
+    const { store, key } = setup();
+    const session = openSession(store, key);
+    expectRefused(await authenticate(signAs(session, token(session.session!.sessionToken)), undefined, store, T0), 403, 'InvalidClientTokenId');
+  });
+
+  it("refuses an agent's own key sent with any token, even another session's", async () => {
+    const { store, key } = setup();
+    const session = openSession(store, key);
+    expectRefused(await authenticate(signAs(key, { 'x-amz-security-token': session.session!.sessionToken }), undefined, store, T0), 403, 'InvalidClientTokenId');
+    expectRefused(await authenticate(signAs(key, { 'x-amz-s3session-token': 'anything' }), undefined, store, T0), 403, 'InvalidClientTokenId');
+  });
+
+  it('takes an S3 Express session token only in its own header', async () => {
+    const { store, key } = setup();
+    const session = openSession(store, key, { header: 'x-amz-s3session-token' });
+    const token = session.session!.sessionToken;
+    expect((await authenticate(signAs(session, { 'x-amz-s3session-token': token }), undefined, store, T0)).ok).toBe(true);
+    expectRefused(await authenticate(signAs(session, { 'x-amz-security-token': token }), undefined, store, T0), 403, 'InvalidClientTokenId');
+  });
+
+  it('wants no token for a session over credentials that had none (iam:CreateAccessKey)', async () => {
+    const { store, key } = setup();
+    const session = openSession(store, key, { token: false });
+    expect((await authenticate(signAs(session), undefined, store, T0)).ok).toBe(true);
+    expectRefused(await authenticate(signAs(session, { 'x-amz-security-token': session.session!.sessionToken }), undefined, store, T0), 403, 'InvalidClientTokenId');
+  });
+
+  it('reads a presigned URL’s X-Amz-Security-Token', async () => {
+    const { store, key } = setup();
+    const session = openSession(store, key);
+    const presign = (token: string) => {
+      const path = `/?Action=GetCallerIdentity&Version=2011-06-15&X-Amz-Date=${toAmzDate(new Date(T0))}&X-Amz-Expires=60&X-Amz-Security-Token=${encodeURIComponent(token)}`;
+      const signed = aws4.sign({ host: 'sts.amazonaws.com', path, service: 'sts', region: 'us-east-1', signQuery: true }, session);
+      const { rawPath, rawQuery } = splitTarget(signed.path!);
+      return { method: 'GET', rawPath, rawQuery, headers: { host: 'sts.amazonaws.com' } };
+    };
+    expect((await authenticate(presign(session.session!.sessionToken), Buffer.alloc(0), store, T0)).ok).toBe(true);
+    expectRefused(await authenticate(presign('forged'), Buffer.alloc(0), store, T0), 403, 'InvalidClientTokenId');
+  });
+});

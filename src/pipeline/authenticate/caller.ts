@@ -1,0 +1,65 @@
+import { sha256Hex } from '../../aws/node-sha256.js';
+import type { IssuedKey, KeyLookup } from '../../keys/issued-key.js';
+import type { AwsRequest } from '../intercept/aws-request.js';
+import { BodyTooLargeError } from '../intercept/read-body.js';
+import type { SignatureScope } from '../resolve/resolve.js';
+import { readSignatureClaim, verifySignatureClaim, type Result } from './authenticate.js';
+
+/** Who sent a request: an agent (by a key the proxy issued, verified), or nobody (an unsigned request). */
+export interface Caller {
+  signed: boolean;
+  /** The verified key; for an unsigned request, a placeholder naming no agent and opening nothing. */
+  key: IssuedKey;
+  /** The signature's scope; for an unsigned request, the one the host's endpoint signs with. */
+  scope: SignatureScope;
+  /** The payload hash (or literal) the re-signed request must carry. */
+  payloadHash: string;
+  presigned: boolean;
+}
+
+/** The agent name of unsigned requests: not a name an agent can have (agent names have no parentheses). */
+export const UNAUTHENTICATED_AGENT = '(unauthenticated)';
+const NOBODY: IssuedKey = { accessKeyId: 'UNAUTHENTICATED', secretAccessKey: '', agent: UNAUTHENTICATED_AGENT, issuedAt: 0, expiresAt: 0 };
+
+export interface CallerSources {
+  now: Date;
+  lookupKey(accessKeyId: string): KeyLookup;
+  readBody(): Promise<Buffer>;
+  /** The scope AWS expects for this host, for a request that carries no signature; undefined when the host names no service. */
+  hostScope(): SignatureScope | undefined;
+}
+
+/**
+ * Headers first (cheap, no body read for a request that is refused anyway), then body and
+ * signature. A request with no signature at all is let on as unsigned: whether its operation is
+ * one AWS serves unsigned is decided once it is resolved, and it is never signed with real credentials.
+ */
+export async function identifyCaller(request: AwsRequest, sources: CallerSources): Promise<Result<Caller>> {
+  const claim = readSignatureClaim(request, sources.now);
+  if (!claim.ok) {
+    const scope = claim.error.code === 'MissingAuthenticationToken' ? sources.hostScope() : undefined;
+    if (!scope) return claim;
+    const body = await bufferBody(request, sources, 'Unsigned');
+    if (!body.ok) return body;
+    return { ok: true, value: { signed: false, key: NOBODY, scope, payloadHash: sha256Hex(body.value), presigned: false } };
+  }
+  if (claim.value.payload.kind === 'hash') {
+    const body = await bufferBody(request, sources, 'Signed');
+    if (!body.ok) return body;
+  }
+  const verified = await verifySignatureClaim(request, claim.value, request.body, sources.lookupKey);
+  if (!verified.ok) return verified;
+  const { key, auth, payloadHash } = verified.value;
+  return { ok: true, value: { signed: true, key, scope: auth, payloadHash, presigned: claim.value.presigned !== undefined } };
+}
+
+async function bufferBody(request: AwsRequest, sources: CallerSources, kind: string): Promise<Result<Buffer>> {
+  try {
+    const body = await sources.readBody();
+    request.setBody(body);
+    return { ok: true, value: body };
+  } catch (error) {
+    if (!(error instanceof BodyTooLargeError)) throw error;
+    return { ok: false, error: { status: 413, code: 'EntityTooLarge', message: `${kind} ${error.message}; send large uploads with UNSIGNED-PAYLOAD.` } };
+  }
+}

@@ -1,0 +1,57 @@
+import type { AwsCredentialIdentity } from '@smithy/types';
+import { withoutParameters } from '../../aws/query.js';
+import type { HeldSession } from '../../keys/issued-key.js';
+import { PRESIGN_PARAMS } from '../authenticate/authorization-header.js';
+import type { Caller } from '../authenticate/caller.js';
+import type { OutboundRequest } from '../forward/forward.js';
+import type { AwsRequest } from '../intercept/aws-request.js';
+import type { ResolvedCall } from '../resolve/types.js';
+import { resign, strippedHeaders } from './resign.js';
+
+export interface OutboundContext {
+  request: AwsRequest;
+  caller: Caller;
+  call: ResolvedCall;
+  /** What to sign with: the real credentials, a session's held ones, or none for an unsigned call. */
+  credentials: AwsCredentialIdentity | undefined;
+  /** The proxy must read the response (it carries credentials): ask for it uncompressed. */
+  readsResponse: boolean;
+  now: Date;
+}
+
+/**
+ * The request as it goes upstream: the agent's signature (header or presigned query) replaced by
+ * one made with `credentials`, or, for a call AWS serves unsigned, no signature at all.
+ */
+export async function outboundRequest(context: OutboundContext, body: OutboundRequest['body']): Promise<OutboundRequest> {
+  const { request, caller, call } = context;
+  const setHeaders: Record<string, string> = {};
+  if (context.readsResponse) setHeaders['accept-encoding'] = 'identity';
+  // A presigned request goes upstream signed in the usual way: its query-string auth is dropped.
+  const rawQuery = caller.presigned ? withoutParameters(request.rawQuery, PRESIGN_PARAMS) : request.rawQuery;
+  const target = rawQuery ? `${request.rawPath}?${rawQuery}` : request.rawPath;
+  if (!context.credentials) return { method: request.method, target, headers: strippedHeaders(request.headers, setHeaders), body };
+  let credentials = context.credentials;
+  const session: HeldSession | undefined = caller.key.session;
+  // An S3 Express session signs without x-amz-security-token; its token travels in its own header.
+  if (session?.tokenHeader === 'x-amz-s3session-token' && credentials.sessionToken) {
+    setHeaders['x-amz-s3session-token'] = credentials.sessionToken;
+    credentials = { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey };
+  }
+  const headers = await resign(
+    {
+      method: request.method,
+      rawPath: request.rawPath,
+      rawQuery,
+      headers: request.headers,
+      service: call.signingName,
+      region: call.region,
+      payloadHash: caller.payloadHash,
+      sendPayloadHash: call.disableDoubleEncoding || request.headers['x-amz-content-sha256'] !== undefined,
+      setHeaders,
+    },
+    credentials,
+    context.now,
+  );
+  return { method: request.method, target, headers, body };
+}
