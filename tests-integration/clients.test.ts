@@ -152,7 +152,7 @@ describe('the record', () => {
     expect(put).toMatchObject({ v: 2, service: 's3', region: 'us-east-1', protocol: 'restXml', decision: 'allowed', upstreamStatus: 200 });
     expect(put.authorizations).toEqual([{ action: 's3:PutObject', known: true, resources: [{ arn: 'arn:aws:s3:::test-bucket/cli/up.txt', type: 'object', resolved: true }] }]);
     expect(put.context).toMatchObject({ 'aws:RequestedRegion': 'us-east-1' });
-    expect(put.accessKeyId).toMatch(/^AKIAPROXY[A-Z2-7]{11}$/);
+    expect(put.accessKeyId).toMatch(/^AKIAPROXY[A-Z2-7]{32}$/);
     expect(typeof put.latencyMs).toBe('number');
     const policy = await run(process.execPath, [PROXY_BIN, 'policy'], { PATH: process.env.PATH!, HOME: proxy.home });
     expect(policy.code).toBe(0);

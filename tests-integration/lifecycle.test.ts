@@ -164,7 +164,7 @@ describe('state and keys', () => {
   });
 
   it('rotates keys before they expire and never accepts one after its Expiration', async () => {
-    const proxy = await startProxy({ upstream, env: { PROXY_KEYPAIR_TTL: '4' } });
+    const proxy = await startProxy({ upstream, env: { PROXY_KEYPAIR_TTL: '4', PROXY_KEY_TTL_MIN: '1' } });
     const first = await agentKeys(proxy);
     expect(Date.parse(first.expiration) - Date.now()).toBeGreaterThan(2_000);
     expect(Date.parse(first.expiration) - Date.now()).toBeLessThanOrEqual(4_000);
