@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -100,6 +100,7 @@ export async function startProxy(options: { upstream?: FakeAws; home?: string; e
       NODE_EXTRA_CA_CERTS: join(stateDir, 'ca.pem'),
       ...(env.AWS_CONFIG_FILE ? { AWS_CONFIG_FILE: env.AWS_CONFIG_FILE } : {}),
       ...(env.PROXY_SOCK_PATH ? { PROXY_SOCK_PATH: env.PROXY_SOCK_PATH } : {}),
+      ...(env.IAM_AGENT_PROXY_HOME ? { IAM_AGENT_PROXY_HOME: env.IAM_AGENT_PROXY_HOME } : {}),
     },
     waitForStdout: (pattern, timeoutMs = 10_000) => until(() => stdout.find((line) => pattern.test(line)), timeoutMs, `stdout line ${pattern}`),
     async stop(signal = 'SIGTERM') {
@@ -109,6 +110,17 @@ export async function startProxy(options: { upstream?: FakeAws; home?: string; e
   };
   await until(() => (/listening on/.test(stderr) ? 'ok' : undefined), 20_000, 'proxy banner');
   return run;
+}
+
+/** The environment of one named agent: its proxy-creds (run by the SDKs) asks for that agent's keys. */
+export function agentEnvFor(proxy: ProxyRun, agent: string): Record<string, string> {
+  return { ...proxy.agentEnv, PROXY_AGENT_NAME: agent };
+}
+
+/** The action log's records so far. */
+export function actionRecords(proxy: ProxyRun): Array<Record<string, unknown>> {
+  const text = existsSync(join(proxy.stateDir, 'actions.log')) ? readFileSync(join(proxy.stateDir, 'actions.log'), 'utf8') : '';
+  return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
 /** Runs a command to completion and returns its output (never throws on a non-zero exit). */
