@@ -11,6 +11,7 @@ import aws4 from 'aws4';
 import { decodeAwsChunked, handleS3, s3Error, xmlEscape, type S3Store } from './fake-s3.js';
 import { s3ExtraReply } from './fake-s3-extras.js';
 import { json, jsonContentType, s3ControlReply, serviceReply } from './fake-services.js';
+import { isUnsignedSsoCall, sessionReply, type FakeSession, type SessionBook } from './fake-sessions.js';
 import { createTestCa } from './test-ca.js';
 
 export interface UpstreamCredentials {
@@ -30,6 +31,8 @@ export interface RecordedRequest {
   service?: string;
   region?: string;
   verified: boolean;
+  /** A call AWS serves unsigned (the SSO portal's), let through without a signature. */
+  unsigned?: true;
   failure?: string;
 }
 
@@ -40,6 +43,8 @@ export interface FakeAws {
   accountId: string;
   requests: RecordedRequest[];
   objects: Map<string, Buffer>;
+  /** Temporary credentials the fake issued (AssumeRole, SSO, CreateSession…), by access key id. */
+  sessions: SessionBook;
   reset(): void;
   close(): Promise<void>;
 }
@@ -74,6 +79,7 @@ interface Context {
   accountId: string;
   requests: RecordedRequest[];
   store: S3Store;
+  sessions: SessionBook;
 }
 
 const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
@@ -116,14 +122,16 @@ function parseAuthorization(header: string | undefined): Authorization {
 }
 
 /** Runs every check; on success marks the record verified and fills decodedBody. */
-function authenticate(request: Incoming, credentials: UpstreamCredentials, record: RecordedRequest): void {
+function authenticate(request: Incoming, context: Context, record: RecordedRequest): void {
   const auth = parseAuthorization(headerValue(request.rawHeaders, 'authorization'));
   Object.assign(record, { accessKeyId: auth.accessKeyId, service: auth.service, region: auth.region });
-  check(auth.accessKeyId === credentials.accessKeyId, `unknown access key id ${auth.accessKeyId}`, 'InvalidClientTokenId');
+  const session: FakeSession | undefined = context.sessions.get(auth.accessKeyId);
+  const credentials = auth.accessKeyId === context.credentials.accessKeyId ? context.credentials : session?.credentials;
+  check(credentials !== undefined, `unknown access key id ${auth.accessKeyId}`, 'InvalidClientTokenId');
   const signed = signedHeaderValues(request.rawHeaders, auth.signedHeaders);
   checkDate(signed['x-amz-date'] ?? '', auth.date);
-  checkSessionToken(request.rawHeaders, auth.signedHeaders, credentials.sessionToken);
-  if (auth.service === 's3') checkS3Headers(request.rawHeaders, auth.signedHeaders);
+  checkSessionToken(request.rawHeaders, auth.signedHeaders, credentials.sessionToken, session?.tokenHeader);
+  if (auth.service === 's3' || auth.service === 's3express') checkS3Headers(request.rawHeaders, auth.signedHeaders);
   record.decodedBody = checkPayload(request);
   checkSignature(request, auth, signed, credentials);
   record.verified = true;
@@ -147,15 +155,17 @@ function checkDate(amzDate: string, scopeDate: string): void {
   check(amzDate.startsWith(scopeDate), `credential scope date ${scopeDate} does not match x-amz-date ${amzDate}`);
 }
 
-function checkSessionToken(rawHeaders: string[], signedNames: string[], expected: string | undefined): void {
-  const token = headerValue(rawHeaders, 'x-amz-security-token');
+function checkSessionToken(rawHeaders: string[], signedNames: string[], expected: string | undefined, tokenHeader = 'x-amz-security-token'): void {
   // A leftover token (e.g. the agent's fake one) next to long-term keys would make AWS refuse the request.
-  if (expected === undefined) {
-    check(token === undefined, 'x-amz-security-token sent but the real credentials have none');
-    return;
+  for (const name of ['x-amz-security-token', 'x-amz-s3session-token']) {
+    const token = headerValue(rawHeaders, name);
+    if (expected === undefined || name !== tokenHeader) {
+      check(token === undefined, `${name} sent but the credentials have none there`);
+      continue;
+    }
+    check(token === expected, `${name} missing or not the real session token`);
+    check(signedNames.includes(name), `${name} is not signed`);
   }
-  check(token === expected, 'x-amz-security-token missing or not the real session token');
-  check(signedNames.includes('x-amz-security-token'), 'x-amz-security-token is not signed');
 }
 
 /** S3 refuses unsigned x-amz-* headers and requires x-amz-content-sha256. */
@@ -237,7 +247,9 @@ function errorReply(request: Incoming, record: RecordedRequest, status: number, 
 function route(request: Incoming, record: RecordedRequest, context: Context): Reply {
   const { service = '', region = 'us-east-1', decodedBody } = record;
   const { method, host, path, headers } = request;
-  if (service === 's3') {
+  const issued = sessionReply({ method, host, path, headers, body: decodedBody, service: record.service, accountId: context.accountId, callerKeyId: record.accessKeyId }, context.sessions);
+  if (issued) return issued;
+  if (service === 's3' || service === 's3express') {
     const special = s3ControlReply(request) ?? s3ExtraReply({ ...request, body: decodedBody }, context.store);
     return special ?? handleS3({ ...request, body: decodedBody, region, range: headerText(headers.range) }, context.store);
   }
@@ -249,7 +261,8 @@ function respond(request: Incoming, context: Context): Reply {
   const record: RecordedRequest = { method, host, path, headers, body, decodedBody: body, verified: false };
   context.requests.push(record);
   try {
-    authenticate(request, context.credentials, record);
+    if (isUnsignedSsoCall(request) && headerValue(request.rawHeaders, 'authorization') === undefined) record.unsigned = true;
+    else authenticate(request, context, record);
   } catch (error) {
     if (!(error instanceof Rejection)) {
       record.failure = `malformed request: ${String(error)}`;
@@ -294,6 +307,7 @@ export async function startFakeAws(options: {
     accountId: options.accountId ?? '123456789012',
     requests: [],
     store: { objects: new Map(), buckets: new Set(), uploads: new Map() },
+    sessions: new Map(),
   };
   const server = createServer({ key: ca.serverKeyPem, cert: ca.serverCertPem }, (message, response) => {
     serve(message, response, context).catch(() => response.destroy());
@@ -313,6 +327,7 @@ export async function startFakeAws(options: {
     accountId: context.accountId,
     requests: context.requests,
     objects: context.store.objects,
+    sessions: context.sessions,
     reset() {
       context.requests.length = 0;
       context.store.objects.clear();

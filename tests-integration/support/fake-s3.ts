@@ -24,7 +24,7 @@ const NAMESPACE = 'http://s3.amazonaws.com/doc/2006-03-01/';
 // `objects` holds bare Buffers so tests can seed it directly; one timestamp is all clients need.
 const LAST_MODIFIED = new Date();
 // `<bucket>.s3.amazonaws.com`, `<bucket>.s3.<region>.amazonaws.com`, `<bucket>.s3-accelerate...`
-const VIRTUAL_HOST = /^(.+?)\.s3(?:[.-][a-z0-9.-]+)?\.amazonaws\.com$/;
+const VIRTUAL_HOST = /^(.+?)\.s3(?:express-[a-z0-9-]+)?(?:[.-][a-z0-9.-]+)?\.amazonaws\.com$/;
 const XML_ENTITIES: Record<string, string> = { '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' };
 
 export function xmlEscape(text: string): string {
