@@ -9,6 +9,7 @@ const ALLOWLIST = {
   Version: '2012-10-17',
   Statement: [
     { Effect: 'Allow', Action: 'sts:GetCallerIdentity', Resource: '*' },
+    { Effect: 'Allow', Action: 'sts:AssumeRole', Resource: 'arn:aws:iam::210987654321:role/deploy' },
     { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: 'arn:aws:s3:::test-bucket/allowed/*' },
   ],
 };
@@ -35,6 +36,23 @@ describe('enforce mode', () => {
     const result = await run(AWS_CLI, ['sts', 'get-caller-identity'], proxy.agentEnv);
     expect(result.code).toBe(0);
     expect(upstream.requests).toHaveLength(1);
+  });
+
+  it('holds calls made with an assumed role to the same allowlist, and refuses GetSessionToken unforwarded', async () => {
+    const assumed = await run(AWS_CLI, ['sts', 'assume-role', '--role-arn', 'arn:aws:iam::210987654321:role/deploy', '--role-session-name', 'agent', '--output', 'json'], proxy.agentEnv);
+    expect(assumed.code, assumed.stderr).toBe(0);
+    const { AccessKeyId, SecretAccessKey, SessionToken } = JSON.parse(assumed.stdout).Credentials as Record<string, string>;
+    expect(AccessKeyId).toMatch(/^ASIAPROXY/);
+    const asRole = { ...cleanEnv(proxy.home), HTTPS_PROXY: proxy.url, AWS_CA_BUNDLE: join(proxy.stateDir, 'ca.pem'), AWS_DEFAULT_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: AccessKeyId!, AWS_SECRET_ACCESS_KEY: SecretAccessKey!, AWS_SESSION_TOKEN: SessionToken! };
+    expect((await run(AWS_CLI, ['sts', 'get-caller-identity'], asRole)).code).toBe(0);
+    const ls = await run(AWS_CLI, ['s3', 'ls'], asRole);
+    expect(ls.stderr).toContain('AccessDenied');
+    const other = await run(AWS_CLI, ['sts', 'assume-role', '--role-arn', 'arn:aws:iam::210987654321:role/admin', '--role-session-name', 'other'], proxy.agentEnv);
+    expect(other.stderr).toContain('AccessDenied');
+    const token = await run(AWS_CLI, ['sts', 'get-session-token'], proxy.agentEnv);
+    expect(token.stderr).toContain('AccessDenied');
+    expect(upstream.requests.map((r) => r.body.toString().match(/Action=(\w+)/)?.[1])).toEqual(['AssumeRole', 'GetCallerIdentity']);
+    await proxy.waitForStdout(/BLOCKED  s3:ListAllMyBuckets \(AccessDenied\)$/);
   });
 
   it('answers AccessDenied to calls the allowlist does not allow, and never forwards them', async () => {
