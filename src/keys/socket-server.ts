@@ -53,8 +53,14 @@ export async function serveLines(path: string, service: LineService, limits: Soc
     socket.on('error', () => socket.destroy());
     if (active >= limits.maxActive) return reply(socket, { error: BUSY_ERROR }, limits);
     active++;
-    socket.once('close', () => active--);
-    handle(socket, service, limits);
+    let done = false;
+    // A slot is held while a request is awaited and answered, not while the answer lingers unread.
+    const release = () => {
+      if (!done) active--;
+      done = true;
+    };
+    socket.once('close', release);
+    handle(socket, service, limits, release);
   });
   server.maxConnections = limits.maxOpen;
   const oldMask = process.umask(0o177);
@@ -70,15 +76,16 @@ export async function serveLines(path: string, service: LineService, limits: Soc
   return server;
 }
 
-function handle(socket: Socket, service: LineService, limits: SocketLimits): void {
+function handle(socket: Socket, service: LineService, limits: SocketLimits, answered: () => void): void {
   let received = Buffer.alloc(0);
-  let answered = false;
+  let finished = false;
   const finish = (body: object) => {
-    if (answered) return;
-    answered = true;
+    if (finished) return;
+    finished = true;
     clearTimeout(silent);
     clearTimeout(deadline);
     reply(socket, body, limits);
+    answered();
   };
   const incomplete = { error: `incomplete request: send one line of JSON ending in a newline within ${limits.requestTimeoutMs} ms` };
   const silent = service.silentClient && setTimeout(() => finish(service.silentClient!()), limits.silentClientMs);
@@ -88,7 +95,7 @@ function handle(socket: Socket, service: LineService, limits: SocketLimits): voi
     clearTimeout(deadline);
   });
   socket.on('data', (chunk: Buffer) => {
-    if (answered) return;
+    if (finished) return;
     clearTimeout(silent);
     received = Buffer.concat([received, chunk]);
     const newline = received.indexOf(0x0a);
