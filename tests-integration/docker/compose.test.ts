@@ -39,6 +39,7 @@ const load = (): Sandbox => ({
 // Names the proxy documents, plus the standard AWS SDK/CLI ones.
 const PROXY_ENV = new Set([
   'PROXY_HOST', 'PROXY_PORT', 'IAM_AGENT_PROXY_HOME', 'PROXY_SOCK_PATH', 'PROXY_KEYPAIR_TTL',
+  'PROXY_KEY_TTL_MIN', 'PROXY_KEY_TTL_MAX', 'PROXY_AGENTS', 'PROXY_REFETCH_WARN', 'PROXY_CA_BUNDLE_PATH',
   'PROXY_MODE', 'ALLOWLIST_PATH', 'ACTION_LOG_PATH', 'AWS_CONFIG_FILE', 'AWS_PROFILE',
 ]);
 const AWS_ENV = new Set([
@@ -76,6 +77,15 @@ function volumeSource(volume: Volume): string | undefined {
   if (typeof volume !== 'string') return volume.source;
   const parts = volume.split(':');
   return parts.length > 1 ? parts[0] : undefined; // a bare path is an anonymous volume
+}
+
+/** The named volume mounted at (or above) `path` in a service, and where. */
+function mountOf(service: Service | undefined, path: string | undefined): { source: string; target: string } | undefined {
+  for (const volume of service?.volumes ?? []) {
+    const [source, target] = typeof volume === 'string' ? volume.split(':') : [volume.source, (volume as { target?: string }).target];
+    if (source && target && path && (path === target || path.startsWith(`${target.replace(/\/$/, '')}/`))) return { source, target };
+  }
+  return undefined;
 }
 
 const isRootUser = (user: string) => /^(root|0)(:|$)/.test(user.trim());
@@ -216,6 +226,55 @@ const checks: Check[] = [
     breaks: {
       'unknown name': (s) => (s.compose.services.proxy!.environment = { ...envObj(s, 'proxy'), PROXY_DEBUG: '1' }),
       'unknown name in override': (s) => (s.override.services.proxy!.environment = ['AWS_SECRET_KEY=x']),
+    },
+  },
+  {
+    name: "the agent never sees the proxy's state (ca.key, master.key, admin.sock, revocations, the log)",
+    check: ({ compose }) => {
+      const proxy = compose.services.proxy!;
+      const env = envOf(proxy);
+      const shared = new Set((compose.services.agent!.volumes ?? []).map(volumeSource).filter((v): v is string => v !== undefined));
+      const bad: string[] = [];
+      const home = env.get('IAM_AGENT_PROXY_HOME') ?? '/home/node/.iam-agent-proxy';
+      for (const [name, path] of [['IAM_AGENT_PROXY_HOME', home], ['ACTION_LOG_PATH', env.get('ACTION_LOG_PATH') ?? `${home}/actions.log`]] as const) {
+        const mount = mountOf(proxy, path);
+        if (!mount) bad.push(`${name} ${path} is on no volume: the state is lost with the container`);
+        else if (shared.has(mount.source)) bad.push(`${name} ${path} is in volume ${mount.source}, which the agent mounts`);
+      }
+      return bad;
+    },
+    breaks: {
+      'state dir in the shared volume': (s) => (s.compose.services.proxy!.environment = { ...envObj(s, 'proxy'), IAM_AGENT_PROXY_HOME: '/sandbox' }),
+      'agent mounts the state volume': (s) => s.compose.services.agent!.volumes!.push('state:/state:ro'),
+      'state dir unset (tmpfs home)': (s) => delete (s.compose.services.proxy!.environment as Record<string, unknown>).IAM_AGENT_PROXY_HOME,
+      'log in the shared volume': (s) => (s.compose.services.proxy!.environment = { ...envObj(s, 'proxy'), ACTION_LOG_PATH: '/sandbox/actions.log' }),
+    },
+  },
+  {
+    name: 'the agent sees its socket, ca.pem and aws-config where the proxy puts them',
+    check: ({ compose }) => {
+      const proxy = envOf(compose.services.proxy);
+      const agent = envOf(compose.services.agent);
+      const bad: string[] = [];
+      const pairs: Array<[string, string | undefined, string | undefined]> = [
+        ['socket', proxy.get('PROXY_SOCK_PATH'), agent.get('PROXY_SOCK_PATH')],
+        ['aws-config', proxy.get('AWS_CONFIG_FILE'), agent.get('AWS_CONFIG_FILE')],
+        ['ca.pem', proxy.get('PROXY_CA_BUNDLE_PATH'), agent.get('AWS_CA_BUNDLE')],
+        ['ca.pem (Node)', proxy.get('PROXY_CA_BUNDLE_PATH'), agent.get('NODE_EXTRA_CA_CERTS')],
+      ];
+      for (const [what, proxyPath, agentPath] of pairs) {
+        const proxyMount = mountOf(compose.services.proxy, proxyPath);
+        const agentMount = mountOf(compose.services.agent, agentPath);
+        if (!proxyPath || proxyPath !== agentPath || !proxyMount || proxyMount.source !== agentMount?.source || proxyMount.target !== agentMount.target) {
+          bad.push(`${what}: proxy writes ${proxyPath}, agent reads ${agentPath}`);
+        }
+      }
+      return bad;
+    },
+    breaks: {
+      'CA copy not made': (s) => delete (s.compose.services.proxy!.environment as Record<string, unknown>).PROXY_CA_BUNDLE_PATH,
+      'socket in the state dir': (s) => delete (s.compose.services.proxy!.environment as Record<string, unknown>).PROXY_SOCK_PATH,
+      'agent looks elsewhere': (s) => (s.compose.services.agent!.environment = { ...envObj(s), AWS_CA_BUNDLE: '/tmp/ca.pem' }),
     },
   },
 ];
