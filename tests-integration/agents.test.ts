@@ -1,12 +1,12 @@
 // Several agents on one proxy: the socket decides who is asking, revocation is immediate and
 // survives restarts, and cached keys outlive a restart (derived from master.key, not stored).
-import { mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { askProxy } from '../src/keys/socket-client.js';
 import { startFakeAws, type FakeAws } from './support/fake-aws.js';
-import { actionRecords, agentEnvFor, AWS_CLI, freePort, PROXY_BIN, PYTHON, REAL, REPO, run, startProxy, type ProxyRun } from './support/proxy-process.js';
+import { actionRecords, agentEnvFor, AWS_CLI, cleanEnv, freePort, PROXY_BIN, PYTHON, REAL, REPO, run, startProxy, type ProxyRun } from './support/proxy-process.js';
 import { agentKeys, GET_CALLER_IDENTITY, sendThroughProxy } from './support/raw-client.js';
 
 const WORKLOAD = join(REPO, 'tests-integration/clients/boto3_workload.py');
@@ -144,6 +144,23 @@ describe('restarting the proxy mid-workload', () => {
     for (const name of readdirSync(proxy.stateDir).filter((n) => n !== 'ca.pem')) {
       expect((statSync(join(proxy.stateDir, name)).mode & 0o777).toString(8), name).toBe(statSync(join(proxy.stateDir, name)).isDirectory() ? '700' : '600');
     }
+    await proxy.stop();
+  });
+});
+
+describe('an agent given only a shared directory (the Docker layout)', () => {
+  it('works with its socket, a copy of ca.pem and aws-config, and nothing from the state dir', async () => {
+    const shared = mkdtempSync(join(tmpdir(), 'iap-shared-'));
+    const env = { PROXY_SOCK_PATH: join(shared, 'creds.sock'), PROXY_CA_BUNDLE_PATH: join(shared, 'ca.pem'), AWS_CONFIG_FILE: join(shared, 'aws-config') };
+    const proxy = await startProxy({ upstream, env });
+    expect(readdirSync(shared).sort()).toStrictEqual(['aws-config', 'ca.pem', 'creds.sock']);
+    expect(readFileSync(join(shared, 'ca.pem'), 'utf8')).toBe(readFileSync(join(proxy.stateDir, 'ca.pem'), 'utf8'));
+    expect(readFileSync(join(shared, 'aws-config'), 'utf8')).toContain(`ca_bundle = ${join(shared, 'ca.pem')}`);
+    const agentHome = mkdtempSync(join(tmpdir(), 'iap-agent-home-')); // no state dir of its own
+    const agentEnv = { ...cleanEnv(agentHome), PROXY_SOCK_PATH: env.PROXY_SOCK_PATH, AWS_CONFIG_FILE: env.AWS_CONFIG_FILE, AWS_PROFILE: 'iam-agent-proxy', HTTPS_PROXY: proxy.url, AWS_DEFAULT_REGION: 'us-east-1' };
+    const cli = await run(AWS_CLI, ['sts', 'get-caller-identity', '--output', 'json'], agentEnv);
+    expect(cli.stderr).toBe('');
+    expect(JSON.parse(cli.stdout).Account).toBe(upstream.accountId);
     await proxy.stop();
   });
 });
