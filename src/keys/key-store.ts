@@ -91,15 +91,16 @@ export class KeyStore {
     const { parent } = request;
     const agentTag = this.agents.tagOf(parent.agent);
     if (agentTag === undefined) throw new AgentError(`unknown agent "${parent.agent}"`);
-    const ceiling = now + this.lifetimes.maxSeconds * 1000;
+    const issuedAt = Math.max(now, this.revocations.notBefore(parent.agent));
+    const ceiling = issuedAt + this.lifetimes.maxSeconds * 1000;
     const expiresAt = Math.min(request.expiresAt ?? ceiling, ceiling);
-    const lifetimeSeconds = Math.max(0, Math.ceil((expiresAt - now) / 1000));
-    const accessKeyId = encodeKeyId(this.master, { kind: 'session', issuedAt: now, lifetimeSeconds, agentTag });
+    const lifetimeSeconds = Math.max(0, Math.ceil((expiresAt - issuedAt) / 1000));
+    const accessKeyId = encodeKeyId(this.master, { kind: 'session', issuedAt, lifetimeSeconds, agentTag });
     const key: IssuedKey = {
       accessKeyId,
       secretAccessKey: randomBytes(30).toString('base64'),
       agent: parent.agent,
-      issuedAt: now,
+      issuedAt,
       expiresAt,
       session: {
         sessionToken: `IAP${randomBytes(96).toString('base64')}`,

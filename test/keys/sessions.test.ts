@@ -98,4 +98,13 @@ describe('KeyStore.issueSession', () => {
     const session = store.issueSession(sessionRequest(parent));
     expect(store.liveKeys()).toStrictEqual([parent, session]);
   });
+
+  it('a session opened after its agent was revoked, from a key issued after that, is valid (same millisecond)', () => {
+    const { store, keyFor } = fixture();
+    keyFor('a');
+    store.revoke({ agent: 'a' });
+    const fresh = keyFor('a');
+    const session = store.issueSession(sessionRequest(fresh));
+    expect(store.lookup(session.accessKeyId).status).toBe('valid');
+  });
 });
