@@ -2,6 +2,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, X509Certi
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import forge from 'node-forge';
+import { defaultCatalog } from '../services/catalog.js';
 import { writeFileAtomic } from '../state/files.js';
 
 export interface CertificateAuthority {
@@ -9,6 +10,8 @@ export interface CertificateAuthority {
   cert: forge.pki.Certificate;
   key: KeyObject;
   certPath: string;
+  /** Set when an older CA in the state dir was replaced: one line for stderr. */
+  warning?: string;
 }
 
 /** A problem with the CA files that the user must fix; the message says how. */
@@ -19,6 +22,8 @@ const CA_SUBJECT = [
   { name: 'organizationName', value: 'iam-agent-proxy' },
 ];
 const CA_YEARS = 10;
+/** forge parses this extension but cannot make one: it is built as DER below. */
+const NAME_CONSTRAINTS_OID = '2.5.29.30';
 
 /** Loads `ca.pem` + `ca.key` from the state dir, making them on first run. */
 export function loadOrCreateCa(stateDir: string, now = new Date()): CertificateAuthority {
@@ -42,7 +47,14 @@ export function loadOrCreateCa(stateDir: string, now = new Date()): CertificateA
   }
   if (!x509.ca || !x509.checkPrivateKey(key)) throw new CaError(`${certPath} is not a CA matching ${keyPath}: ${fix}`);
   if (new Date(x509.validTo) <= now) throw new CaError(`the CA in ${certPath} expired on ${x509.validTo}: delete ${certPath} and ${keyPath} to make a new one`);
-  return { certPem, cert: forge.pki.certificateFromPem(certPem), key, certPath };
+  const cert = forge.pki.certificateFromPem(certPem);
+  const constraints = cert.getExtension('nameConstraints') as { value: string; critical: boolean } | null;
+  if (constraints?.critical && constraints.value === nameConstraints()) return { certPem, cert, key, certPath };
+  const why = constraints ? 'was limited to other names than the AWS API hosts this version intercepts' : 'had no name constraints, so its key could sign for any site';
+  return {
+    ...createCa(certPath, keyPath, now),
+    warning: `replaced the CA in ${certPath}: the old one ${why}; wherever a copy of the old ca.pem is trusted, trust the new one instead`,
+  };
 }
 
 function createCa(certPath: string, keyPath: string, now: Date): CertificateAuthority {
@@ -59,12 +71,33 @@ function createCa(certPath: string, keyPath: string, now: Date): CertificateAuth
     { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
     { name: 'subjectKeyIdentifier' },
     { name: 'authorityKeyIdentifier', keyIdentifier: true },
+    // Clients that apply a CA's extended key usage to its leaves (OpenSSL, NSS, Windows, macOS) take nothing but TLS servers from it.
+    { name: 'extKeyUsage', serverAuth: true },
+    { id: NAME_CONSTRAINTS_OID, critical: true, value: nameConstraints() },
   ]);
   signNatively(cert, privateKey);
   const certPem = forge.pki.certificateToPem(cert);
   writeFileAtomic(keyPath, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), 0o600);
   writeFileAtomic(certPath, certPem, 0o644);
   return { certPem, cert, key: privateKey, certPath };
+}
+
+/**
+ * The DER of RFC 5280 name constraints (critical, as it requires) for the DNS suffixes of the AWS API
+ * hosts the proxy intercepts, so a stolen ca.key cannot mint a certificate clients accept for any
+ * other site. IP addresses are excluded outright; e-mail and URI names are confined to the reserved
+ * `invalid` TLD (RFC 6761), that is, to none.
+ */
+function nameConstraints(): string {
+  const { asn1 } = forge;
+  const tagged = (tag: number, constructed: boolean, value: string | forge.asn1.Asn1[]) => asn1.create(asn1.Class.CONTEXT_SPECIFIC, tag, constructed, value);
+  // GeneralSubtree ::= SEQUENCE { base GeneralName } (GeneralName tags: 1 rfc822Name, 2 dNSName, 6 URI, 7 iPAddress)
+  const subtree = (tag: number, base: string) => asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [tagged(tag, false, base)]);
+  const permitted = [...defaultCatalog().hostSuffixes().map((suffix) => subtree(2, suffix)), subtree(1, 'invalid'), subtree(6, 'invalid')];
+  // An iPAddress subtree is address then mask: all zeros is every IPv4 (8 bytes) or IPv6 (32 bytes) address.
+  const excluded = [subtree(7, '\0'.repeat(8)), subtree(7, '\0'.repeat(32))];
+  const constraints = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [tagged(0, true, permitted), tagged(1, true, excluded)]);
+  return asn1.toDer(constraints).getBytes();
 }
 
 /**

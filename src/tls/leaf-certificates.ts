@@ -1,7 +1,6 @@
 import { generateKeyPair, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 import { createSecureContext, type SecureContext } from 'node:tls';
-import { isIP } from 'node:net';
 import forge from 'node-forge';
 import { randomSerial, signNatively, type CertificateAuthority } from './certificate-authority.js';
 
@@ -33,7 +32,8 @@ export function generateLeafKeyPair(): Promise<LeafKeyPair> {
 /**
  * Mints per-host TLS certificates signed by our CA. One leaf key serves every host (the library's
  * default makes a fresh RSA key per host: ~350 ms of blocking keygen), and signing is native.
- * Certificates live only in memory, so a cached one is always from the CA of this run.
+ * Certificates live only in memory, so a cached one is always from the CA of this run. Only AWS API
+ * host names get a usable one: the CA's name constraints make clients refuse any other name.
  */
 export class LeafCertificates {
   private readonly cache = new Map<string, LeafCertificate>();
@@ -81,7 +81,7 @@ export class LeafCertificates {
       { name: 'basicConstraints', cA: false },
       { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
       { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames: [isIP(hostname) ? { type: 7, ip: hostname } : { type: 2, value: hostname }] },
+      { name: 'subjectAltName', altNames: [{ type: 2, value: hostname }] },
       // Strict verifiers (Python 3.13's default X509_STRICT) want both key identifiers on a leaf.
       { name: 'subjectKeyIdentifier', value: this.leafKeyIdentifier },
       { name: 'authorityKeyIdentifier', keyIdentifier: this.caKeyIdentifier },

@@ -2,8 +2,9 @@ import { X509Certificate, generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import forge from 'node-forge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CaError, loadOrCreateCa, publicKeyPem, type CertificateAuthority } from '../../src/tls/certificate-authority.js';
+import { CaError, loadOrCreateCa, publicKeyPem, signNatively, type CertificateAuthority } from '../../src/tls/certificate-authority.js';
 
 const YEAR_MS = 365 * 24 * 3600_000;
 const NOW = new Date('2024-05-01T10:00:00Z');
@@ -26,6 +27,26 @@ function stateWith(name: string, files: { cert?: string; key?: string }): string
   if (files.cert !== undefined) writeFileSync(join(dir, 'ca.pem'), files.cert);
   if (files.key !== undefined) writeFileSync(join(dir, 'ca.key'), files.key);
   return dir;
+}
+
+/** A state dir holding a CA as an older version made it: no extended key usage, name constraints as given. */
+function olderCa(name: string, constraints: forge.asn1.Asn1[]): string {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = forge.pki.publicKeyFromPem(publicKeyPem(privateKey));
+  cert.serialNumber = '01';
+  cert.validity.notBefore = new Date(NOW.getTime() - 3600_000);
+  cert.validity.notAfter = new Date(NOW.getTime() + YEAR_MS);
+  cert.setSubject([{ name: 'commonName', value: 'iam-agent-proxy local CA' }]);
+  cert.setIssuer(cert.subject.attributes);
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: true, critical: true },
+    { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
+    { name: 'subjectKeyIdentifier' },
+    ...constraints.map((value) => ({ id: '2.5.29.30', critical: true, value })),
+  ]);
+  signNatively(cert, privateKey);
+  return stateWith(name, { cert: forge.pki.certificateToPem(cert), key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() });
 }
 
 function caError(dir: string, now = NOW): CaError {
@@ -69,6 +90,7 @@ describe('loadOrCreateCa: reloading', () => {
     expect(again.certPem).toBe(ca.certPem);
     expect(publicKeyPem(again.key)).toBe(publicKeyPem(ca.key));
     expect(again.certPath).toBe(ca.certPath);
+    expect(again.warning).toBeUndefined();
   });
 
   it('garbage in ca.pem is a CaError that says to delete the files', () => {
@@ -100,5 +122,35 @@ describe('loadOrCreateCa: reloading', () => {
   it('an expired CA is a CaError that says to delete it', () => {
     const error = caError(stateDir, new Date(NOW.getTime() + 11 * YEAR_MS));
     expect(error.message).toMatch(/expired on .*delete .*ca\.pem and .*ca\.key to make a new one/);
+  });
+});
+
+describe('loadOrCreateCa: a CA from an older version', () => {
+  const nameConstraints = (ca: CertificateAuthority) => forge.pki.certificateFromPem(ca.certPem).getExtension('nameConstraints') as { value: string } | null;
+
+  it('without name constraints is replaced by a constrained one, saying so in one line', () => {
+    const dir = olderCa('unconstrained', []);
+    const oldPem = readFileSync(join(dir, 'ca.pem'), 'utf8');
+    const replaced = loadOrCreateCa(dir, NOW);
+    expect(replaced.warning).toBe(
+      `replaced the CA in ${join(dir, 'ca.pem')}: the old one had no name constraints, so its key could sign for any site; wherever a copy of the old ca.pem is trusted, trust the new one instead`,
+    );
+    expect(replaced.certPem).not.toBe(oldPem);
+    expect(nameConstraints(replaced)?.value).toBe(nameConstraints(ca)?.value);
+    expect(readFileSync(join(dir, 'ca.pem'), 'utf8')).toBe(replaced.certPem);
+    expect(statSync(join(dir, 'ca.key')).mode & 0o777).toBe(0o600);
+    const again = loadOrCreateCa(dir, NOW);
+    expect([again.certPem, again.warning]).toEqual([replaced.certPem, undefined]);
+    expect(publicKeyPem(again.key)).toBe(publicKeyPem(replaced.key));
+  });
+
+  it('constrained to other names than this version intercepts (an older catalog) is replaced too', () => {
+    const { asn1 } = forge;
+    const dnsName = asn1.create(asn1.Class.CONTEXT_SPECIFIC, 2, false, 'amazonaws.com');
+    const permitted = asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, true, [asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [dnsName])]);
+    const dir = olderCa('other-names', [asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [permitted])]);
+    const replaced = loadOrCreateCa(dir, NOW);
+    expect(replaced.warning).toMatch(/^replaced the CA in .*: the old one was limited to other names than the AWS API hosts this version intercepts; /);
+    expect(nameConstraints(replaced)?.value).toBe(nameConstraints(ca)?.value);
   });
 });

@@ -68,12 +68,6 @@ describe('LeafCertificates', () => {
     clock.now = T0;
   });
 
-  it('puts an IP address in the SAN as an IP', () => {
-    const x509 = new X509Certificate(pemBlocks(leaves.forHost('127.0.0.1').certPem)[0]!);
-    expect(x509.subjectAltName).toBe('IP Address:127.0.0.1');
-    expect(x509.checkIP('127.0.0.1')).toBe('127.0.0.1');
-  });
-
   it('caches: the same PEM twice, and another host gets another certificate', () => {
     clock.now = T0;
     const first = leaves.forHost('cached.amazonaws.com');

@@ -1,5 +1,6 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import forge from 'node-forge';
 
@@ -73,4 +74,25 @@ export function createTestCa(dir: string): TestCa {
   const caFile = join(dir, 'test-ca.pem');
   writeFileSync(caFile, caPem);
   return { caPem, caFile, serverKeyPem: serverKeys.privateKeyPem, serverCertPem: forge.pki.certificateToPem(server) };
+}
+
+/**
+ * A server certificate for `commonName` and `altNames` (IPs become IP SANs; none, no SAN extension)
+ * signed with a CA's key: what anyone holding that key could mint. The key pair is fresh.
+ */
+export function issueServerCertificate(issuer: { caPem: string; caKeyPem: string }, commonName: string, altNames: string[]): { certPem: string; keyPem: string } {
+  const ca = forge.pki.certificateFromPem(issuer.caPem);
+  const keys = rsaKeyPair();
+  const cert = baseCertificate(keys.publicKey, commonName);
+  cert.setIssuer(ca.subject.attributes);
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: false, critical: true },
+    { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+    { name: 'extKeyUsage', serverAuth: true },
+    ...(altNames.length ? [{ name: 'subjectAltName', altNames: altNames.map((name) => (isIP(name) ? { type: 7, ip: name } : { type: 2, value: name })) }] : []),
+    { name: 'subjectKeyIdentifier' },
+    { name: 'authorityKeyIdentifier', keyIdentifier: ca.generateSubjectKeyIdentifier().getBytes() },
+  ]);
+  cert.sign(forge.pki.privateKeyFromPem(issuer.caKeyPem), forge.md.sha256.create());
+  return { certPem: forge.pki.certificateToPem(cert), keyPem: keys.privateKeyPem };
 }
