@@ -88,7 +88,9 @@ export async function handleAwsRequest(req: IncomingMessage, res: ServerResponse
     return record(ex, resolution, { decision: 'refused', error: resolution.error.code }, identity);
   }
   const call = resolution.call;
-  const operation = deps.resolve.catalog.service(call.service).operations[call.operation];
+  // Calls to customer hosts (execute-api) have no model in the catalog: they are signed, never unsigned, and return no credentials.
+  const catalog = deps.resolve.catalog;
+  const operation = Object.hasOwn(catalog.index.services, call.service) ? catalog.service(call.service).operations[call.operation] : undefined;
   if (!caller.signed && !operation?.unsigned) {
     answerError(ex, call.protocol, { status: 403, code: 'MissingAuthenticationToken', message: 'Request is missing Authentication Token' }, call.service);
     return record(ex, call, { decision: 'refused', error: 'MissingAuthenticationToken' }, identity);
