@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { AgentError, type AgentRegistry } from './agent-registry.js';
 import { IssuanceRate, DEFAULT_REFETCH_LIMIT, type RefetchLimit } from './issuance-rate.js';
 import type { IssuedKey, KeyLookup, SessionRequest } from './issued-key.js';
-import { decodeKeyId, encodeKeyId, secretFor } from './key-id.js';
+import { agentTag, decodeKeyId, encodeKeyId, secretFor } from './key-id.js';
 import { DEFAULT_LIFETIMES, lifetimeProblem, type Lifetimes } from './lifetimes.js';
 import { coveredUntil, Revocations } from './revocations.js';
 
@@ -51,6 +51,8 @@ export class KeyStore {
   /** Agent keys issued or used in this run: what `keys` lists, and a memo for lookups. */
   private readonly known = new Map<string, IssuedKey>();
   private readonly sessions = new Map<string, SessionEntry>();
+  /** The latest issue time of any key issued or used in this run: a revocation covers it even if the clock stepped back. */
+  private latestIssue = 0;
 
   constructor(options: KeyStoreOptions) {
     this.master = options.master;
@@ -68,8 +70,8 @@ export class KeyStore {
     const lifetime = ttlSeconds ?? this.agents.ttlOf(agent) ?? this.lifetimes.defaultSeconds;
     const problem = lifetimeProblem(lifetime, this.lifetimes);
     if (problem) throw new KeyRequestError(`ttl ${problem}`);
-    const agentTag = this.agents.tagOf(agent);
-    if (agentTag === undefined) throw new AgentError(`unknown agent "${agent}"`);
+    const tag = this.agents.tagOf(agent);
+    if (tag === undefined) throw new AgentError(`unknown agent "${agent}"`);
     const now = this.now();
     const newest = this.newest.get(agent);
     if (newest && newest.expiresAt - newest.issuedAt === lifetime * 1000 && newest.expiresAt - now > (lifetime * 1000) / 2 && !this.revocations.covers(newest)) {
@@ -77,10 +79,11 @@ export class KeyStore {
     }
     this.forgetExpired(now);
     const issuedAt = Math.max(now, this.revocations.notBefore(agent));
-    const accessKeyId = encodeKeyId(this.master, { kind: 'agent', issuedAt, lifetimeSeconds: lifetime, agentTag });
+    const accessKeyId = encodeKeyId(this.master, { kind: 'agent', issuedAt, lifetimeSeconds: lifetime, agentTag: tag });
     const key: IssuedKey = { accessKeyId, secretAccessKey: secretFor(this.master, accessKeyId), agent, issuedAt, expiresAt: issuedAt + lifetime * 1000 };
     this.known.set(accessKeyId, key);
     this.newest.set(agent, key);
+    this.latestIssue = Math.max(this.latestIssue, issuedAt);
     this.counted(agent, now);
     return key;
   }
@@ -89,13 +92,11 @@ export class KeyStore {
   issueSession(request: SessionRequest): IssuedKey {
     const now = this.now();
     const { parent } = request;
-    const agentTag = this.agents.tagOf(parent.agent);
-    if (agentTag === undefined) throw new AgentError(`unknown agent "${parent.agent}"`);
     const issuedAt = Math.max(now, this.revocations.notBefore(parent.agent));
     const ceiling = issuedAt + this.lifetimes.maxSeconds * 1000;
     const expiresAt = Math.min(request.expiresAt ?? ceiling, ceiling);
     const lifetimeSeconds = Math.max(0, Math.ceil((expiresAt - issuedAt) / 1000));
-    const accessKeyId = encodeKeyId(this.master, { kind: 'session', issuedAt, lifetimeSeconds, agentTag });
+    const accessKeyId = encodeKeyId(this.master, { kind: 'session', issuedAt, lifetimeSeconds, agentTag: agentTag(this.master, parent.agent) });
     const key: IssuedKey = {
       accessKeyId,
       secretAccessKey: randomBytes(30).toString('base64'),
@@ -112,12 +113,15 @@ export class KeyStore {
       },
     };
     const parentEntry = this.sessions.get(parent.accessKeyId);
-    const lineage = [...(parentEntry?.lineage ?? []), { accessKeyId: parent.accessKeyId, issuedAt: parent.issuedAt }];
+    // An unsigned call (the SSO portal, web-identity federation) has no key of ours behind it: no lineage.
+    const ours = parentEntry !== undefined || decodeKeyId(this.master, parent.accessKeyId) !== undefined;
+    const lineage = ours ? [...(parentEntry?.lineage ?? []), { accessKeyId: parent.accessKeyId, issuedAt: parent.issuedAt }] : [];
     const entry: SessionEntry = { key, lineage, revoked: parentEntry?.revoked ?? false };
     // The parent may have been revoked while its call was in flight: then this session is born revoked.
     entry.revoked ||= this.sessionCovered(entry);
     this.forgetExpired(now);
     this.sessions.set(accessKeyId, entry);
+    this.latestIssue = Math.max(this.latestIssue, issuedAt);
     this.counted(parent.agent, now);
     return key;
   }
@@ -133,7 +137,10 @@ export class KeyStore {
     if (!key) return { status: 'unknown' };
     if (this.revocations.covers(key)) return { status: 'revoked' }; // before expiry: a revoked key stays revoked
     if (now >= key.expiresAt) return { status: 'expired' };
-    this.known.set(accessKeyId, key); // a key from before a restart, in use: listed from now on
+    if (!this.known.has(accessKeyId)) {
+      this.known.set(accessKeyId, key); // a key from before a restart, in use: listed from now on
+      this.latestIssue = Math.max(this.latestIssue, key.issuedAt);
+    }
     return { status: 'valid', key };
   }
 
@@ -145,12 +152,14 @@ export class KeyStore {
       const decoded = decodeKeyId(this.master, selector.accessKeyId);
       if (!decoded) throw new KeyRequestError(`${selector.accessKeyId} is not a key this proxy issued`);
       this.revocations.add({ kind: 'key', accessKeyId: selector.accessKeyId, until: decoded.expiresAt }, now);
-    } else if ('agent' in selector) {
-      if (this.agents.tagOf(selector.agent) === undefined) throw new KeyRequestError(`no agent is named "${selector.agent}"`);
-      // +1: keys issued in this very millisecond are covered too; the next key is issued after it.
-      this.revocations.add({ kind: 'agent', agent: selector.agent, before: now + 1, until: coveredUntil(now + 1) }, now);
     } else {
-      this.revocations.add({ kind: 'all', before: now + 1, until: coveredUntil(now + 1) }, now);
+      // Every key issued so far is covered, those of this very millisecond too (+1); new keys are
+      // issued no earlier than `before` (see notBefore), so they are not.
+      const before = Math.max(now, this.latestIssue, this.revocations.latestBefore()) + 1;
+      const until = coveredUntil(before);
+      if ('all' in selector) this.revocations.add({ kind: 'all', before, until }, now);
+      else if (this.agents.tagOf(selector.agent) === undefined) throw new KeyRequestError(`no agent is named "${selector.agent}"`);
+      else this.revocations.add({ kind: 'agent', agent: selector.agent, before, until }, now);
     }
     // Sessions are marked, not just matched: they may outlive the rule that ended them.
     for (const entry of this.sessions.values()) entry.revoked ||= this.sessionCovered(entry);

@@ -41,6 +41,11 @@ export class Revocations {
     return at;
   }
 
+  /** The latest time any agent or all rule reaches to. */
+  latestBefore(): number {
+    return this.wide.reduce((at, rule) => Math.max(at, rule.before), 0);
+  }
+
   add(rule: RevocationRule, now: number): void {
     this.place(rule);
     this.drop(now);

@@ -174,6 +174,19 @@ describe('KeyStore: revocation', () => {
     expect(store.lookup(fresh.accessKeyId).status).toBe('valid');
   });
 
+  it('covers keys issued "later" when the clock has stepped back, and keys issued just after an earlier revocation', () => {
+    const { store, keyFor, clock } = fixture();
+    clock.now = T0 + 60_000;
+    const ahead = keyFor('a');
+    clock.now = T0;
+    store.revoke({ agent: 'a' });
+    expect(store.lookup(ahead.accessKeyId).status).toBe('revoked');
+    const next = keyFor('a'); // issued no earlier than the revocation reaches
+    expect(store.lookup(next.accessKeyId).status).toBe('valid');
+    store.revoke({ all: true }); // same clock reading
+    expect(store.lookup(next.accessKeyId).status).toBe('revoked');
+  });
+
   it('all: every key of every agent, and new keys are fine', () => {
     const { store, keyFor } = fixture();
     const keys = [keyFor('a'), keyFor('b'), keyFor('c')];

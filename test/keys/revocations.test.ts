@@ -19,14 +19,16 @@ describe('Revocations', () => {
     expect(rules.covers(key('b', T0 - 5))).toBe(false);
   });
 
-  it('notBefore: the latest rule time for the agent', () => {
+  it('notBefore: the latest rule time for the agent; latestBefore: for any', () => {
     const rules = new Revocations([
       { kind: 'agent', agent: 'a', before: T0 + 5, until: T0 + 10 },
       { kind: 'all', before: T0 + 3, until: T0 + 10 },
     ]);
     expect(rules.notBefore('a')).toBe(T0 + 5);
     expect(rules.notBefore('b')).toBe(T0 + 3);
+    expect(rules.latestBefore()).toBe(T0 + 5);
     expect(new Revocations().notBefore('a')).toBe(0);
+    expect(new Revocations().latestBefore()).toBe(0);
   });
 
   it('saves on every add and on a prune that dropped something, never otherwise', () => {

@@ -107,4 +107,21 @@ describe('KeyStore.issueSession', () => {
     const session = store.issueSession(sessionRequest(fresh));
     expect(store.lookup(session.accessKeyId).status).toBe('valid');
   });
+
+  it("an unsigned caller's session (no key of ours behind it) is held like any, and revoked by its own id or all", () => {
+    const { store, keyFor } = fixture();
+    keyFor('a');
+    store.revoke({ all: true }); // earlier revocations do not reach back to a placeholder parent
+    const nobody = { accessKeyId: 'UNAUTHENTICATED', secretAccessKey: '', agent: '(unauthenticated)', issuedAt: 0, expiresAt: 0 };
+    const session = store.issueSession(sessionRequest(nobody));
+    expect(session).toMatchObject({ agent: '(unauthenticated)', session: { parentKeyId: 'UNAUTHENTICATED' } });
+    expect(store.lookup(session.accessKeyId)).toStrictEqual({ status: 'valid', key: session });
+    const child = store.issueSession(sessionRequest(session));
+    expect(() => store.revoke({ accessKeyId: 'UNAUTHENTICATED' })).toThrow('UNAUTHENTICATED is not a key this proxy issued');
+    store.revoke({ accessKeyId: session.accessKeyId });
+    expect(store.lookup(child.accessKeyId)).toStrictEqual({ status: 'revoked' });
+    const other = store.issueSession(sessionRequest(nobody));
+    store.revoke({ all: true });
+    expect(store.lookup(other.accessKeyId)).toStrictEqual({ status: 'revoked' });
+  });
 });
