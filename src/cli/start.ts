@@ -26,6 +26,7 @@ export async function start(env: NodeJS.ProcessEnv): Promise<void> {
   const allowlist = config.mode === 'enforce' ? await loadAllowlist(config.allowlistPath!) : undefined;
   ensurePrivateDir(config.stateDir);
   const ca = loadOrCreateCa(config.stateDir);
+  if (ca.warning) process.stderr.write(`iam-agent-proxy: warning: ${ca.warning}\n`);
   const leafKey = generateLeafKeyPair();
   const cleanups: Array<() => unknown> = [];
   const stop = async (code: number): Promise<never> => {
