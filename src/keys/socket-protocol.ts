@@ -54,7 +54,7 @@ export function answer(request: unknown, channel: Channel, deps: ChannelDeps): o
   if (channel.kind === 'admin' && op === 'credentials') {
     return { error: 'admin.sock serves no credentials: agents get theirs with proxy-creds' };
   }
-  const allowed = FIELDS[op];
+  const allowed = Object.hasOwn(FIELDS, op) ? FIELDS[op] : undefined;
   if (!allowed) return { error: `unknown op "${op}"; expected ${channel.kind === 'admin' ? 'revoke or keys' : 'credentials'}` };
   const extra = Object.keys(req).find((name) => name !== 'op' && !allowed.includes(name));
   if (extra !== undefined) return { error: `unexpected field "${extra}" in a ${op} request` };

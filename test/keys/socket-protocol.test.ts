@@ -84,9 +84,9 @@ describe('agent sockets: credentials only, for the socket’s own agent', () => 
     expect(store.lookup(a.accessKeyId).status).toBe('valid');
   });
 
-  it.each([[{ op: 'delete' }], [{}], [null], [undefined], ['credentials'], [42], [[{ op: 'credentials' }]]])('a malformed request (%j) gets an error', (request) => {
+  it.each([[{ op: 'delete' }], [{ op: 'constructor' }], [{ op: '__proto__' }], [{}], [null], [undefined], ['credentials'], [42], [[{ op: 'credentials' }]]])('a malformed request (%j) gets an error', (request) => {
     const { ask, store } = setup();
-    expect(ask(request, DEFAULT_RECORD).error).toMatch(/^(unknown op "delete"; expected credentials|a request is one line of JSON with an "op")/);
+    expect(ask(request, DEFAULT_RECORD).error).toMatch(/^(unknown op "(delete|constructor|__proto__)"; expected credentials|a request is one line of JSON with an "op")/);
     expect(store.liveKeys()).toHaveLength(0);
   });
 
