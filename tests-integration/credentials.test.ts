@@ -232,7 +232,9 @@ describe('the log and the policy', () => {
     const own = await run(process.execPath, [PROXY_BIN, 'policy'], env);
     expect(JSON.parse(own.stdout).Statement[0].Action).toContain('sts:AssumeRole');
     const byRole = await run(process.execPath, [PROXY_BIN, 'policy', '--by-assumed-role'], env);
-    expect(JSON.parse(byRole.stdout)[ROLE_ARN].Statement[0].Action).toEqual(['sts:GetCallerIdentity']);
+    const roleActions = JSON.parse(byRole.stdout)[ROLE_ARN].Statement[0].Action as string[];
+    expect(roleActions).toContain('sts:GetCallerIdentity');
+    expect(roleActions).not.toContain('sts:AssumeRole');
     expectNothingReal(own.stdout, byRole.stdout, JSON.stringify(records), proxy.stdout.join('\n'), proxy.stderr());
   });
 
