@@ -207,6 +207,24 @@ describe('on the wire', () => {
     expectNothingReal(raw.body, JSON.stringify(raw.headers));
   });
 
+  it('unsigned: a call AWS serves unsigned goes on unsigned; any other is refused unforwarded; a big body is not read', async () => {
+    const before = upstream.requests.length;
+    const federation = 'Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn=arn%3Aaws%3Aiam%3A%3A210987654321%3Arole%2Fweb&RoleSessionName=w&WebIdentityToken=eyJ';
+    const form = { 'content-type': 'application/x-www-form-urlencoded' };
+    const web = await sendThroughProxy(proxy, { host: 'sts.amazonaws.com', body: federation, headers: form });
+    expect(web.status).toBe(403); // the fake, like AWS without a real web identity token, says no
+    const sent = upstream.requests.slice(before);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]!.headers.authorization).toBeUndefined();
+    expect(sent[0]!.headers['x-amz-security-token']).toBeUndefined();
+    const signedOnly = await sendThroughProxy(proxy, { host: 'sts.amazonaws.com', body: 'Action=GetCallerIdentity&Version=2011-06-15', headers: form });
+    expect(signedOnly.status).toBe(403);
+    expect(signedOnly.body).toContain('<Code>MissingAuthenticationToken</Code>');
+    const big = await sendThroughProxy(proxy, { host: 'sts.amazonaws.com', body: `${federation}&Pad=${'x'.repeat(1024 * 1024)}`, headers: form });
+    expect(big.status).toBe(413);
+    expect(upstream.requests.length).toBe(before + 1);
+  });
+
   it('a session token sent with the wrong key, or a stand-in key without its token, is refused and not forwarded', async () => {
     const { result } = await boto3('assume-role');
     const standIn = result.credentials!;

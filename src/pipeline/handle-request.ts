@@ -66,7 +66,7 @@ export async function handleAwsRequest(req: IncomingMessage, res: ServerResponse
   const identified = await identifyCaller(request, {
     now: ex.now,
     lookupKey: (id) => deps.keys.lookup(id),
-    readBody: () => readBody(req, MAX_BUFFERED_BODY_BYTES),
+    readBody: (maxBytes = MAX_BUFFERED_BODY_BYTES) => readBody(req, maxBytes),
     hostScope: () => hostScope(ex),
   });
   if (!identified.ok) return refuse(ex, identified.error);

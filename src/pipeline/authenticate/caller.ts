@@ -21,10 +21,14 @@ export interface Caller {
 export const UNAUTHENTICATED_AGENT = '(unauthenticated)';
 const NOBODY: IssuedKey = { accessKeyId: 'UNAUTHENTICATED', secretAccessKey: '', agent: UNAUTHENTICATED_AGENT, issuedAt: 0, expiresAt: 0 };
 
+/** Operations AWS serves unsigned take small bodies; an unsigned request reads no more than this before it is known to be one. */
+export const MAX_UNSIGNED_BODY_BYTES = 1024 * 1024;
+
 export interface CallerSources {
   now: Date;
   lookupKey(accessKeyId: string): KeyLookup;
-  readBody(): Promise<Buffer>;
+  /** Reads the body, refusing more than `maxBytes` (the signed-body limit when not given). */
+  readBody(maxBytes?: number): Promise<Buffer>;
   /** The scope AWS expects for this host, for a request that carries no signature; undefined when the host names no service. */
   hostScope(): SignatureScope | undefined;
 }
@@ -39,7 +43,7 @@ export async function identifyCaller(request: AwsRequest, sources: CallerSources
   if (!claim.ok) {
     const scope = claim.error.code === 'MissingAuthenticationToken' ? sources.hostScope() : undefined;
     if (!scope) return claim;
-    const body = await bufferBody(request, sources, 'Unsigned');
+    const body = await bufferBody(request, sources, 'Unsigned', MAX_UNSIGNED_BODY_BYTES);
     if (!body.ok) return body;
     return { ok: true, value: { signed: false, key: NOBODY, scope, payloadHash: sha256Hex(body.value), presigned: false } };
   }
@@ -53,9 +57,9 @@ export async function identifyCaller(request: AwsRequest, sources: CallerSources
   return { ok: true, value: { signed: true, key, scope: auth, payloadHash, presigned: claim.value.presigned !== undefined } };
 }
 
-async function bufferBody(request: AwsRequest, sources: CallerSources, kind: string): Promise<Result<Buffer>> {
+async function bufferBody(request: AwsRequest, sources: CallerSources, kind: string, maxBytes?: number): Promise<Result<Buffer>> {
   try {
-    const body = await sources.readBody();
+    const body = await sources.readBody(maxBytes);
     request.setBody(body);
     return { ok: true, value: body };
   } catch (error) {

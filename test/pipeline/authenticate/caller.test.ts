@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KeyLookup } from '../../../src/keys/issued-key.js';
-import { identifyCaller, UNAUTHENTICATED_AGENT, type CallerSources } from '../../../src/pipeline/authenticate/caller.js';
+import { identifyCaller, MAX_UNSIGNED_BODY_BYTES, UNAUTHENTICATED_AGENT, type CallerSources } from '../../../src/pipeline/authenticate/caller.js';
 import { AwsRequest } from '../../../src/pipeline/intercept/aws-request.js';
 
 const NOW = new Date('2026-12-02T09:00:00Z');
@@ -41,9 +41,12 @@ describe('identifyCaller', () => {
     expect(result.ok || result.error.code).toBe('MissingAuthenticationToken');
   });
 
-  it('refuses an unsigned body over the limit', async () => {
+  it('reads at most 1 MiB of an unsigned body, and refuses more', async () => {
     const { BodyTooLargeError } = await import('../../../src/pipeline/intercept/read-body.js');
-    const result = await identifyCaller(request({}), sources({ readBody: () => Promise.reject(new BodyTooLargeError('body is over the 1-byte limit')) }));
+    const limits: Array<number | undefined> = [];
+    const result = await identifyCaller(request({}), sources({ readBody: (max) => (limits.push(max), Promise.reject(new BodyTooLargeError('body is over the limit'))) }));
     expect(result.ok || result.error.code).toBe('EntityTooLarge');
+    expect(limits).toEqual([MAX_UNSIGNED_BODY_BYTES]);
+    expect(MAX_UNSIGNED_BODY_BYTES).toBe(1024 * 1024);
   });
 });
