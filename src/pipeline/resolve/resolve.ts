@@ -110,7 +110,7 @@ function ownerOf(readings: Reading[], catalog: ServiceCatalog): Reading | undefi
 
 async function authorized(host: string, model: ServiceModel, endpoint: EndpointMatch, call: DecodedCall, context: ResolveContext, deps: ResolveDeps): Promise<ResolvedCall> {
   const scope = { partition: endpoint.partition, region: context.scope.region, accountId: context.accountId };
-  const { authorizations, context: requestContext } = await authorize({ model, operation: call.operation, input: call.input, scope, signingName: endpoint.signingName }, deps.reference);
+  const { authorizations, context: requestContext, readableKeys } = await authorize({ model, operation: call.operation, input: call.input, scope, signingName: endpoint.signingName }, deps.reference);
   return {
     host,
     service: model.id,
@@ -122,6 +122,7 @@ async function authorized(host: string, model: ServiceModel, endpoint: EndpointM
     authorizations,
     context: requestContext,
     disableDoubleEncoding: endpoint.disableDoubleEncoding,
+    readableKeys,
   };
 }
 

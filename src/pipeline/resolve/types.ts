@@ -38,4 +38,10 @@ export interface ResolvedCall {
   context: RequestContext;
   /** S3-style signing: the path is signed as sent. */
   disableDoubleEncoding: boolean;
+  /**
+   * Per authorization (same order): the service condition keys the proxy reads from such a
+   * request, whether or not this one carried them. A policy condition on any other service key
+   * is one the proxy cannot evaluate. Not logged.
+   */
+  readableKeys?: ReadonlyArray<readonly string[]>;
 }

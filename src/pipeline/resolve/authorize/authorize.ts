@@ -3,7 +3,7 @@ import { PACKAGE_ROOT } from '../../../package-root.js';
 import { inputShape, type MapEntry, type ServiceModel } from '../../../services/model.js';
 import type { InputValue } from '../decode/shape-reader.js';
 import type { Authorization, RequestContext, ResourceRef } from '../types.js';
-import { actionContext, requestContext } from './context.js';
+import { actionContext, readableKeys, requestContext } from './context.js';
 import { withDerivedInputs, type CallScope } from './derived-inputs.js';
 import type { IamReference } from './iam-reference.js';
 import { implicitEntries, passedRoles, taggingActionCandidates } from './implicit-actions.js';
@@ -40,6 +40,8 @@ export interface CallToAuthorize {
 export interface Authorized {
   authorizations: Authorization[];
   context: RequestContext;
+  /** Per authorization: the service condition keys read from the request (see ResolvedCall.readableKeys). */
+  readableKeys: Array<readonly string[]>;
 }
 
 /**
@@ -74,6 +76,7 @@ export async function authorize(call: CallToAuthorize, reference: IamReference):
     else byAction.set(name, { action: name, known: action !== undefined, resources: [...result.resources] });
   }
   const shape = inputShape(model, operation);
+  const readable: Array<readonly string[]> = [];
   for (const authorization of byAction.values()) {
     const action = reference.action(authorization.action);
     const types = action?.resourceTypes ?? [];
@@ -84,10 +87,13 @@ export async function authorize(call: CallToAuthorize, reference: IamReference):
     const context = actionContext(action?.conditionKeys ?? [], call.input, shape);
     // A tagging action checked because a create call tags: `<service>:CreateAction` names that call.
     const createAction = `${authorization.action.split(':')[0]}:CreateAction`;
-    if (action?.conditionKeys.includes(createAction) && operation !== authorization.action.split(':')[1]) context[createAction] = operation;
+    const tagsOnCreate = action?.conditionKeys.includes(createAction) ?? false;
+    if (tagsOnCreate && operation !== authorization.action.split(':')[1]) context[createAction] = operation;
     if (Object.keys(context).length) authorization.context = context;
+    const keys = readableKeys(action?.conditionKeys ?? [], shape);
+    readable.push(tagsOnCreate ? [...keys, createAction] : keys);
   }
-  return { authorizations: [...byAction.values()], context: requestContext(scope.region, call.input) };
+  return { authorizations: [...byAction.values()], context: requestContext(scope.region, call.input), readableKeys: readable };
 }
 
 /** What an operation needs on an endpoint, whatever the input: worked out once per operation. */

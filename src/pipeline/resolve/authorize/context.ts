@@ -65,6 +65,16 @@ export function actionContext(conditionKeys: string[], input: Input, shape: Stru
   return context;
 }
 
+/** The service condition keys of an action that the proxy reads from a request of this shape (present or not). */
+export function readableKeys(conditionKeys: string[], shape: StructureShape | undefined): readonly string[] {
+  if (!shape) return NONE;
+  let keys = readable.get(keyedMembers(conditionKeys, shape));
+  if (!keys) readable.set(keyedMembers(conditionKeys, shape), (keys = keyedMembers(conditionKeys, shape).map(([key]) => key)));
+  return keys;
+}
+
+const NONE: readonly string[] = [];
+const readable = new WeakMap<Array<[string, string]>, string[]>();
 const keyed = new WeakMap<string[], WeakMap<StructureShape, Array<[key: string, member: string]>>>();
 
 /** The condition keys of an action that name a member of the input shape, with that member: worked out once. */

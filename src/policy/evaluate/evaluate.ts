@@ -1,0 +1,98 @@
+import { getDenialReasons, getGrantReasons, runSimulation, type RequestAnalysis, type RunSimulationResults } from '@cloud-copilot/iam-simulate';
+import type { RequestContext } from '../../pipeline/resolve/types.js';
+import type { PolicyDocument } from '../types.js';
+
+/** Why an action on a resource is allowed or not, as data. */
+export type Verdict = 'allowed' | 'explicit-deny' | 'implicit-deny' | 'unknown-action' | 'unresolved-resource' | 'error';
+
+export interface ResourceVerdict {
+  action: string;
+  /** The resource ARN, the ARN pattern of one the proxy could not name, or `*` for actions on no resource. */
+  resource: string;
+  resolved: boolean;
+  verdict: Verdict;
+  /** The deciding statements: Sids, or `#<n>` (1-based) for those without one. */
+  statements: string[];
+  /** Context keys the request had that do not apply to this action (iam-simulate leaves them out). */
+  ignoredContextKeys?: string[];
+  error?: string;
+}
+
+/** One evaluation: what is asked, of which policy. */
+export interface EvaluationRequest {
+  policy: PolicyDocument;
+  principalArn: string;
+  accountId: string;
+  action: string;
+  resource: string;
+  /** False for a resource the call names only by pattern: then only an Allow on `*` will do. */
+  resolved: boolean;
+  context: RequestContext;
+}
+
+/**
+ * Evaluates one action on one resource with @cloud-copilot/iam-simulate, exactly as IAM would an
+ * identity policy, returning the verdict and the statements behind it. Allowed needs a statement
+ * that grants it: AWS lets anyone call sts:GetCallerIdentity, and iam-simulate says so, but an
+ * allowlist means what it lists.
+ */
+export async function evaluateAction(request: EvaluationRequest): Promise<ResourceVerdict> {
+  const { action, resource, resolved } = request;
+  const result = await runSimulation(
+    {
+      request: { principal: request.principalArn, action, resource: { resource: simulatedResource(resource, resolved), accountId: request.accountId }, contextVariables: request.context },
+      identityPolicies: [{ name: 'policy', policy: request.policy }],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+    },
+    { simulationMode: 'Strict' },
+  );
+  const base = { action, resource, resolved };
+  if (result.resultType === 'error') return { ...base, verdict: 'error', statements: [], error: errorText(result) };
+  const analysis = analysisOf(result);
+  const ignoredContextKeys = result.resultType === 'single' ? result.result.ignoredContextKeys : undefined;
+  const extra = ignoredContextKeys?.length ? { ignoredContextKeys } : {};
+  if (result.overallResult === 'Allowed' && analysis) {
+    const grants = getGrantReasons(analysis).filter((g) => g.policyType === 'identity');
+    if (grants.length) return { ...base, verdict: 'allowed', statements: grants.map((g) => statementName(g as StatementRef)), ...extra };
+  }
+  const denials = analysis ? getDenialReasons(analysis) : [];
+  const explicit = denials.filter((d) => d.denialType === 'Explicit');
+  if (explicit.length) return { ...base, verdict: 'explicit-deny', statements: explicit.map((d) => statementName(d as StatementRef)), ...extra };
+  return { ...base, verdict: resolved ? 'implicit-deny' : 'unresolved-resource', statements: [], ...extra };
+}
+
+type StatementRef = { statementId?: string; statementIndex?: number };
+
+function statementName(ref: StatementRef): string {
+  return ref.statementId ?? `#${ref.statementIndex ?? '?'}`;
+}
+
+function analysisOf(result: Exclude<RunSimulationResults, { resultType: 'error' }>): RequestAnalysis | undefined {
+  return result.resultType === 'single' ? result.result.analysis : result.results[0]?.analysis;
+}
+
+function errorText(result: Extract<RunSimulationResults, { resultType: 'error' }>): string {
+  const policyErrors = Object.values(result.errors.identityPolicyErrors ?? {}).flat();
+  return policyErrors.map((e) => `${e.path}: ${e.message}`).join('; ') || result.errors.message;
+}
+
+/** `*` stands for "no resource" (actions that take none); any other resource is a literal or a pattern. */
+function simulatedResource(resource: string, resolved: boolean): string {
+  if (resource === '*') return resource;
+  return resolved ? literalArn(resource) : placeholderArn(resource);
+}
+
+/**
+ * A resource as the request names it, where `*` and `?` are plain characters (an object key may
+ * be `*`). iam-simulate would read them as wildcards and match policy patterns against them;
+ * control characters no policy names take their place, so only a pattern's own wildcards match.
+ */
+export function literalArn(arn: string): string {
+  return arn.replace(/\*/g, '\u0001').replace(/\?/g, '\u0002');
+}
+
+/** An ARN pattern with its unknown parts filled: any value will do, only `"Resource": "*"` statements decide it. */
+function placeholderArn(pattern: string): string {
+  return pattern.replace(/\$\{[^}]*\}/g, 'iam-agent-proxy-unresolved');
+}
