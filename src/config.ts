@@ -3,8 +3,10 @@ import { join, resolve } from 'node:path';
 import { AGENT_NAME, DEFAULT_AGENT, type DeclaredAgent } from './keys/agent-registry.js';
 import { DEFAULT_REFETCH_LIMIT, type RefetchLimit } from './keys/issuance-rate.js';
 import { DEFAULT_LIFETIMES, lifetimeProblem, MAX_LIFETIME_SECONDS, type Lifetimes } from './keys/lifetimes.js';
+import type { PolicyMode } from './policy/types.js';
 
-export type ProxyMode = 'record' | 'enforce';
+/** PROXY_MODE: the mode of ALLOWLIST_PATH's policy, and of PROXY_POLICIES entries that name none. */
+export type ProxyMode = PolicyMode;
 
 export interface Config {
   host: string;
@@ -20,7 +22,10 @@ export interface Config {
   lifetimes: Lifetimes;
   refetchLimit: RefetchLimit;
   mode: ProxyMode;
+  /** One policy for every agent. */
   allowlistPath: string | undefined;
+  /** A policy and mode per agent: a file, or a directory of `<agent>.json` files (src/policy/store). */
+  policiesPath: string | undefined;
   actionLogPath: string;
   awsConfigPath: string;
   /** The CA certificate agents trust, named in [profile iam-agent-proxy]: ca.pem, or a copy where agents can read it. */
@@ -60,15 +65,18 @@ export function actionLogPathFrom(env: Env): string {
 
 export function loadConfig(env: Env): Config {
   const mode = env.PROXY_MODE || 'record';
-  if (mode !== 'record' && mode !== 'enforce') {
-    throw new ConfigError(`PROXY_MODE must be "record" or "enforce", not "${mode}"`);
+  if (mode !== 'record' && mode !== 'enforce' && mode !== 'shadow') {
+    throw new ConfigError(`PROXY_MODE must be "record", "enforce" or "shadow", not "${mode}"`);
   }
   if (env.AWS_PROFILE === 'iam-agent-proxy') {
     // The proxy would fetch its "real" credentials from itself and sign with fake keys.
     throw new ConfigError('AWS_PROFILE=iam-agent-proxy is the agent\'s profile: start the proxy with a profile that has real credentials (AWS_PROFILE=<your profile> iam-agent-proxy)');
   }
-  if (mode === 'enforce' && !env.ALLOWLIST_PATH) {
-    throw new ConfigError('PROXY_MODE=enforce needs ALLOWLIST_PATH=<IAM policy JSON file>');
+  if (env.ALLOWLIST_PATH && env.PROXY_POLICIES) {
+    throw new ConfigError('ALLOWLIST_PATH and PROXY_POLICIES are both set: unset one (ALLOWLIST_PATH is one policy for every agent, PROXY_POLICIES a policy per agent)');
+  }
+  if (mode !== 'record' && !env.ALLOWLIST_PATH && !env.PROXY_POLICIES) {
+    throw new ConfigError(`PROXY_MODE=${mode} needs ALLOWLIST_PATH=<IAM policy JSON file>`);
   }
   const stateDir = stateDirFrom(env);
   const lifetimes = lifetimesFrom(env);
@@ -85,6 +93,7 @@ export function loadConfig(env: Env): Config {
     refetchLimit: refetchLimitFrom(env.PROXY_REFETCH_WARN),
     mode,
     allowlistPath: env.ALLOWLIST_PATH ? resolve(env.ALLOWLIST_PATH) : undefined,
+    policiesPath: env.PROXY_POLICIES ? resolve(env.PROXY_POLICIES) : undefined,
     actionLogPath: actionLogPathFrom(env),
     awsConfigPath: awsConfigPathFrom(env),
     caBundlePath: resolve(env.PROXY_CA_BUNDLE_PATH || join(stateDir, 'ca.pem')),

@@ -19,6 +19,7 @@ describe('loadConfig', () => {
       refetchLimit: { count: 10, windowSeconds: 300 },
       mode: 'record',
       allowlistPath: undefined,
+      policiesPath: undefined,
       actionLogPath: '/home/tester/.iam-agent-proxy/actions.log',
       awsConfigPath: '/home/tester/.aws/config',
       caBundlePath: '/home/tester/.iam-agent-proxy/ca.pem',
@@ -61,14 +62,29 @@ describe('loadConfig', () => {
     expect(config.allowlistPath).toBe(resolve('policy.json'));
   });
 
-  it('rejects an unknown PROXY_MODE', () => {
-    expect(() => loadConfig({ HOME, PROXY_MODE: 'Enforce' })).toThrow(ConfigError);
-    expect(() => loadConfig({ HOME, PROXY_MODE: 'audit' })).toThrow('PROXY_MODE must be "record" or "enforce", not "audit"');
+  it('shadow mode with ALLOWLIST_PATH; ALLOWLIST_PATH is kept in record mode too', () => {
+    expect(loadConfig({ HOME, PROXY_MODE: 'shadow', ALLOWLIST_PATH: '/etc/allow.json' })).toMatchObject({ mode: 'shadow', allowlistPath: '/etc/allow.json', policiesPath: undefined });
+    expect(loadConfig({ HOME, ALLOWLIST_PATH: '/etc/allow.json' })).toMatchObject({ mode: 'record', allowlistPath: '/etc/allow.json' });
   });
 
-  it('rejects enforce mode without ALLOWLIST_PATH', () => {
-    expect(() => loadConfig({ HOME, PROXY_MODE: 'enforce' })).toThrow('PROXY_MODE=enforce needs ALLOWLIST_PATH=<IAM policy JSON file>');
-    expect(() => loadConfig({ HOME, PROXY_MODE: 'enforce', ALLOWLIST_PATH: '' })).toThrow(ConfigError);
+  it.each(['record', 'enforce', 'shadow'])('PROXY_POLICIES (a file or a directory) resolves the path, in PROXY_MODE=%s', (mode) => {
+    expect(loadConfig({ HOME, PROXY_MODE: mode, PROXY_POLICIES: 'iap/policies' })).toMatchObject({ mode, allowlistPath: undefined, policiesPath: resolve('iap/policies') });
+  });
+
+  it('rejects ALLOWLIST_PATH and PROXY_POLICIES together', () => {
+    expect(() => loadConfig({ HOME, ALLOWLIST_PATH: 'a.json', PROXY_POLICIES: 'p.json' })).toThrow(
+      'ALLOWLIST_PATH and PROXY_POLICIES are both set: unset one (ALLOWLIST_PATH is one policy for every agent, PROXY_POLICIES a policy per agent)',
+    );
+  });
+
+  it('rejects an unknown PROXY_MODE', () => {
+    expect(() => loadConfig({ HOME, PROXY_MODE: 'Enforce' })).toThrow(ConfigError);
+    expect(() => loadConfig({ HOME, PROXY_MODE: 'audit' })).toThrow('PROXY_MODE must be "record", "enforce" or "shadow", not "audit"');
+  });
+
+  it.each(['enforce', 'shadow'])('rejects %s mode without a policy', (mode) => {
+    expect(() => loadConfig({ HOME, PROXY_MODE: mode })).toThrow(`PROXY_MODE=${mode} needs ALLOWLIST_PATH=<IAM policy JSON file>`);
+    expect(() => loadConfig({ HOME, PROXY_MODE: mode, ALLOWLIST_PATH: '', PROXY_POLICIES: '' })).toThrow(ConfigError);
   });
 
   it.each(['0', '1', '443', '65535'])('accepts PROXY_PORT=%s', (port) => {
