@@ -1,25 +1,15 @@
 import { readFileSync } from 'node:fs';
-import { actionLogPathFrom, adminSocketPathFrom } from '../config.js';
+import { adminSocketPathFrom } from '../config.js';
 import { askProxy } from '../keys/socket-client.js';
 import type { SocketRequest } from '../keys/socket-protocol.js';
 import { parseOptions, UsageError } from './args.js';
-import { policyFromLog, readActionLog, type PolicyScope } from './policy.js';
+import { policyCommand } from './policy.js';
 import { start } from './start.js';
 import { KEYS_USAGE, MAIN_USAGE, POLICY_USAGE, REVOKE_USAGE, START_USAGE } from './usage.js';
 
 const COMMANDS: Record<string, { usage: string; run(args: string[], env: NodeJS.ProcessEnv): Promise<void> }> = {
   start: { usage: START_USAGE, run: (args, env) => (parseOptions(args, {}), start(env)) },
-  policy: {
-    usage: POLICY_USAGE,
-    async run(args, env) {
-      const options = parseOptions(args, { 'assumed-role': 'value', 'by-assumed-role': 'flag' });
-      if ('assumed-role' in options && 'by-assumed-role' in options) throw new UsageError('policy takes --assumed-role <ARN> or --by-assumed-role, not both');
-      const scope: PolicyScope =
-        typeof options['assumed-role'] === 'string' ? { kind: 'assumed-role', role: options['assumed-role'] } : 'by-assumed-role' in options ? { kind: 'by-assumed-role' } : { kind: 'own' };
-      const path = actionLogPathFrom(env);
-      process.stdout.write(`${JSON.stringify(policyFromLog(readActionLog(path), path, scope), null, 2)}\n`);
-    },
-  },
+  policy: { usage: POLICY_USAGE, run: (args, env) => policyCommand(args, env) },
   revoke: {
     usage: REVOKE_USAGE,
     async run(args, env) {

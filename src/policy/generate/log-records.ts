@@ -1,0 +1,66 @@
+import { ACTION_RECORD_VERSION, type ActionRecord } from '../../pipeline/log/action-log.js';
+
+/** The key calls made with the proxy's own credentials are filed under (records without assumedRole). */
+export const OWN_CREDENTIALS = '(proxy credentials)';
+
+/** Whose calls a policy is for: the proxy's own credentials, one assumed role, or each of them. */
+export type PolicyScope = { kind: 'own' } | { kind: 'assumed-role'; role: string } | { kind: 'by-assumed-role' };
+
+/** Which records a policy is made from. */
+export interface RecordFilter {
+  agent?: string;
+  /** Records at or after this instant. */
+  since?: Date;
+  /** Blocked calls too (enforce mode said no): what the agent tried, not what it was given. */
+  includeBlocked?: boolean;
+}
+
+/**
+ * Forwarded calls are what the agent needed: `allowed`, and `would-block` (shadow mode forwarded
+ * them although the policy on trial would not have). `refused` calls never count: their
+ * signature, key or request was bad, so nothing says the agent needed them.
+ */
+const FORWARDED: ReadonlySet<string> = new Set(['allowed', 'would-block']);
+
+/** The version 2 records in an action log's text; a line cut short by a crash, or of another version, is skipped. */
+export function parseActionLog(text: string): ActionRecord[] {
+  const records: ActionRecord[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    let record: unknown;
+    try {
+      record = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (isRecord(record)) records.push(record);
+  }
+  return records;
+}
+
+function isRecord(value: unknown): value is ActionRecord {
+  const record = value as Partial<ActionRecord> | null;
+  return typeof record === 'object' && record !== null && record.v === ACTION_RECORD_VERSION && typeof record.decision === 'string' && Array.isArray(record.authorizations);
+}
+
+/** The records the filter keeps, by whose credentials they were made with (assumedRole, or OWN_CREDENTIALS). */
+export function recordsByRole(records: ActionRecord[], filter: RecordFilter): Map<string, ActionRecord[]> {
+  const byRole = new Map<string, ActionRecord[]>();
+  const since = filter.since?.getTime();
+  for (const record of records) {
+    const decision: string = record.decision;
+    if (!FORWARDED.has(decision) && !(filter.includeBlocked && decision === 'blocked')) continue;
+    if (filter.agent !== undefined && record.agent !== filter.agent) continue;
+    if (since !== undefined && !(Date.parse(record.time) >= since)) continue;
+    const role = typeof record.assumedRole === 'string' ? record.assumedRole : OWN_CREDENTIALS;
+    byRole.set(role, [...(byRole.get(role) ?? []), record]);
+  }
+  return byRole;
+}
+
+/** The records of one scope, keyed by role (one entry unless --by-assumed-role). */
+export function recordsInScope(byRole: Map<string, ActionRecord[]>, scope: PolicyScope): Map<string, ActionRecord[]> {
+  if (scope.kind === 'by-assumed-role') return new Map([...byRole].sort(([a], [b]) => a.localeCompare(b)));
+  const role = scope.kind === 'assumed-role' ? scope.role : OWN_CREDENTIALS;
+  return new Map([[role, byRole.get(role) ?? []]]);
+}
