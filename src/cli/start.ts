@@ -3,15 +3,17 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig, type Config } from '../config.js';
 import { openChannels } from '../keys/channels.js';
 import { openKeyStore } from '../keys/open-key-store.js';
-import { loadAllowlist } from '../pipeline/decide/allowlist.js';
 import { createDecider } from '../pipeline/decide/decide.js';
 import { handleAwsRequest } from '../pipeline/handle-request.js';
 import { startInterceptor } from '../pipeline/intercept/mitm-server.js';
 import { openActionLog } from '../pipeline/log/action-log.js';
-import { discoverAccountId } from '../pipeline/resign/account.js';
+import { discoverIdentity } from '../pipeline/resign/account.js';
+import type { RealIdentity } from '../pipeline/decide/global-context.js';
 import { standardCredentialSource } from '../pipeline/resign/upstream-credentials.js';
 import { IamReference } from '../pipeline/resolve/authorize/iam-reference.js';
 import { EndpointMatcher } from '../pipeline/resolve/endpoint/match-endpoint.js';
+import { PolicyStore } from '../policy/store/policy-store.js';
+import { reloadOnSignalAndChange } from '../policy/store/watch.js';
 import { defaultCatalog } from '../services/catalog.js';
 import { installProfile } from '../state/aws-config-file.js';
 import { ensurePrivateDir, writeFileAtomic } from '../state/files.js';
@@ -23,7 +25,9 @@ const PROXY_CREDS_BIN = fileURLToPath(new URL('../../bin/proxy-creds', import.me
 /** Runs the proxy in the foreground until SIGINT/SIGTERM; every step undone on the way out. */
 export async function start(env: NodeJS.ProcessEnv): Promise<void> {
   const config = loadConfig(env);
-  const allowlist = config.mode === 'enforce' ? await loadAllowlist(config.allowlistPath!) : undefined;
+  const notice = (message: string) => process.stderr.write(`iam-agent-proxy: ${message}\n`);
+  // Refuses to start on any invalid policy; prints the condition keys it cannot supply.
+  const policies = await PolicyStore.open(config, notice);
   ensurePrivateDir(config.stateDir);
   const ca = loadOrCreateCa(config.stateDir);
   if (ca.warning) process.stderr.write(`iam-agent-proxy: warning: ${ca.warning}\n`);
@@ -47,13 +51,14 @@ export async function start(env: NodeJS.ProcessEnv): Promise<void> {
   process.once('SIGTERM', () => stopBySignal('SIGTERM'));
 
   try {
-    const warn = (message: string) => process.stderr.write(`iam-agent-proxy: ${message}\n`);
-    const { keys, agents } = openKeyStore({ ...config, warn: (message) => warn(`warning: ${message}`) });
-    cleanups.push(await openChannels(config, { keys, agents, notice: warn }));
+    const { keys, agents } = openKeyStore({ ...config, warn: (message) => notice(`warning: ${message}`) });
+    cleanups.push(await openChannels(config, { keys, agents, notice }));
     const log = openActionLog(config.actionLogPath);
     cleanups.push(() => log.close());
     const credentials = standardCredentialSource(env.AWS_PROFILE);
-    const decide = createDecider(config.mode, allowlist);
+    let identity: RealIdentity | undefined;
+    if (policies.reloadable) cleanups.push(reloadOnSignalAndChange(policies, { notice }));
+    const decide = createDecider(policies, { identity: () => identity });
     const catalog = defaultCatalog();
     const resolve = { catalog, endpoints: new EndpointMatcher(catalog), reference: new IamReference() };
     let unresolved = 0;
@@ -70,7 +75,7 @@ export async function start(env: NodeJS.ProcessEnv): Promise<void> {
       stateDir: config.stateDir,
       ca,
       leaves: new LeafCertificates(ca, Date.now, undefined, await leafKey),
-      warn,
+      warn: notice,
       onAwsRequest: (req, res, connectHost) =>
         handleAwsRequest(req, res, connectHost, {
           keys,
@@ -85,9 +90,9 @@ export async function start(env: NodeJS.ProcessEnv): Promise<void> {
         }),
     });
     cleanups.push(() => proxy.close());
-    printBanner(config, proxy.port);
-    discoverAccountId(credentials, config.upstreamEndpoint).then(
-      (id) => (accountId = id),
+    printBanner(config, proxy.port, policies.describe());
+    discoverIdentity(credentials, config.upstreamEndpoint).then(
+      (found) => ((identity = found), (accountId = found.account)),
       (error: Error) => process.stderr.write(`iam-agent-proxy: warning: ${error.message}\n`),
     );
   } catch (error) {
@@ -96,11 +101,11 @@ export async function start(env: NodeJS.ProcessEnv): Promise<void> {
   }
 }
 
-function printBanner(config: Config, port: number): void {
+function printBanner(config: Config, port: number, policies: string): void {
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   process.stderr.write(
     [
-      `iam-agent-proxy listening on ${url} (${config.mode} mode${config.mode === 'enforce' ? `, allowlist ${config.allowlistPath}` : ''})`,
+      `iam-agent-proxy listening on ${url} (${policies})`,
       `  actions are logged to ${config.actionLogPath}`,
       `  agent keys: default on ${config.socketPath}${config.agents.map((agent) => `, ${agent.name} on ${join(config.agentSocketDir, `${agent.name}.sock`)}`).join('')}`,
       `  revoke and keys use ${config.adminSocketPath}`,

@@ -4,7 +4,7 @@ import { isAwsApiHost } from '../aws/hosts.js';
 import type { IssuedKey, KeyLookup, SessionRequest } from '../keys/issued-key.js';
 import type { Protocol } from '../services/model.js';
 import { identifyCaller } from './authenticate/caller.js';
-import type { Decider } from './decide/decide.js';
+import type { Decider, EvaluationSummary } from './decide/decide.js';
 import { forward, upstreamTargetFor, type Redaction } from './forward/forward.js';
 import { AwsRequest } from './intercept/aws-request.js';
 import { BodyTooLargeError, readBody } from './intercept/read-body.js';
@@ -97,11 +97,14 @@ export async function handleAwsRequest(req: IncomingMessage, res: ServerResponse
   }
   if (call.authorizations.some((a) => !a.known)) deps.onUnresolved?.();
 
-  const decision = await deps.decide({ call, agent: caller.key.agent, accountId });
-  if (!decision.allowed) {
-    answerError(ex, call.protocol, { status: 403, code: 'AccessDenied', message: decision.message }, call.service);
-    return record(ex, call, { decision: 'blocked', error: 'AccessDenied' }, identity);
+  const connection = { secure: connectHost !== undefined, sourceIp: req.socket.remoteAddress };
+  const decision = await deps.decide({ call, agent: caller.key.agent, accountId, assumedRole: session?.assumedRole, connection, now: ex.now });
+  if (!decision.forward) {
+    answerError(ex, call.protocol, { status: 403, code: 'AccessDenied', message: decision.message ?? 'Access denied' }, call.service);
+    return record(ex, call, { decision: decision.verdict, error: 'AccessDenied', evaluation: decision.evaluation }, identity);
   }
+  const verdict = decision.verdict;
+  const evaluation = decision.evaluation;
 
   let credentials;
   try {
@@ -117,7 +120,7 @@ export async function handleAwsRequest(req: IncomingMessage, res: ServerResponse
     const credentialCall: CredentialCall = { protocol: call.protocol, service: call.service, operation: call.operation, method: request.method, locations };
     const answer = await exchangeForCredentials(outbound, upstream, credentialCall, (found) => standInFor(found, caller.key, call, (r) => deps.keys.issueSession(r)));
     ex.res.writeHead(answer.response.status, answer.response.headers).end(answer.response.body);
-    return record(ex, call, { decision: 'allowed', upstreamStatus: answer.upstreamStatus, error: answer.response.error }, identity);
+    return record(ex, call, { decision: verdict, upstreamStatus: answer.upstreamStatus, error: answer.response.error, evaluation }, identity);
   }
   // What the agent may not see in an upstream error: the key id and token the proxy signed with.
   const redact: Redaction = new Map();
@@ -125,10 +128,10 @@ export async function handleAwsRequest(req: IncomingMessage, res: ServerResponse
   if (credentials?.sessionToken) redact.set(credentials.sessionToken, 'WITHHELD-BY-IAM-AGENT-PROXY');
   try {
     const upstreamStatus = await forward(outbound, upstream, ex.res, redact);
-    record(ex, call, { decision: 'allowed', upstreamStatus }, identity);
+    record(ex, call, { decision: verdict, upstreamStatus, evaluation }, identity);
   } catch (error) {
     answerError(ex, call.protocol, { status: 502, code: 'BadGateway', message: `iam-agent-proxy could not reach ${request.hostname}: ${(error as Error).message}` }, call.service);
-    record(ex, call, { decision: 'allowed', error: 'BadGateway' }, identity);
+    record(ex, call, { decision: verdict, error: 'BadGateway', evaluation }, identity);
   }
 }
 
@@ -178,7 +181,7 @@ type Identity = { accessKeyId: string | undefined; agent: string; assumedRole?: 
 type Described = ResolvedCall | { service: string | undefined; protocol: Protocol };
 
 /** One line in actions.log and one console line per action. */
-function record(ex: Exchange, described: Described, outcome: { decision: Verdict; error?: string; upstreamStatus?: number }, identity?: Identity): void {
+function record(ex: Exchange, described: Described, outcome: { decision: Verdict; error?: string; upstreamStatus?: number; evaluation?: EvaluationSummary }, identity?: Identity): void {
   const call = 'authorizations' in described ? described : undefined;
   const entry: ActionRecord = {
     v: ACTION_RECORD_VERSION,
@@ -194,6 +197,7 @@ function record(ex: Exchange, described: Described, outcome: { decision: Verdict
     authorizations: call?.authorizations ?? [],
     context: call?.context,
     decision: outcome.decision,
+    evaluation: outcome.evaluation,
     error: outcome.error,
     upstreamStatus: outcome.upstreamStatus,
     latencyMs: Math.round((performance.now() - ex.started) * 100) / 100,

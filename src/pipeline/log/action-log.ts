@@ -1,8 +1,10 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { Protocol } from '../../services/model.js';
+import type { EvaluationSummary } from '../decide/decide.js';
 import type { Authorization, RequestContext } from '../resolve/types.js';
 
-export type Verdict = 'allowed' | 'blocked' | 'refused';
+/** allowed and would-block (shadow mode) calls were forwarded; blocked (enforce mode) and refused ones were not. */
+export type Verdict = 'allowed' | 'blocked' | 'would-block' | 'refused';
 
 /** The version of the record below; readers (`policy`) check it. */
 export const ACTION_RECORD_VERSION = 2;
@@ -26,6 +28,8 @@ export interface ActionRecord {
   authorizations: Authorization[];
   context: RequestContext | undefined;
   decision: Verdict;
+  /** In enforce and shadow modes: the policy (source, version), and the statements that allowed the call or why it was denied. */
+  evaluation?: EvaluationSummary;
   /** AWS error code for blocked/refused calls. */
   error?: string;
   upstreamStatus: number | undefined;
@@ -53,10 +57,12 @@ export function openActionLog(path: string): ActionLog {
  */
 export function consoleLines(record: ActionRecord, now: Date): string[] {
   const time = `[${[now.getHours(), now.getMinutes(), now.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':')}]`;
-  const word = record.decision.toUpperCase().padEnd(8);
+  // `ALLOWED  s3:GetObject`, `WOULD-BLOCK  s3:GetObject`: two spaces at least, the short words aligned.
+  const word = record.decision.toUpperCase();
+  const gap = ' '.repeat(Math.max(2, 9 - word.length));
   const detail = record.error ? ` (${record.error})` : '';
   const actions = record.authorizations.length
     ? record.authorizations.map((a) => (a.known ? a.action : `UNRESOLVED ${a.action}`))
     : [`${record.service ?? record.host}:${record.operation ?? '?'}`];
-  return actions.map((action) => `${time} ${word} ${action}${detail}`);
+  return actions.map((action) => `${time} ${word}${gap}${action}${detail}`);
 }

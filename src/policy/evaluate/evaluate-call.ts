@@ -41,7 +41,9 @@ export async function evaluateCall(call: ResolvedCall, principal: Principal, glo
     const effective = evaluator.effective(action.split(':')[0]!, call.readableKeys?.[i] ?? []);
     for (const adjustment of effective.adjustments) adjustments.set(adjustment.index, adjustment);
     const context: RequestContext = Object.assign({}, globalContext, call.context, authorization.context);
-    const targets = resources.length ? resources : [{ arn: '*', resolved: true }];
+    // No resource: an action on none (s3:ListAllMyBuckets), or one whose resource the request leaves
+    // unnamed. Either way only an Allow on `*` will do, and any Deny naming the action applies.
+    const targets = resources.length ? resources : [{ arn: '*', resolved: false }];
     for (const { arn, resolved } of targets) {
       const request = { policy: resolved ? effective.document : unknownPolicyOf(effective), principalArn: principal.arn, accountId: principal.accountId, action, resource: arn, resolved, context };
       results.push(await evaluator.evaluate(request));

@@ -1,6 +1,6 @@
 import { getDenialReasons, getGrantReasons, runSimulation, type RequestAnalysis, type RunSimulationResults } from '@cloud-copilot/iam-simulate';
 import type { RequestContext } from '../../pipeline/resolve/types.js';
-import type { PolicyDocument } from '../types.js';
+import type { PolicyDocument, PolicyStatement } from '../types.js';
 
 /** Why an action on a resource is allowed or not, as data. */
 export type Verdict = 'allowed' | 'explicit-deny' | 'implicit-deny' | 'unknown-action' | 'unresolved-resource' | 'error';
@@ -50,6 +50,8 @@ export async function evaluateAction(request: EvaluationRequest): Promise<Resour
   const base = { action, resource, resolved };
   if (result.resultType === 'error') return { ...base, verdict: 'error', statements: [], error: errorText(result) };
   const analysis = analysisOf(result);
+  // iam-simulate answers sts:GetCallerIdentity as AWS does, allowed to anyone, without reading the policy.
+  if (result.overallResult === 'Allowed' && analysis && !analysis.identityAnalysis) return { ...base, ...listedVerdict(request.policy, action) };
   const ignoredContextKeys = result.resultType === 'single' ? result.result.ignoredContextKeys : undefined;
   const extra = ignoredContextKeys?.length ? { ignoredContextKeys } : {};
   if (result.overallResult === 'Allowed' && analysis) {
@@ -59,7 +61,25 @@ export async function evaluateAction(request: EvaluationRequest): Promise<Resour
   const denials = analysis ? getDenialReasons(analysis) : [];
   const explicit = denials.filter((d) => d.denialType === 'Explicit');
   if (explicit.length) return { ...base, verdict: 'explicit-deny', statements: explicit.map((d) => statementName(d as StatementRef)), ...extra };
-  return { ...base, verdict: resolved ? 'implicit-deny' : 'unresolved-resource', statements: [], ...extra };
+  return { ...base, verdict: resolved || resource === '*' ? 'implicit-deny' : 'unresolved-resource', statements: [], ...extra };
+}
+
+/**
+ * For an action AWS lets anyone call: allowed only by an Allow naming it on `*` with no
+ * condition, and denied by any Deny naming it (its condition unread: fail closed).
+ */
+function listedVerdict(policy: PolicyDocument, action: string): Pick<ResourceVerdict, 'verdict' | 'statements'> {
+  const statements = ([] as PolicyStatement[]).concat(policy.Statement ?? []).map((statement, i) => ({ statement, name: statement.Sid ?? `#${i + 1}` }));
+  const names = (s: PolicyStatement) => (s.Action !== undefined ? matchesAny(s.Action, action) : s.NotAction !== undefined && !matchesAny(s.NotAction, action));
+  const denies = statements.filter(({ statement }) => statement.Effect === 'Deny' && names(statement));
+  if (denies.length) return { verdict: 'explicit-deny', statements: denies.map((d) => d.name) };
+  const grants = statements.filter(({ statement: s }) => s.Effect === 'Allow' && !s.Condition && s.Resource !== undefined && ([] as string[]).concat(s.Resource).includes('*') && names(s));
+  return grants.length ? { verdict: 'allowed', statements: grants.map((g) => g.name) } : { verdict: 'implicit-deny', statements: [] };
+}
+
+/** IAM action patterns: `*` and `?` wildcards, any case. */
+function matchesAny(patterns: string | string[], action: string): boolean {
+  return ([] as string[]).concat(patterns).some((pattern) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i').test(action));
 }
 
 type StatementRef = { statementId?: string; statementIndex?: number };

@@ -34,6 +34,10 @@ describe('consoleLines', () => {
     ]);
   });
 
+  it('prints what shadow mode would have blocked as WOULD-BLOCK, two spaces on', () => {
+    expect(consoleLines({ ...base, authorizations: [authorization('s3:PutObject')], decision: 'would-block' }, at)).toEqual(['[09:05:07] WOULD-BLOCK  s3:PutObject']);
+  });
+
   it('marks an action AWS does not define as UNRESOLVED', () => {
     expect(consoleLines({ ...base, authorizations: [authorization('s3:NewThing', false)] }, at)).toEqual(['[09:05:07] ALLOWED  UNRESOLVED s3:NewThing']);
   });

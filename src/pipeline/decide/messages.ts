@@ -1,0 +1,18 @@
+import type { ResourceVerdict } from '../../policy/evaluate/evaluate.js';
+
+/** AWS's own wording of an access denial, with the proxy's reason where AWS has none (an action it cannot map, a resource it cannot name). */
+export function denialMessage(principalArn: string, denied: ResourceVerdict): string {
+  const head = `User: ${principalArn} is not authorized to perform: ${denied.action} on resource: ${denied.resource}`;
+  switch (denied.verdict) {
+    case 'explicit-deny':
+      return `${head} with an explicit deny in an identity-based policy`;
+    case 'unresolved-resource':
+      return `${head} because no identity-based policy allows the ${denied.action} action on every resource (iam-agent-proxy cannot tell which resource this call touches, so only "Resource": "*" allows it)`;
+    case 'unknown-action':
+      return `${head} because ${denied.action} is not an action AWS defines (iam-agent-proxy could not map this request to one)`;
+    case 'error':
+      return `${head} because the policy could not be evaluated: ${denied.error ?? 'unknown error'}`;
+    default:
+      return `${head} because no identity-based policy allows the ${denied.action} action`;
+  }
+}
