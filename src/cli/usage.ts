@@ -32,14 +32,34 @@ to the AWS config file; on exit it removes it again. Configure with the environm
 variables listed in 'iam-agent-proxy --help'.
 `;
 
-export const POLICY_USAGE = `Usage: iam-agent-proxy policy [--assumed-role <ARN> | --by-assumed-role]
+export const POLICY_USAGE = `Usage: iam-agent-proxy policy [options]
 
-Prints an IAM policy (JSON) allowing every action the proxy let through, as recorded in
-ACTION_LOG_PATH (default ~/.iam-agent-proxy/actions.log). By default: the calls made with
-the proxy's own credentials. Calls an agent made with credentials it got from AssumeRole
-(or another call that returns credentials) need that role's permissions instead:
-  --assumed-role <ARN>   the policy for the calls made as that role
-  --by-assumed-role      one policy per role, keyed by role ("(proxy credentials)" for the rest)
+Prints a least-privilege IAM policy for the calls the proxy let through, as recorded in
+ACTION_LOG_PATH (default ~/.iam-agent-proxy/actions.log): allowed calls (and would-block ones,
+forwarded in shadow mode), never refused ones. Each statement names the resource ARNs logged;
+actions on no resource type, and actions whose resource the proxy could not name, get
+"Resource": "*". Actions AWS does not define are left out. Notes go to stderr. The policy is
+validated before it is printed.
+
+Whose calls (default: those made with the proxy's own credentials):
+  --assumed-role <ARN>     the calls made with a session of that role (AssumeRole and the like)
+  --by-assumed-role        one policy per role, keyed by role ("(proxy credentials)" for the rest)
+  --agent <name>           only this agent's calls
+  --since <when>           only calls since a duration ago (30m, 2h, 7d) or an ISO time
+  --include-blocked        blocked calls too (what enforce mode refused)
+
+What it prints:
+  --resources <how>        exact (default): the ARNs logged; collapse: 3 or more resources of a
+                           type under one prefix become prefix* (bucket/reports/*, table/app-*);
+                           wildcard: one pattern per type and place (bucket/*, table/*)
+  --format <format>        json (default), terraform (a data "aws_iam_policy_document" block) or
+                           cloudformation (a YAML template with an AWS::IAM::ManagedPolicy)
+  --compact                fit the 6,144-character managed-policy limit: drop Sids, then
+                           collapse, merge each service's statements, use wildcards, as needed
+  --diff <policy.json>     only what the activity, blocked calls included, needs beyond that
+                           policy: a fragment to review and add
+  --output <file>          write it there (0644, atomically) instead of stdout; an existing
+                           file is kept unless --force is given
 `;
 
 export const REVOKE_USAGE = `Usage: iam-agent-proxy revoke (--key <AccessKeyId> | --agent <name> | --all)
