@@ -24,13 +24,15 @@ export interface EffectivePolicy {
 export function effectivePolicy(policy: PolicyDocument, isSupplied: (key: string) => boolean): EffectivePolicy {
   const adjustments: Adjustment[] = [];
   const statements = statementsOf(policy).map((statement, i): PolicyStatement => {
-    const keys = Object.values(statement.Condition ?? {}).flatMap((byKey) => Object.keys(byKey)).filter((key) => !isSupplied(key));
+    const keys = [...keysUsed(statement)].filter((key) => !isSupplied(key));
     if (keys.length === 0) return statement;
     const change = statement.Effect === 'Allow' ? 'allow-never-applies' : 'deny-always-applies';
-    adjustments.push({ index: i + 1, sid: statement.Sid, change, keys: [...new Set(keys)] });
+    adjustments.push({ index: i + 1, sid: statement.Sid, change, keys });
     const { Condition: _dropped, ...rest } = statement;
     // An Allow that can never hold stays in place (indexes unchanged) but names no action.
-    return change === 'allow-never-applies' ? { ...rest, Action: [], NotAction: undefined } : rest;
+    if (change === 'allow-never-applies') return { ...rest, Action: [], NotAction: undefined };
+    // A Deny whose resources name an unknown variable could cover any resource.
+    return resourceVariables(statement).some((key) => !isSupplied(key)) ? { ...rest, Resource: '*', NotResource: undefined } : rest;
   });
   return { document: { Version: policy.Version ?? '2012-10-17', Statement: statements.map(withoutUndefined) }, adjustments };
 }
@@ -50,9 +52,30 @@ export function unknownResourcePolicy(policy: PolicyDocument): PolicyDocument {
   return { Version: policy.Version ?? '2012-10-17', Statement: statements.map(withoutUndefined) };
 }
 
-/** The condition keys a policy uses, lowercased (IAM compares key names case-insensitively). */
+/** The context keys a policy uses (in conditions, and as `${key}` variables), lowercased: IAM compares key names case-insensitively. */
 export function conditionKeysOf(policy: PolicyDocument): Set<string> {
-  return new Set(statementsOf(policy).flatMap((s) => Object.values(s.Condition ?? {}).flatMap((byKey) => Object.keys(byKey).map((k) => k.toLowerCase()))));
+  return new Set(statementsOf(policy).flatMap((s) => [...keysUsed(s)].map((k) => k.toLowerCase())));
+}
+
+/** Condition keys, and the keys of `${aws:username}`-style variables in resources and condition values. */
+function keysUsed(statement: PolicyStatement): Set<string> {
+  const keys = new Set<string>(resourceVariables(statement));
+  for (const byKey of Object.values(statement.Condition ?? {})) {
+    for (const [key, values] of Object.entries(byKey)) {
+      keys.add(key);
+      for (const value of ([] as unknown[]).concat(values)) variablesIn(String(value)).forEach((k) => keys.add(k));
+    }
+  }
+  return keys;
+}
+
+function resourceVariables(statement: PolicyStatement): string[] {
+  return ([] as string[]).concat(statement.Resource ?? [], statement.NotResource ?? []).flatMap(variablesIn);
+}
+
+/** `${aws:username}`, `${aws:PrincipalTag/team, 'none'}`; not the `${*}`, `${?}`, `${$}` escapes. */
+function variablesIn(value: string): string[] {
+  return [...value.matchAll(/\$\{([^}]*)\}/g)].map((m) => m[1]!.split(',')[0]!.trim()).filter((key) => key.includes(':'));
 }
 
 /**
