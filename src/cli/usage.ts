@@ -9,8 +9,10 @@ Commands:
 Environment (proxy):
   AWS_PROFILE              real credentials used to re-sign (standard AWS chain)
   PROXY_HOST / PROXY_PORT  listen address (default 127.0.0.1:8080)
-  PROXY_MODE               record (default) or enforce
-  ALLOWLIST_PATH           IAM policy JSON checked in enforce mode
+  PROXY_MODE               record (default), enforce or shadow (evaluate, forward everything)
+  ALLOWLIST_PATH           IAM policy JSON for every agent, in PROXY_MODE
+  PROXY_POLICIES           a policy and mode per agent: a JSON file or a directory (README);
+                           reloaded on SIGHUP and when the files change
   PROXY_AGENTS             declared agents, name[=ttlSeconds],... (e.g. claude,ci=900); each
                            gets its own socket ~/.iam-agent-proxy/agents/<name>.sock
   PROXY_KEYPAIR_TTL        default key lifetime in seconds (default 3600)
