@@ -13,6 +13,7 @@ export const SUPPLIED_GLOBAL_KEYS = [
   'aws:PrincipalArn',
   'aws:userid',
   'aws:PrincipalAccount',
+  'aws:username',
   'aws:TagKeys',
 ] as const;
 

@@ -31,6 +31,9 @@ export function globalContext(connection: Connection, now: Date, identity: RealI
     context['aws:PrincipalArn'] = identity.arn;
     context['aws:userid'] = identity.userId;
     context['aws:PrincipalAccount'] = identity.account;
+    // Set by AWS for IAM users only; absent for roles, as here.
+    const user = /^arn:[^:]+:iam::\d{12}:user\/(?:[^/]*\/)*([^/]+)$/.exec(identity.arn)?.[1];
+    if (user) context['aws:username'] = user;
   }
   return context;
 }

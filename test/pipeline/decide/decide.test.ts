@@ -103,7 +103,7 @@ describe('createDecider', () => {
       Effect: 'Allow',
       Action: 's3:GetObject',
       Resource: '*',
-      Condition: { Bool: { 'aws:SecureTransport': 'true' }, IpAddress: { 'aws:SourceIp': '127.0.0.0/8' }, StringEquals: { 'aws:PrincipalAccount': '123456789012' }, DateLessThan: { 'aws:CurrentTime': '2027-01-01T00:00:00Z' } },
+      Condition: { Bool: { 'aws:SecureTransport': 'true' }, IpAddress: { 'aws:SourceIp': '127.0.0.0/8' }, StringEquals: { 'aws:PrincipalAccount': '123456789012', 'aws:username': 'runner' }, DateLessThan: { 'aws:CurrentTime': '2027-01-01T00:00:00Z' } },
     };
     const decide = createDecider(policies('enforce', [statement]), { identity: () => IDENTITY });
     const get = call([['s3:GetObject', ['arn:aws:s3:::b/k']]]);

@@ -29,7 +29,7 @@ describe('conditionKeyWarnings', () => {
     expect(await conditionKeyWarnings(withConditions({ StringLike: Object.fromEntries(keys.map((key) => [key, 'x'])) }), 'p.json')).toStrictEqual([]);
   });
 
-  it.each(['aws:ResourceTag/team', 'aws:PrincipalTag/team', 'aws:SourceVpc', 'aws:MultiFactorAuthPresent', 'aws:username'])('warns that %s cannot be supplied', async (key) => {
+  it.each(['aws:ResourceTag/team', 'aws:PrincipalTag/team', 'aws:SourceVpc', 'aws:MultiFactorAuthPresent', 'aws:SourceVpce'])('warns that %s cannot be supplied', async (key) => {
     expect(await conditionKeyWarnings(withConditions({ StringEquals: { [key]: 'x' } }), '/etc/iap/policies.json#agents.claude')).toStrictEqual([
       `/etc/iap/policies.json#agents.claude: condition key ${key} ${CANNOT}`,
     ]);
@@ -43,7 +43,7 @@ describe('conditionKeyWarnings', () => {
   });
 
   it('warns about a variable the proxy cannot supply, one line per key', async () => {
-    const policy: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: ['arn:aws:s3:::${aws:username}/*', 'arn:aws:s3:::x/${aws:username}'] }] };
-    expect(await conditionKeyWarnings(policy, 'p.json')).toStrictEqual([`p.json: condition key aws:username ${CANNOT}`]);
+    const policy: PolicyDocument = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: ['arn:aws:s3:::${aws:PrincipalTag/home}/*', 'arn:aws:s3:::x/${aws:PrincipalTag/home}'] }] };
+    expect(await conditionKeyWarnings(policy, 'p.json')).toStrictEqual([`p.json: condition key aws:PrincipalTag/home ${CANNOT}`]);
   });
 });
