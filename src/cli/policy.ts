@@ -117,8 +117,9 @@ async function activityToCover(records: ActionRecord[], baseline: PolicyDocument
   const activity = activityOf(records);
   if (!baseline || activity.needs.length === 0) return activity;
   const gap = await policyGap(activity.needs, baseline);
-  const denied = [...new Set(gap.denied.map(({ action, resource }) => `${action} on ${resource?.resolved ? resource.arn : '*'}`))];
-  if (denied.length) note(`explicitly denied by ${baselinePath}, which no Allow can change (look at its Deny statements): ${denied.join(', ')}`);
+  const described = (needs: typeof gap.denied) => [...new Set(needs.map(({ action, resource }) => `${action} on ${resource?.resolved ? resource.arn : '*'}`))].join(', ');
+  if (gap.denied.length) note(`explicitly denied by ${baselinePath}, which no Allow can change (look at its Deny statements): ${described(gap.denied)}`);
+  if (gap.unevaluable.length) note(`cannot be evaluated (the IAM reference data lists no such resource type for the action), so enforce mode denies them whatever the policy says: ${described(gap.unevaluable)}`);
   return gap.missing.length ? { needs: gap.missing, unknownActions: activity.unknownActions } : undefined;
 }
 

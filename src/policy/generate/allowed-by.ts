@@ -2,7 +2,8 @@ import { runSimulation } from '@cloud-copilot/iam-simulate';
 import type { PolicyDocument, PolicyStatement } from '../types.js';
 import type { Need } from './activity.js';
 
-export type NeedVerdict = 'allowed' | 'implicit-deny' | 'explicit-deny';
+/** `error`: iam-simulate could not evaluate it (an ARN it cannot match to a resource type of the action); enforcement denies such calls. */
+export type NeedVerdict = 'allowed' | 'implicit-deny' | 'explicit-deny' | 'error';
 
 /** No account is known from the log alone; policies name accounts in ARNs, compared as written. */
 const ACCOUNT = '000000000000';
@@ -30,7 +31,7 @@ export async function verdictOf(policy: PolicyDocument, need: Need): Promise<Nee
     },
     { simulationMode: 'Strict' },
   );
-  if (result.resultType === 'error') throw new Error(`cannot evaluate ${need.action} on ${target}: ${result.errors.message}`);
+  if (result.resultType === 'error') return 'error';
   const analysis = result.resultType === 'single' ? result.result.analysis : result.results[0]?.analysis;
   const identity = analysis?.identityAnalysis?.result;
   // iam-simulate answers sts:GetCallerIdentity as AWS does, allowed to anyone, without reading the policy.
