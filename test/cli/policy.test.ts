@@ -1,120 +1,158 @@
-import { mkdtempSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { policyFromLog, PolicyInputError, readActionLog } from '../../src/cli/policy.js';
-import { ACTION_RECORD_VERSION, type ActionRecord, type Verdict } from '../../src/pipeline/log/action-log.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { PolicyInputError, policyRequestFrom, readActionLog } from '../../src/cli/policy.js';
+import { UsageError } from '../../src/cli/args.js';
+import { logText, object, on, queue, record } from '../policy/generate/fixtures.js';
 
-/** A log line as the proxy writes it (typed, so a change of the record breaks this test). */
-const line = (decision: Verdict, actions: string[], known = true, assumedRole?: string): string => {
-  const record: ActionRecord = {
-    assumedRole,
-    v: ACTION_RECORD_VERSION,
-    time: '2024-05-01T10:00:00.000Z',
-    accessKeyId: 'AKIAPROXYAAAAAAAAAAA',
-    agent: 'a',
-    host: 's3.us-east-1.amazonaws.com',
-    service: 's3',
-    region: 'us-east-1',
-    protocol: 'restXml',
-    operation: 'Op',
-    authorizations: actions.map((action) => ({ action, known, resources: [] })),
-    context: { 'aws:RequestedRegion': 'us-east-1' },
-    decision,
-    upstreamStatus: 200,
-    latencyMs: 1,
-  };
-  return JSON.stringify(record);
-};
+const ROLE = 'arn:aws:iam::123456789012:role/deploy';
+const LOG = logText([
+  record([on('s3:GetObject', object('data/a.csv'))], { agent: 'claude', time: '2026-11-23T10:00:00.000Z' }),
+  record([on('sqs:SendMessage', queue('jobs'))], { agent: 'ci', time: '2026-11-23T13:00:00.000Z' }),
+  record([on('s3:ListAllMyBuckets')], { decision: 'blocked', error: 'AccessDenied' }),
+  record([on('s3:PutObject', object('data/b.csv'))], { assumedRole: ROLE }),
+  record([{ action: 's3:NewThing', known: false, resources: [] }]),
+]);
 
-describe('policyFromLog', () => {
-  it('collects the allowed actions, sorted and without duplicates', () => {
-    const log = [
-      line('allowed', ['sts:GetCallerIdentity']),
-      line('allowed', ['s3:PutObject', 's3:GetObject']),
-      line('allowed', ['s3:GetObject']),
-      line('allowed', ['dynamodb:ListTables']),
-      '',
-    ].join('\n');
-    expect(policyFromLog(log, 'actions.log')).toStrictEqual({
+let dir: string;
+let logPath: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'policy-cli-'));
+  logPath = join(dir, 'actions.log');
+  writeFileSync(logPath, LOG);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Runs `iam-agent-proxy policy …` in-process: exit code and what it printed. */
+async function policy(args: string[], log = logPath): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
+  try {
+    const code = await main(['policy', ...args], { ACTION_LOG_PATH: log, HOME: dir });
+    return { code, stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+const actionsIn = (text: string): string[] => (JSON.parse(text) as { Statement: Array<{ Action: string | string[] }> }).Statement.flatMap((s) => s.Action);
+
+describe('iam-agent-proxy policy', () => {
+  it('prints the policy of the allowed calls made with the proxy’s own credentials, and notes on stderr', async () => {
+    const { code, stdout, stderr } = await policy([]);
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({
       Version: '2012-10-17',
       Statement: [
-        {
-          Sid: 'ProxyRecordedActions',
-          Effect: 'Allow',
-          Action: ['dynamodb:ListTables', 's3:GetObject', 's3:PutObject', 'sts:GetCallerIdentity'],
-          Resource: '*',
-        },
+        { Sid: 'S3ObjectInData', Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::data/a.csv' },
+        { Sid: 'SqsQueueJobs', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: 'arn:aws:sqs:us-east-1:123456789012:jobs' },
       ],
     });
+    expect(stderr).toBe('iam-agent-proxy: left out, not actions AWS defines (the proxy could not map these requests): s3:NewThing\n');
   });
 
-  it('leaves out actions AWS does not define (UNRESOLVED): no policy can allow them', () => {
-    const log = [line('allowed', ['s3:GetObject']), line('allowed', ['s3:NewThing'], false)].join('\n');
-    expect((policyFromLog(log, 'x') as { Statement: Array<{ Action: string[] }> }).Statement[0]!.Action).toStrictEqual(['s3:GetObject']);
+  it('filters by agent and time, adds blocked calls when asked, and scopes to assumed roles', async () => {
+    expect(actionsIn((await policy(['--agent', 'ci'])).stdout)).toEqual(['sqs:SendMessage']);
+    expect(actionsIn((await policy(['--since', '2026-11-23T12:00:00Z'])).stdout)).toEqual(['sqs:SendMessage']);
+    expect(actionsIn((await policy(['--include-blocked'])).stdout)).toEqual(['s3:GetObject', 'sqs:SendMessage', 's3:ListAllMyBuckets']);
+    expect(actionsIn((await policy(['--assumed-role', ROLE])).stdout)).toEqual(['s3:PutObject']);
+    const byRole = JSON.parse((await policy(['--by-assumed-role'])).stdout) as Record<string, unknown>;
+    expect(Object.keys(byRole)).toEqual(['(proxy credentials)', ROLE]);
   });
 
-  it('leaves out blocked and refused calls', () => {
-    const log = [line('blocked', ['iam:CreateUser']), line('allowed', ['s3:ListAllMyBuckets']), line('refused', ['sts:AssumeRole'])].join('\n');
-    expect((policyFromLog(log, 'x') as { Statement: Array<{ Action: string[] }> }).Statement[0]!.Action).toStrictEqual(['s3:ListAllMyBuckets']);
+  it('prints Terraform and CloudFormation', async () => {
+    expect((await policy(['--format', 'terraform', '--agent', 'ci'])).stdout).toMatch(/^data "aws_iam_policy_document" "iam-agent-proxy-ci" \{\n {2}statement \{\n/);
+    expect((await policy(['--format', 'cloudformation'])).stdout).toMatch(/^AWSTemplateFormatVersion: "2010-09-09"\nResources:\n {2}IamAgentProxyPolicy:\n {4}Type: "AWS::IAM::ManagedPolicy"\n/);
   });
 
-  it('skips a line cut short by a crash and keeps the rest', () => {
-    const truncated = line('allowed', ['iam:DeleteUser']).slice(0, 60);
-    const log = `${line('allowed', ['s3:GetObject'])}\n${truncated}\n${line('allowed', ['sqs:SendMessage'])}\n`;
-    expect((policyFromLog(log, 'x') as { Statement: Array<{ Action: string[] }> }).Statement[0]!.Action).toStrictEqual(['s3:GetObject', 'sqs:SendMessage']);
+  it('prints what the activity needs beyond a policy (blocked calls included), or says there is nothing', async () => {
+    const current = join(dir, 'current.json');
+    writeFileSync(current, JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::data/*' }] }));
+    const { code, stdout } = await policy(['--diff', current]);
+    expect(code).toBe(0);
+    expect(actionsIn(stdout)).toEqual(['sqs:SendMessage', 's3:ListAllMyBuckets']);
+    const everything = join(dir, 'everything.json');
+    writeFileSync(everything, JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['s3:*', 'sqs:SendMessage'], Resource: '*' }] }));
+    expect(await policy(['--diff', everything])).toEqual({ code: 0, stdout: '', stderr: `iam-agent-proxy: ${everything} already allows all the activity recorded in ${logPath}: nothing to add\n` });
   });
 
-  it('tolerates CRLF line ends and blank lines', () => {
-    const log = `\r\n${line('allowed', ['s3:GetObject'])}\r\n\r\n`;
-    expect((policyFromLog(log, 'x') as { Statement: Array<{ Action: string[] }> }).Statement[0]!.Action).toStrictEqual(['s3:GetObject']);
+  it('refuses a --diff policy that is not a valid one', async () => {
+    const invalid = join(dir, 'invalid.json');
+    writeFileSync(invalid, JSON.stringify({ Statement: [{ Effect: 'Allow', Action: 's3:GetObjekt', Resource: '*' }] }));
+    expect(await policy(['--diff', invalid])).toEqual({ code: 1, stdout: '', stderr: `iam-agent-proxy: ${invalid} is not a valid IAM policy: Statement[0].Action: "s3:GetObjekt": s3 has no action "GetObjekt"\n` });
+    expect((await policy(['--diff', join(dir, 'none.json')])).stderr).toBe(`iam-agent-proxy: cannot read the policy ${join(dir, 'none.json')}: ENOENT\n`);
+  });
+
+  it('writes --output atomically, 0644, and never over an existing file without --force', async () => {
+    const out = join(dir, 'out', 'allowlist.json');
+    rmSync(join(dir, 'out'), { recursive: true, force: true });
+    mkdirSync(join(dir, 'out'));
+    const first = await policy(['--output', out]);
+    expect(first).toEqual({ code: 0, stdout: expect.any(String), stderr: expect.stringContaining(`iam-agent-proxy: wrote ${out}\n`) });
+    expect(first.stdout).toBe('');
+    expect(statSync(out).mode & 0o777).toBe(0o644);
+    expect(actionsIn(readFileSync(out, 'utf8'))).toEqual(['s3:GetObject', 'sqs:SendMessage']);
+    const again = await policy(['--output', out, '--agent', 'ci']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(`iam-agent-proxy: ${out} exists: pass --force to replace it\n`);
+    expect(actionsIn(readFileSync(out, 'utf8'))).toEqual(['s3:GetObject', 'sqs:SendMessage']);
+    expect((await policy(['--output', out, '--agent', 'ci', '--force'])).code).toBe(0);
+    expect(actionsIn(readFileSync(out, 'utf8'))).toEqual(['sqs:SendMessage']);
+    expect(readdirSync(join(dir, 'out'))).toEqual(['allowlist.json']);
+    expect((await policy(['--output', join(dir, 'no-such-dir', 'p.json')])).stderr).toContain(`cannot write ${join(dir, 'no-such-dir', 'p.json')}: ENOENT`);
   });
 
   it.each([
-    ['an empty log', ''],
-    ['only blank lines', '\n\n'],
-    ['only blocked calls', line('blocked', ['s3:GetObject'])],
-    ['allowed calls with no actions', line('allowed', [])],
-    ['only garbage', 'not json\n{"decision":'],
-  ])('throws PolicyInputError for %s', (_, log) => {
-    expect(() => policyFromLog(log, '/var/log/actions.log')).toThrow(PolicyInputError);
-    expect(() => policyFromLog(log, '/var/log/actions.log')).toThrow('/var/log/actions.log records no allowed AWS actions yet');
+    [['--resources', 'all'], '--resources takes exact, collapse, wildcard, not "all"'],
+    [['--format', 'yaml'], '--format takes json, terraform, cloudformation, not "yaml"'],
+    [['--since', 'yesterday'], '--since takes a duration (30m, 2h, 7d) or an ISO time (2026-11-23T14:00:00Z), not "yesterday"'],
+    [['--force'], '--force only goes with --output <FILE>'],
+    [['--assumed-role', ROLE, '--by-assumed-role'], 'policy takes --assumed-role <ARN> or --by-assumed-role, not both'],
+    [['--compact=yes'], '--compact takes no value'],
+    [['--agent'], '--agent needs a value'],
+    [['--bogus'], 'unexpected argument "--bogus"'],
+  ])('%j is misuse: one line, exit 2', async (args, message) => {
+    expect(await policy(args)).toEqual({ code: 2, stdout: '', stderr: `iam-agent-proxy: ${message}\n` });
+  });
+
+  it.each([
+    [[], '', 'records no allowed AWS actions yet: run the agent through the proxy in record mode first'],
+    [['--agent', 'nobody'], LOG, 'records no allowed AWS actions of agent nobody'],
+    [['--since', '2030-01-01'], LOG, 'records no allowed AWS actions since 2030-01-01T00:00:00.000Z'],
+    [['--assumed-role', 'arn:aws:iam::1:role/none'], LOG, "records no allowed AWS actions for arn:aws:iam::1:role/none; it has calls made as: the proxy's own credentials, " + ROLE],
+    [[], logText([record([{ action: 's3:NewThing', known: false, resources: [] }])]), 'records only actions AWS does not define (s3:NewThing): no policy can allow them'],
+  ])('%j with nothing to allow: a clear message, exit 1', async (args, text, message) => {
+    const path = join(dir, `empty-${Math.random()}.log`);
+    writeFileSync(path, text);
+    expect(await policy(args, path)).toEqual({ code: 1, stdout: '', stderr: expect.stringContaining(`iam-agent-proxy: ${path} ${message}`) });
   });
 });
 
-describe('policyFromLog by assumed role', () => {
-  const ROLE = 'arn:aws:iam::123456789012:role/deploy';
-  const log = [line('allowed', ['sts:AssumeRole']), line('allowed', ['s3:PutObject'], true, ROLE), line('allowed', ['s3:GetObject'], true, 'arn:aws:iam::210987654321:role/other')].join('\n');
-  const actionsOf = (policy: object) => (policy as { Statement: Array<{ Action: string[] }> }).Statement[0]!.Action;
-
-  it("keeps calls made with an assumed role out of the proxy credentials' policy", () => {
-    expect(actionsOf(policyFromLog(log, 'actions.log'))).toEqual(['sts:AssumeRole']);
-  });
-
-  it('gives one role its own policy, or every role one', () => {
-    expect(actionsOf(policyFromLog(log, 'actions.log', { kind: 'assumed-role', role: ROLE }))).toEqual(['s3:PutObject']);
-    const all = policyFromLog(log, 'actions.log', { kind: 'by-assumed-role' }) as Record<string, object>;
-    expect(Object.keys(all)).toEqual(['(proxy credentials)', 'arn:aws:iam::123456789012:role/deploy', 'arn:aws:iam::210987654321:role/other']);
-    expect(actionsOf(all[ROLE]!)).toEqual(['s3:PutObject']);
-  });
-
-  it('says which roles it has when asked for one it has not', () => {
-    expect(() => policyFromLog(log, 'actions.log', { kind: 'assumed-role', role: 'arn:aws:iam::1:role/none' })).toThrow(/no allowed AWS actions for arn:aws:iam::1:role\/none; it has calls made as: .*role\/deploy/);
-    expect(() => policyFromLog(line('allowed', ['s3:GetObject'], true, ROLE), 'actions.log')).toThrow(/for the proxy's own credentials/);
+describe('policyRequestFrom', () => {
+  it('has defaults: own credentials, exact resources, JSON, stdout', () => {
+    expect(policyRequestFrom([], new Date())).toEqual({
+      scope: { kind: 'own' },
+      filter: { agent: undefined, since: undefined, includeBlocked: false },
+      resources: 'exact',
+      format: 'json',
+      compact: false,
+      output: undefined,
+      force: false,
+      diff: undefined,
+    });
+    expect(() => policyRequestFrom(['--since', '5x'], new Date())).toThrow(UsageError);
+    expect(policyRequestFrom(['--since', '2h'], new Date('2026-11-23T14:00:00Z')).filter.since).toEqual(new Date('2026-11-23T12:00:00Z'));
   });
 });
 
 describe('readActionLog', () => {
-  let dir: string;
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'policy-'));
-  });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
   it('returns the file text', () => {
-    const path = join(dir, 'actions.log');
-    writeFileSync(path, 'hello\n');
-    expect(readActionLog(path)).toBe('hello\n');
+    expect(readActionLog(logPath)).toBe(LOG);
   });
 
   it('says how to make a log when there is none', () => {
