@@ -200,6 +200,17 @@ describe.each(MODES)('enforce mode with the policy generated with --resources %s
     expect(upstream.requests.map((r) => `${r.method} ${r.host}${r.path}`)).toEqual([]);
   }, 120_000);
 
+  it('policy --diff on the enforced log gives exactly what was refused, as a policy fragment', async () => {
+    const log = join(proxy.stateDir, 'actions.log');
+    const blocked = actionRecords(proxy).filter((r) => r.decision === 'blocked') as Array<{ authorizations: Array<{ action: string; resources: Array<{ arn: string }> }> }>;
+    const refused = blocked.flatMap((r) => r.authorizations.flatMap((a) => a.resources.map((res) => `${a.action} ${res.arn}`)));
+    const diff = await run(process.execPath, [PROXY_BIN, 'policy', '--diff', policyFiles.get(mode)!], { ...cleanEnv(proxy.home), ACTION_LOG_PATH: log });
+    expect(diff.code, diff.stderr).toBe(0);
+    const fragment = JSON.parse(diff.stdout) as { Statement: Array<{ Action: string | string[]; Resource: string | string[] }> };
+    const added = fragment.Statement.flatMap((s) => ([] as string[]).concat(s.Action).flatMap((action) => ([] as string[]).concat(s.Resource).map((arn) => `${action} ${arn}`)));
+    expect(added.sort()).toEqual([...new Set(refused)].sort());
+  });
+
   if (mode === 'wildcard') {
     it('allows another resource of a type the workload used, in the same place: what wildcard means', async () => {
       upstream.reset();
