@@ -33,13 +33,16 @@ interface Draft {
  * `resolved: false`) another: enforcement allows those only on `"*"`.
  */
 export function buildPolicy(needs: Need[], templates: ArnTemplates, options: BuildOptions): BuiltPolicy {
-  const named = new Map<string, PolicyResource[]>();
+  const named = new Map<string, Map<string, PolicyResource>>();
   const noResource = new Set<string>();
   const unresolved = new Map<string, Set<string>>();
   for (const { action, resource } of needs) {
     if (!resource) noResource.add(action);
     else if (!resource.resolved) unresolved.set(action, (unresolved.get(action) ?? new Set()).add(resource.arn));
-    else named.set(action, [...(named.get(action) ?? []), resourceOf(action, resource.arn, resource.type)]);
+    else {
+      const resources = named.get(action) ?? new Map<string, PolicyResource>();
+      named.set(action, resources.set(resource.arn, resourceOf(action, resource.arn, resource.type)));
+    }
   }
   // An action allowed on "*" anyway needs nothing narrower.
   for (const action of [...noResource, ...unresolved.keys()]) named.delete(action);
@@ -47,7 +50,7 @@ export function buildPolicy(needs: Need[], templates: ArnTemplates, options: Bui
 
   const byResources = new Map<string, Draft>();
   for (const [action, resources] of named) {
-    const scoped = scopeResources(resources, options.resources, templates);
+    const scoped = scopeResources([...resources.values()], options.resources, templates);
     const key = options.mergeByService ? `service ${action.split(':')[0]}` : scoped.map((r) => r.arn).join('\n');
     const draft = byResources.get(key) ?? { actions: [], resources: [], sid: '' };
     draft.actions.push(action);

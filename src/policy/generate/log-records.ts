@@ -53,7 +53,9 @@ export function recordsByRole(records: ActionRecord[], filter: RecordFilter): Ma
     if (filter.agent !== undefined && record.agent !== filter.agent) continue;
     if (since !== undefined && !(Date.parse(record.time) >= since)) continue;
     const role = typeof record.assumedRole === 'string' ? record.assumedRole : OWN_CREDENTIALS;
-    byRole.set(role, [...(byRole.get(role) ?? []), record]);
+    const list = byRole.get(role);
+    if (list) list.push(record);
+    else byRole.set(role, [record]);
   }
   return byRole;
 }

@@ -42,7 +42,7 @@ function widened(resource: PolicyResource, templates: ArnTemplates): PolicyResou
 
 function collapsed(resources: PolicyResource[], templates: ArnTemplates): PolicyResource[] {
   const out: PolicyResource[] = [];
-  const groups = new Map<string, { resource: PolicyResource; parts: ArnParts; values: string[] }>();
+  const groups = new Map<string, { resource: PolicyResource; parts: ArnParts; values: Set<string> }>();
   for (const resource of resources) {
     const parts = partsOf(resource, templates);
     if (!parts) {
@@ -50,13 +50,13 @@ function collapsed(resources: PolicyResource[], templates: ArnTemplates): Policy
       continue;
     }
     const key = `${resource.templateKey}\n${parts.head}\n${parts.tail}`;
-    const group = groups.get(key) ?? { resource, parts, values: [] };
-    group.values.push(parts.values.at(-1)!);
+    const group = groups.get(key) ?? { resource, parts, values: new Set<string>() };
+    group.values.add(parts.values.at(-1)!);
     groups.set(key, group);
   }
   for (const { resource, parts, values } of groups.values()) {
     const delimiters = parts.names.at(-1) === 'ObjectName' ? /\// : /[/\-_.:]/;
-    for (const value of collapseValues([...new Set(values)], '', delimiters)) out.push({ ...resource, arn: `${parts.head}${value}${parts.tail}` });
+    for (const value of collapseValues([...values], '', delimiters)) out.push({ ...resource, arn: `${parts.head}${value}${parts.tail}` });
   }
   return out;
 }
@@ -76,7 +76,9 @@ function collapseValues(values: string[], prefix: string, delimiters: RegExp): s
       continue;
     }
     const child = prefix + rest.slice(0, cut + 1);
-    children.set(child, [...(children.get(child) ?? []), value]);
+    const under = children.get(child);
+    if (under) under.push(value);
+    else children.set(child, [value]);
   }
   const entries = [...leaves, ...[...children].flatMap(([child, under]) => collapseValues(under, child, delimiters))];
   return prefix !== '' && entries.length >= COLLAPSE_THRESHOLD ? [`${prefix}*`] : entries;
