@@ -44,6 +44,7 @@ export async function evaluateAction(request: EvaluationRequest): Promise<Resour
       identityPolicies: [{ name: 'policy', policy: request.policy }],
       serviceControlPolicies: [],
       resourceControlPolicies: [],
+      resourcePolicy: action.toLowerCase().startsWith('kms:') ? defaultKeyPolicy(resource, request.accountId) : undefined,
     },
     { simulationMode: 'Strict' },
   );
@@ -80,6 +81,16 @@ function listedVerdict(policy: PolicyDocument, action: string): Pick<ResourceVer
 /** IAM action patterns: `*` and `?` wildcards, any case. */
 function matchesAny(patterns: string | string[], action: string): boolean {
   return ([] as string[]).concat(patterns).some((pattern) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i').test(action));
+}
+
+/**
+ * KMS grants nothing on a key unless its key policy lets the account's IAM policies decide, as
+ * the default key policy does. The proxy evaluates the agent's identity policy alone: it assumes
+ * that default (a key whose policy says otherwise is decided by AWS, after the proxy).
+ */
+function defaultKeyPolicy(resource: string, accountId: string): object {
+  const account = /^arn:[^:]+:kms:[^:]*:(\d{12}):/.exec(resource)?.[1] ?? accountId;
+  return { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: 'kms:*', Resource: '*' }] };
 }
 
 type StatementRef = { statementId?: string; statementIndex?: number };
