@@ -96,12 +96,18 @@ export async function policyCommand(args: string[], env: NodeJS.ProcessEnv, io: 
     const note = (text: string) => io.stderr(`iam-agent-proxy: ${keyed ? `[${role}] ` : ''}${text}\n`);
     const activity = await activityToCover(records, baseline, request.diff, note);
     if (!activity) continue;
-    if (activity.needs.length === 0) throw new PolicyInputError(emptyMessage(path, role, records, byRole, request));
+    if (activity.needs.length === 0 && !keyed) throw new PolicyInputError(emptyMessage(path, role, records, byRole, request));
+    // One role with nothing to allow does not stop the others' policies.
+    if (activity.needs.length === 0) {
+      note(`no policy: ${emptyMessage(path, role, records, byRole, request)}`);
+      continue;
+    }
     const generated = await generatePolicy(activity, request);
     generated.notes.forEach(note);
     policies.push({ name: role === OWN_CREDENTIALS && !keyed ? ownName(request) : role, document: generated.document });
   }
   if (chosen.size === 0) throw new PolicyInputError(emptyMessage(path, OWN_CREDENTIALS, [], byRole, request));
+  if (policies.length === 0 && baseline === undefined) throw new PolicyInputError(`${path} records nothing any policy can allow`);
   if (policies.length === 0) {
     io.stderr(`iam-agent-proxy: ${request.diff} already allows all the activity recorded in ${path}: nothing to add\n`);
     return;
@@ -131,10 +137,11 @@ function ownName(request: PolicyRequest): string {
 function emptyMessage(path: string, role: string, records: ActionRecord[], byRole: Map<string, ActionRecord[]>, request: PolicyRequest): string {
   const unknown = activityOf(records).unknownActions;
   if (unknown.length) return `${path} records only actions AWS does not define (${unknown.join(', ')}): no policy can allow them`;
+  const whose = role === OWN_CREDENTIALS ? "the proxy's own credentials" : role;
+  if (records.length) return `${path} records calls made with ${whose} that need no IAM action`;
   const { agent, since } = request.filter;
   const filters = `${agent === undefined ? '' : ` of agent ${agent}`}${since === undefined ? '' : ` since ${since.toISOString()}`}`;
   if (byRole.size === 0) return `${path} records no allowed AWS actions${filters || ' yet: run the agent through the proxy in record mode first'}`;
-  const whose = role === OWN_CREDENTIALS ? "the proxy's own credentials" : role;
   const others = [...byRole.keys()].map((r) => (r === OWN_CREDENTIALS ? "the proxy's own credentials" : r));
   return `${path} records no allowed AWS actions${filters} for ${whose}; it has calls made as: ${others.join(', ')} (see --assumed-role <ARN> or --by-assumed-role)`;
 }

@@ -65,6 +65,16 @@ describe('iam-agent-proxy policy', () => {
     expect(Object.keys(byRole)).toEqual(['(proxy credentials)', ROLE]);
   });
 
+  it('--by-assumed-role skips, with a note, a role whose calls need no IAM action', async () => {
+    const path = join(dir, 'sessions.log');
+    const bucketSession = 'arn:aws:s3:::data--usw2-az1--x-s3';
+    writeFileSync(path, logText([record([on('s3:ListAllMyBuckets')]), record([], { assumedRole: bucketSession })]));
+    const { code, stdout, stderr } = await policy(['--by-assumed-role'], path);
+    expect(code).toBe(0);
+    expect(Object.keys(JSON.parse(stdout) as object)).toEqual(['(proxy credentials)']);
+    expect(stderr).toBe(`iam-agent-proxy: [${bucketSession}] no policy: ${path} records calls made with ${bucketSession} that need no IAM action\n`);
+  });
+
   it('prints Terraform and CloudFormation', async () => {
     expect((await policy(['--format', 'terraform', '--agent', 'ci'])).stdout).toMatch(/^data "aws_iam_policy_document" "iam-agent-proxy-ci" \{\n {2}statement \{\n/);
     expect((await policy(['--format', 'cloudformation'])).stdout).toMatch(/^AWSTemplateFormatVersion: "2010-09-09"\nResources:\n {2}IamAgentProxyPolicy:\n {4}Type: "AWS::IAM::ManagedPolicy"\n/);
@@ -126,6 +136,7 @@ describe('iam-agent-proxy policy', () => {
     [['--since', '2030-01-01'], LOG, 'records no allowed AWS actions since 2030-01-01T00:00:00.000Z'],
     [['--assumed-role', 'arn:aws:iam::1:role/none'], LOG, "records no allowed AWS actions for arn:aws:iam::1:role/none; it has calls made as: the proxy's own credentials, " + ROLE],
     [[], logText([record([{ action: 's3:NewThing', known: false, resources: [] }])]), 'records only actions AWS does not define (s3:NewThing): no policy can allow them'],
+    [[], logText([record([])]), "records calls made with the proxy's own credentials that need no IAM action"],
   ])('%j with nothing to allow: a clear message, exit 1', async (args, text, message) => {
     const path = join(dir, `empty-${Math.random()}.log`);
     writeFileSync(path, text);
