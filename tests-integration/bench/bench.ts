@@ -2,39 +2,46 @@
  * `npm run bench`: what the proxy costs an agent, measured against the same fake AWS reached directly.
  *
  *   1. added latency of one sequential request on one keep-alive connection;
- *   2. throughput of 32 concurrent keep-alive clients, with the proxy's CPU use;
+ *   2. throughput of 32 concurrent keep-alive clients, with the proxy's CPU use; 2b. the proxied run
+ *      against two new proxies, one in record mode and one in enforce mode (ALLOWLIST_PATH,
+ *      enforce-policy.ts), alternately in blocks;
  *   3. time to the first response on a host the proxy has not seen (leaf certificate minting);
  *   4. SigV4 signing and hashing speed, node:crypto (NodeSha256) vs @aws-crypto/sha256-js;
  *   5. the proxy's memory;
  *   6. resolution: the resolver's time per request, the service catalog's load time and memory,
- *      the proxy's start-up time.
+ *      the proxy's start-up time;
+ *   7. decision: the enforce-mode decider's time per call, cold (iam-simulate) and cached, over the
+ *      golden cases' calls and a policy built from them (decision-child.ts).
  *
  * It prints figures and asserts nothing. All traffic stays on 127.0.0.1. Knobs (environment):
  *   BENCH_LATENCY_N (2000), BENCH_THROUGHPUT_SECONDS (10), BENCH_CONCURRENCY (32),
- *   BENCH_PROXY_CPU_PROF=<dir>: profile the proxy's CPU during the proxied throughput run (V8 profiler,
+ *   BENCH_PROXY_CPU_PROF=<dir>: profile the proxy's CPU during the proxied throughput runs (V8 profiler,
  *   started and stopped by SIGUSR2 through cpu-profile-preload.mjs, as Node 20 refuses --cpu-prof in
- *   NODE_OPTIONS), write <dir>/proxy-throughput.cpuprofile and print its top self-time functions.
+ *   NODE_OPTIONS), write <dir>/proxy-throughput.cpuprofile and, for the enforce-mode proxy's last block of
+ *   2b, <dir>/proxy-throughput-enforce.cpuprofile, and print their top self-time functions.
  *   Profiling slows the proxy: quote the figures of a run without it.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FakeAws } from '../support/fake-aws.js';
-import { REAL, startProxy, type ProxyRun } from '../support/proxy-process.js';
+import { REAL, actionRecords, startProxy, type ProxyRun } from '../support/proxy-process.js';
 import { STS_HOST, directToUpstream, expectCallerIdentity, tunnelThroughProxy, type Connector } from './client.js';
 import { profilingEnv, proxyProfiler } from './cpu-profile.js';
 import { measureLatency } from './latency.js';
 import { measureNewHosts } from './new-hosts.js';
 import { memoryOf } from './proc-sampling.js';
 import { countStdoutLines, issueAgentCredentials, startUpstream } from './processes.js';
-import { out, printExplanations, printHeader, printLatency, printMemory, printNewHosts, printProfile, printResolution, printSigning, printThroughput } from './report.js';
-import { CONCURRENCY, CPU_PROF_FILE, LATENCY_N, THROUGHPUT_MS } from './settings.js';
+import { measureDecision } from './decision.js';
+import { enforcedLogSummary, writeEnforcePolicy } from './enforce-policy.js';
+import { out, printDecision, printEnforceThroughput, printExplanations, printHeader, printLatency, printMemory, printNewHosts, printProfile, printResolution, printSigning, printThroughput } from './report.js';
+import { CONCURRENCY, CPU_PROF_FILE, CPU_PROF_FILE_ENFORCE, ENFORCE_BLOCKS, ENFORCE_WARMUP_MS, LATENCY_N, THROUGHPUT_MS } from './settings.js';
 import { measureResolution } from './resolution.js';
 import { measureSigning } from './signing.js';
-import { compareThroughput } from './throughput.js';
+import { compareModes, compareThroughput, measureProxiedThroughput, type ProxiedRunOptions } from './throughput.js';
 
 /** The whole run must end by itself; this is the backstop. */
-const WATCHDOG_MS = 170_000;
+const WATCHDOG_MS = 240_000;
 
 const progress = (text: string): void => void process.stderr.write(`bench: ${text}\n`);
 
@@ -44,16 +51,19 @@ async function main(): Promise<void> {
 
   const upstream = await startUpstream();
   let proxy: ProxyRun | undefined;
+  let enforceProxy: ProxyRun | undefined;
   const watchdog = setTimeout(() => {
     progress(`still running after ${WATCHDOG_MS / 1000} s; stopping`);
     proxy?.child.kill('SIGKILL');
+    enforceProxy?.child.kill('SIGKILL');
     upstream.child.kill('SIGKILL');
     process.exit(1);
   }, WATCHDOG_MS);
   watchdog.unref();
 
   try {
-    proxy = await startProxy({ upstream: { endpoint: upstream.endpoint, caFile: upstream.caFile } as FakeAws, env: profilingEnv(CPU_PROF_FILE) });
+    const fakeAws = { endpoint: upstream.endpoint, caFile: upstream.caFile } as FakeAws;
+    proxy = await startProxy({ upstream: fakeAws, env: profilingEnv(CPU_PROF_FILE) });
     const proxyPid = proxy.child.pid!;
     const proxyPort = proxy.port;
     const proxyLog = countStdoutLines(proxy);
@@ -67,15 +77,15 @@ async function main(): Promise<void> {
     await expectCallerIdentity('proxied', proxyConnector, agentCreds);
     await expectCallerIdentity('direct', directConnector, REAL);
 
-    progress(`1/5 latency (${LATENCY_N} sequential requests each way)...`);
+    progress(`1/7 latency (${LATENCY_N} sequential requests each way)...`);
     const latency = await measureLatency(proxyConnector, directConnector, agentCreds);
     const memAfterLatency = memoryOf(proxyPid);
 
     // Before the throughput run, so new hosts are timed on a quiet proxy.
-    progress('3/5 first request on new hosts...');
+    progress('3/7 first request on new hosts...');
     const newHosts = await measureNewHosts({ port: proxyPort, ca: proxyCa }, upstream, agentCreds);
 
-    progress(`2/5 throughput (${CONCURRENCY} clients, ${THROUGHPUT_MS / 1000} s each way)...`);
+    progress(`2/7 throughput (${CONCURRENCY} clients, ${THROUGHPUT_MS / 1000} s each way)...`);
     const profiler = CPU_PROF_FILE ? proxyProfiler(proxyPid, CPU_PROF_FILE) : undefined;
     const throughput = await compareThroughput({ directConnector, proxyConnector, agentCreds, upstream, proxyPid, proxyLog, profiler });
     const memAfterThroughput = memoryOf(proxyPid);
@@ -85,27 +95,63 @@ async function main(): Promise<void> {
     const memIdle = memoryOf(proxyPid);
     const proxyStderr = proxy.stderr();
     await proxy.stop();
+
+    // 2b. Two new proxies, record mode and enforce mode, alike but for the mode: the same age, the same warm-up.
+    progress(`2b/7 enforce vs record mode (${ENFORCE_WARMUP_MS / 1000} s warm-up, ${THROUGHPUT_MS / 1000} s each mode in ${ENFORCE_BLOCKS} blocks)...`);
+    const enforcePolicy = writeEnforcePolicy();
+    const modeEnv = { ALLOWLIST_PATH: enforcePolicy.path };
+    [proxy, enforceProxy] = await Promise.all([
+      startProxy({ upstream: fakeAws, env: { ...modeEnv, PROXY_MODE: 'record' } }),
+      startProxy({ upstream: fakeAws, env: { ...modeEnv, PROXY_MODE: 'enforce', ...profilingEnv(CPU_PROF_FILE_ENFORCE) } }),
+    ]);
+    const runs = await Promise.all(
+      [proxy, enforceProxy].map(async (run) => {
+        countStdoutLines(run); // its log lines, counted (unused) rather than kept
+        const ca = readFileSync(join(run.stateDir, 'ca.pem'), 'utf8');
+        const creds = await issueAgentCredentials(run);
+        const options = { proxyConnector: () => tunnelThroughProxy(run.port, STS_HOST, ca), agentCreds: creds, upstream, proxyPid: run.child.pid! };
+        await expectCallerIdentity(run === enforceProxy ? 'enforced' : 'record mode', options.proxyConnector, creds);
+        return options;
+      }),
+    );
+    const [recordRun, enforceRun] = runs as [ProxiedRunOptions, ProxiedRunOptions];
+    // New processes: V8 optimises their request path (and sizes their heaps) over their first thousands of requests.
+    await Promise.all(runs.map((run) => measureProxiedThroughput({ ...run, durationMs: ENFORCE_WARMUP_MS })));
+    await sleep(500);
+    const enforceProfiler = CPU_PROF_FILE_ENFORCE ? proxyProfiler(enforceRun.proxyPid, CPU_PROF_FILE_ENFORCE) : undefined;
+    const modes = await compareModes(recordRun, enforceRun, ENFORCE_BLOCKS, enforceProfiler);
+    await sleep(200); // the last log lines
+    const enforceStderr = enforceProxy.stderr();
+    await Promise.all([proxy.stop(), enforceProxy.stop()]);
+    const enforceLogSummary = enforcedLogSummary(actionRecords(enforceProxy));
+    enforcePolicy.remove();
     await upstream.stop();
 
     // Last, once the proxy and upstream are gone: this process has the machine to itself.
-    progress('4/5 signing and hashing...');
+    progress('4/7 signing and hashing...');
     const signing = await measureSigning();
-    progress('6/6 resolution and start-up...');
+    progress('6/7 resolution and start-up...');
     const resolution = await measureResolution();
+    progress('7/7 decision...');
+    const decision = measureDecision();
 
     printLatency(latency);
     printThroughput(throughput, proxyLogLines);
+    printEnforceThroughput(modes, { statements: enforcePolicy.statements, enforceStderr, enforceLogSummary });
     printNewHosts(newHosts);
     printSigning(signing);
     const throughputRequests = throughput.direct.requests + throughput.proxied.requests;
     printMemory({ start: memStart, afterLatency: memAfterLatency, afterThroughput: memAfterThroughput, idle: memIdle }, throughputRequests, proxyStderr);
     printResolution(resolution);
-    if (CPU_PROF_FILE) printProfile(CPU_PROF_FILE);
+    printDecision(decision);
+    if (CPU_PROF_FILE) printProfile(CPU_PROF_FILE, 'record mode');
+    if (CPU_PROF_FILE_ENFORCE) printProfile(CPU_PROF_FILE_ENFORCE, 'enforce mode');
     printExplanations();
     out(`bench finished in ${((performance.now() - benchStarted) / 1000).toFixed(1)} s`);
   } finally {
     clearTimeout(watchdog);
     await proxy?.stop();
+    await enforceProxy?.stop();
     await upstream.stop();
   }
 }

@@ -4,18 +4,12 @@
  * It measures the built proxy (dist/, as `npm run bench` builds it first), not the sources
  * through tsx. Prints one JSON line.
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { AwsRequest } from '../../dist/pipeline/intercept/aws-request.js';
 import { IamReference } from '../../dist/pipeline/resolve/authorize/iam-reference.js';
 import { EndpointMatcher } from '../../dist/pipeline/resolve/endpoint/match-endpoint.js';
-import { resolveRequest } from '../../dist/pipeline/resolve/resolve.js';
 import { defaultCatalog } from '../../dist/services/catalog.js';
-import { createSigner } from '../../dist/aws/signer.js';
-import { parseRawQuery, splitTarget } from '../../dist/aws/query.js';
-import { ACCOUNT_ID, requestParts, type CaseRequest } from '../../test/support/case-request.js';
+import type { CaseRequest } from '../../test/support/case-request.js';
+import { caseRequests, timedResolve, timedSign } from './golden-cases.js';
 
-const CASES_DIR = fileURLToPath(new URL('../../test/pipeline/resolve/cases/', import.meta.url));
 /** MiB once garbage is collected (the parent runs this with --expose-gc): what the data holds, not what requests left behind. */
 const rss = () => {
   globalThis.gc?.();
@@ -32,38 +26,9 @@ const catalog = defaultCatalog();
 const deps = { catalog, endpoints: new EndpointMatcher(catalog), reference: new IamReference() };
 const loadMs = performance.now() - loadStarted;
 
-const requests: CaseRequest[] = readdirSync(CASES_DIR)
-  .filter((f) => f.endsWith('.jsonl') && !f.startsWith('_'))
-  .flatMap((f) => readFileSync(CASES_DIR + f, 'utf8').split('\n').filter((l) => l.trim() && !l.startsWith('//')))
-  .map((line) => (JSON.parse(line) as { request: CaseRequest }).request);
-
-async function resolveOnce(spec: CaseRequest): Promise<number> {
-  const parts = requestParts(spec);
-  const request = new AwsRequest(parts.method, parts.target, parts.hostname, parts.headers, parts.rawHeaders);
-  if (parts.body) request.setBody(parts.body);
-  const match = deps.endpoints.match(request.hostname)[0];
-  const [service, region] = spec.scope?.split('/') ?? [match?.signingName ?? 'execute-api', match?.hostRegion ?? 'us-east-1'];
-  const started = performance.now();
-  await resolveRequest(request, { scope: { service: service!, region: region! }, accountId: ACCOUNT_ID, readBody: async () => request.body ?? Buffer.alloc(0) }, deps);
-  return (performance.now() - started) * 1000;
-}
-
-/**
- * The baseline, timed in the same process over the same requests: one SigV4 signature of the
- * request with the proxy's signer (it makes two per request: verify, re-sign). This machine's speed
- * drifts between runs; the ratio to it does much less.
- */
-async function signOnce(spec: CaseRequest): Promise<number> {
-  const parts = requestParts(spec);
-  const { rawPath, rawQuery } = splitTarget(parts.target);
-  const match = deps.endpoints.match(parts.hostname)[0];
-  const [service, region] = spec.scope?.split('/') ?? [match?.signingName ?? 'execute-api', match?.hostRegion ?? 'us-east-1'];
-  const started = performance.now();
-  const signer = createSigner(SIGNING_KEY, region!, service!);
-  await signer.sign({ method: parts.method, protocol: 'https:', hostname: parts.hostname, path: rawPath, query: parseRawQuery(rawQuery), headers: { ...parts.headers, host: parts.hostname }, body: parts.body });
-  return (performance.now() - started) * 1000;
-}
-const SIGNING_KEY = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
+const requests: CaseRequest[] = caseRequests();
+const resolveOnce = async (spec: CaseRequest): Promise<number> => (await timedResolve(spec, deps)).us;
+const signOnce = (spec: CaseRequest): Promise<number> => timedSign(spec, deps.endpoints);
 
 const firstStarted = performance.now();
 for (const spec of requests) await resolveOnce(spec);

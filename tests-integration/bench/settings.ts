@@ -10,6 +10,12 @@ export const CONCURRENCY = envInt('BENCH_CONCURRENCY', 32);
 export const NEW_HOST_REGIONS = ['us-west-1', 'us-west-2', 'us-east-2', 'eu-west-1', 'eu-west-2', 'eu-central-1', 'ap-south-1', 'ap-northeast-1', 'ap-southeast-2', 'sa-east-1'];
 /** Where the proxy's CPU profile goes; undefined unless BENCH_PROXY_CPU_PROF asks for one. */
 export const CPU_PROF_FILE = process.env.BENCH_PROXY_CPU_PROF ? join(resolve(process.env.BENCH_PROXY_CPU_PROF), 'proxy-throughput.cpuprofile') : undefined;
+/** The same for the enforce-mode proxied run. */
+export const CPU_PROF_FILE_ENFORCE = CPU_PROF_FILE?.replace(/\.cpuprofile$/, '-enforce.cpuprofile');
+/** 2b's two proxies, freshly started, serve this long together, untimed, before their runs. */
+export const ENFORCE_WARMUP_MS = 5000;
+/** 2b alternates record and enforce mode in this many blocks each, of THROUGHPUT_MS / ENFORCE_BLOCKS. */
+export const ENFORCE_BLOCKS = 4;
 
 function envInt(name: string, fallback: number): number {
   const value = Number(process.env[name]);

@@ -1,6 +1,7 @@
 /**
  * 2. Throughput: CONCURRENCY keep-alive clients sending as fast as they can for THROUGHPUT_MS, direct
- * and then through the proxy, with the CPU of every party measured over the same window.
+ * and then through the proxy, with the CPU of every party measured over the same window; then (2b)
+ * the proxied run alone, alternately against that proxy and one in enforce mode.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { REAL } from '../support/proxy-process.js';
@@ -30,30 +31,97 @@ export interface ThroughputComparison {
   proxiedUpstream: UpstreamStats;
 }
 
-export async function compareThroughput(options: {
-  directConnector: Connector;
+export interface ProxiedRunOptions {
   proxyConnector: Connector;
   agentCreds: Credentials;
   upstream: Upstream;
   proxyPid: number;
-  proxyLog: LineCounter;
+  /** Marked when the clock starts, so its count is of the timed requests' lines. */
+  proxyLog?: LineCounter;
   profiler?: Profiler;
-}): Promise<ThroughputComparison> {
-  const { upstream, proxyLog, profiler } = options;
+  /** Default THROUGHPUT_MS; a shorter run serves as a warm-up. */
+  durationMs?: number;
+}
+
+export async function compareThroughput(options: ProxiedRunOptions & { directConnector: Connector }): Promise<ThroughputComparison> {
+  const { upstream } = options;
   const pids = { proxy: options.proxyPid, upstream: upstream.child.pid! };
   // Reading the upstream's counters resets them, so each run counts only its own timed requests.
   const direct = await measureThroughput(options.directConnector, REAL, pids, () => upstream.stats());
   const directUpstream = await upstream.stats();
   await sleep(500);
-  const proxied = await measureThroughput(options.proxyConnector, options.agentCreds, pids, async () => {
-    await upstream.stats();
-    await sleep(100); // the warm-up requests' log lines
-    proxyLog.mark();
-    profiler?.start();
-  });
+  const { proxied, proxiedUpstream } = await measureProxiedThroughput(options);
+  return { direct, proxied, directUpstream, proxiedUpstream };
+}
+
+/** The proxied half alone: also run against the proxy restarted in enforce mode. */
+export async function measureProxiedThroughput(options: ProxiedRunOptions): Promise<{ proxied: ThroughputResult; proxiedUpstream: UpstreamStats }> {
+  const { upstream, proxyLog, profiler } = options;
+  const pids = { proxy: options.proxyPid, upstream: upstream.child.pid! };
+  const proxied = await measureThroughput(
+    options.proxyConnector,
+    options.agentCreds,
+    pids,
+    async () => {
+      await upstream.stats();
+      await sleep(100); // the warm-up requests' log lines
+      proxyLog?.mark();
+      profiler?.start();
+    },
+    options.durationMs,
+  );
   await profiler?.stop();
   const proxiedUpstream = await upstream.stats();
-  return { direct, proxied, directUpstream, proxiedUpstream };
+  return { proxied, proxiedUpstream };
+}
+
+export interface ModeComparison {
+  record: ThroughputResult;
+  enforce: ThroughputResult;
+  recordUpstream: UpstreamStats;
+  enforceUpstream: UpstreamStats;
+  blocks: number;
+}
+
+/**
+ * 2b. The proxied run against two proxies, one in record mode and one in enforce mode, alternately
+ * in blocks (record, enforce, enforce, record, …) that add up to THROUGHPUT_MS each, so that this
+ * shared machine's drift and other processes' bursts fall on both alike. `profileLast`: the
+ * enforce-mode proxy's profiler, run over its last block only.
+ */
+export async function compareModes(record: ProxiedRunOptions, enforce: ProxiedRunOptions, blocksPerMode: number, profileLast?: Profiler): Promise<ModeComparison> {
+  const durationMs = THROUGHPUT_MS / blocksPerMode;
+  const runs = { record: [] as ThroughputResult[], enforce: [] as ThroughputResult[] };
+  const upstreams = { record: [] as UpstreamStats[], enforce: [] as UpstreamStats[] };
+  const order = Array.from({ length: blocksPerMode * 2 }, (_, i) => ((i + 1) >> 1) % 2 === 0 ? ('record' as const) : ('enforce' as const));
+  for (const [i, mode] of order.entries()) {
+    const last = mode === 'enforce' && !order.slice(i + 1).includes('enforce');
+    const options = mode === 'record' ? record : enforce;
+    const { proxied, proxiedUpstream } = await measureProxiedThroughput({ ...options, durationMs, proxyLog: undefined, profiler: last ? profileLast : undefined });
+    runs[mode].push(proxied);
+    upstreams[mode].push(proxiedUpstream);
+    await sleep(200);
+  }
+  return { record: combined(runs.record), enforce: combined(runs.enforce), recordUpstream: combinedUpstream(upstreams.record), enforceUpstream: combinedUpstream(upstreams.enforce), blocks: blocksPerMode };
+}
+
+function combined(results: ThroughputResult[]): ThroughputResult {
+  const sum = (pick: (r: ThroughputResult) => number): number => results.reduce((n, r) => n + pick(r), 0);
+  return {
+    requests: sum((r) => r.requests),
+    errors: sum((r) => r.errors),
+    seconds: sum((r) => r.seconds),
+    latencies: results.flatMap((r) => r.latencies),
+    connections: sum((r) => r.connections),
+    proxyCpuMs: sum((r) => r.proxyCpuMs),
+    upstreamCpuMs: sum((r) => r.upstreamCpuMs),
+    clientCpuMs: sum((r) => r.clientCpuMs),
+    machine: { processes: sum((r) => r.machine.processes), interrupts: sum((r) => r.machine.interrupts), steal: sum((r) => r.machine.steal) },
+  };
+}
+
+function combinedUpstream(stats: UpstreamStats[]): UpstreamStats {
+  return { verified: stats.reduce((n, s) => n + s.verified, 0), refused: stats.reduce((n, s) => n + s.refused, 0), firstFailure: stats.find((s) => s.firstFailure)?.firstFailure };
 }
 
 async function measureThroughput(
@@ -61,6 +129,7 @@ async function measureThroughput(
   creds: Credentials,
   pids: { proxy: number; upstream: number },
   beforeClock: () => Promise<unknown>,
+  durationMs = THROUGHPUT_MS,
 ): Promise<ThroughputResult> {
   const agents = Array.from({ length: CONCURRENCY }, () => new OneConnectionAgent(connector));
   // Open every connection (and tunnel) before the clock starts.
@@ -74,7 +143,7 @@ async function measureThroughput(
   const clientBefore = clientCpuMs();
   const machineBefore = machineCpuMs();
   const started = performance.now();
-  const deadline = started + THROUGHPUT_MS;
+  const deadline = started + durationMs;
   await Promise.all(
     agents.map(async (agent) => {
       while (performance.now() < deadline) {
