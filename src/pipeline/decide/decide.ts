@@ -1,4 +1,4 @@
-import { conditionKeysOf, effectivePolicy, suppliedKeys, type EffectivePolicy } from '../../policy/evaluate/effective-policy.js';
+import { conditionKeysOf, effectivePolicy, suppliedKeys, timeThresholdsOf, type EffectivePolicy } from '../../policy/evaluate/effective-policy.js';
 import { evaluateCall, type CallEvaluator } from '../../policy/evaluate/evaluate-call.js';
 import { evaluateAction, type EvaluationRequest, type ResourceVerdict } from '../../policy/evaluate/evaluate.js';
 import type { AgentPolicy, PolicyMode, PolicySet } from '../../policy/types.js';
@@ -80,7 +80,7 @@ export function createDecider(policies: PolicySet, options: DeciderOptions): Dec
 function cachedEvaluator(): { for(policy: AgentPolicy): CallEvaluator } {
   const verdicts = new Map<string, Promise<ResourceVerdict>>();
   const effective = new Map<string, EffectivePolicy>();
-  const keysByPolicy = new WeakMap<object, string[]>();
+  const keysByPolicy = new WeakMap<object, PolicyKeys>();
   // The documents evaluated (effective policies, their unknown-resource forms) are cached, so an id per object is stable.
   const documentIds = new WeakMap<object, number>();
   let nextId = 0;
@@ -92,9 +92,9 @@ function cachedEvaluator(): { for(policy: AgentPolicy): CallEvaluator } {
   return {
     for(agentPolicy) {
       const policy = agentPolicy.policy!;
-      let keys = keysByPolicy.get(policy);
-      if (!keys) keysByPolicy.set(policy, (keys = [...conditionKeysOf(policy)]));
-      const used = keys;
+      let used = keysByPolicy.get(policy);
+      if (!used) keysByPolicy.set(policy, (used = { keys: [...conditionKeysOf(policy)], thresholds: timeThresholdsOf(policy) }));
+      const keys = used;
       const scope = `${agentPolicy.source}\u0000${agentPolicy.version}`;
       return {
         effective(service, readable) {
@@ -102,12 +102,12 @@ function cachedEvaluator(): { for(policy: AgentPolicy): CallEvaluator } {
           let found = effective.get(key);
           if (!found) {
             if (effective.size >= CACHE_LIMIT) effective.clear();
-            effective.set(key, (found = effectivePolicy(policy, suppliedKeys(service, readable))));
+            effective.set(key, (found = effectivePolicy(policy, suppliedKeys(service, readable), service)));
           }
           return found;
         },
         evaluate(request: EvaluationRequest) {
-          const key = `${documentId(request.policy)}\u0000${request.principalArn}\u0000${request.action}\u0000${request.resource}\u0000${request.resolved}${relevantContext(request.context, used)}`;
+          const key = `${documentId(request.policy)}\u0000${request.principalArn}\u0000${request.action}\u0000${request.resource}\u0000${request.resolved}${relevantContext(request.context, keys)}`;
           let verdict = verdicts.get(key);
           if (!verdict) {
             if (verdicts.size >= CACHE_LIMIT) verdicts.clear();
@@ -121,14 +121,33 @@ function cachedEvaluator(): { for(policy: AgentPolicy): CallEvaluator } {
   };
 }
 
-/** The values of the context keys a policy's conditions use (IAM matches key names in any case); nothing else changes a verdict. */
-function relevantContext(context: RequestContext, keys: string[]): string {
-  if (keys.length === 0) return '';
+/** The context keys a policy uses, lowercased, and the instants its time conditions name. */
+interface PolicyKeys {
+  keys: string[];
+  thresholds: number[];
+}
+
+const TIME_KEYS = new Set(['aws:currenttime', 'aws:epochtime']);
+
+/**
+ * The values of the context keys a policy's conditions use (IAM matches key names in any case);
+ * nothing else changes a verdict. The clock counts only by where it falls among the policy's instants.
+ */
+function relevantContext(context: RequestContext, used: PolicyKeys): string {
+  if (used.keys.length === 0) return '';
   let text = '';
-  for (const key of keys) {
+  for (const key of used.keys) {
     for (const name in context) {
-      if (name.toLowerCase() === key) text += `\u0000${key}=${JSON.stringify(context[name])}`;
+      if (name.toLowerCase() !== key) continue;
+      text += TIME_KEYS.has(key) ? `\u0000${key}@${clockPosition(context[name]!, key, used.thresholds)}` : `\u0000${key}=${JSON.stringify(context[name])}`;
     }
   }
   return text;
+}
+
+/** Before, at or after each instant: `-0+` for a clock between the first two of three. */
+function clockPosition(value: RequestContext[string], key: string, thresholds: number[]): string {
+  const text = String(value);
+  const now = key === 'aws:epochtime' ? Number(text) * 1000 : Date.parse(text);
+  return thresholds.map((t) => (now < t ? '-' : now === t ? '0' : '+')).join('');
 }

@@ -21,9 +21,12 @@ export interface EffectivePolicy {
  * that depends on one applies whatever its condition says. Statements keep their positions, so
  * a deciding statement's index is the one in the file.
  */
-export function effectivePolicy(policy: PolicyDocument, isSupplied: (key: string) => boolean): EffectivePolicy {
+export function effectivePolicy(policy: PolicyDocument, isSupplied: (key: string) => boolean, service?: string): EffectivePolicy {
   const adjustments: Adjustment[] = [];
   const statements = statementsOf(policy).map((statement, i): PolicyStatement => {
+    // A statement that names none of the service's actions cannot decide them: left inert (iam-simulate
+    // would otherwise parse and match it on every evaluation), in place so indexes stay the file's.
+    if (service !== undefined && !mayNameService(statement, service)) return { Effect: statement.Effect, Action: [], Resource: '*' };
     const keys = [...keysUsed(statement)].filter((key) => !isSupplied(key));
     if (keys.length === 0) return statement;
     const change = statement.Effect === 'Allow' ? 'allow-never-applies' : 'deny-always-applies';
@@ -35,6 +38,14 @@ export function effectivePolicy(policy: PolicyDocument, isSupplied: (key: string
     return resourceVariables(statement).some((key) => !isSupplied(key)) ? { ...rest, Resource: '*', NotResource: undefined } : rest;
   });
   return { document: { Version: policy.Version ?? '2012-10-17', Statement: statements.map(withoutUndefined) }, adjustments };
+}
+
+function mayNameService(statement: PolicyStatement, service: string): boolean {
+  if (statement.Action === undefined) return true; // NotAction: names everything it does not list
+  return ([] as string[]).concat(statement.Action).some((pattern) => {
+    const prefix = pattern.split(':')[0]!;
+    return pattern === '*' || new RegExp(`^${prefix.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i').test(service);
+  });
 }
 
 /**
@@ -55,6 +66,29 @@ export function unknownResourcePolicy(policy: PolicyDocument): PolicyDocument {
 /** The context keys a policy uses (in conditions, and as `${key}` variables), lowercased: IAM compares key names case-insensitively. */
 export function conditionKeysOf(policy: PolicyDocument): Set<string> {
   return new Set(statementsOf(policy).flatMap((s) => [...keysUsed(s)].map((k) => k.toLowerCase())));
+}
+
+/**
+ * The instants a policy's conditions compare the clock with (aws:CurrentTime, aws:EpochTime), in
+ * milliseconds, sorted: between two of them every decision is the same, so the cache keys on
+ * where the clock falls among them rather than on the time itself.
+ */
+export function timeThresholdsOf(policy: PolicyDocument): number[] {
+  const instants = new Set<number>();
+  for (const statement of statementsOf(policy)) {
+    for (const byKey of Object.values(statement.Condition ?? {})) {
+      for (const [key, values] of Object.entries(byKey)) {
+        const lower = key.toLowerCase();
+        if (lower !== 'aws:currenttime' && lower !== 'aws:epochtime') continue;
+        for (const value of ([] as unknown[]).concat(values)) {
+          const text = String(value);
+          const instant = /^\d+(\.\d+)?$/.test(text) ? Number(text) * 1000 : Date.parse(text);
+          if (!Number.isNaN(instant)) instants.add(instant);
+        }
+      }
+    }
+  }
+  return [...instants].sort((a, b) => a - b);
 }
 
 /** Condition keys, and the keys of `${aws:username}`-style variables in resources and condition values. */

@@ -65,6 +65,6 @@ function unknownPolicyOf(effective: EffectivePolicy): PolicyDocument {
 export function directEvaluator(policy: PolicyDocument): CallEvaluator {
   return {
     evaluate: evaluateAction,
-    effective: (service, readable) => effectivePolicy(policy, suppliedKeys(service, readable)),
+    effective: (service, readable) => effectivePolicy(policy, suppliedKeys(service, readable), service),
   };
 }

@@ -52,7 +52,7 @@ export async function evaluateAction(request: EvaluationRequest): Promise<Resour
   if (result.resultType === 'error') return { ...base, verdict: 'error', statements: [], error: errorText(result) };
   const analysis = analysisOf(result);
   // iam-simulate answers sts:GetCallerIdentity as AWS does, allowed to anyone, without reading the policy.
-  if (result.overallResult === 'Allowed' && analysis && !analysis.identityAnalysis) return { ...base, ...listedVerdict(request.policy, action) };
+  if (result.overallResult === 'Allowed' && analysis && !analysis.identityAnalysis) return { ...base, ...(await listedVerdict(request)) };
   const ignoredContextKeys = result.resultType === 'single' ? result.result.ignoredContextKeys : undefined;
   const extra = ignoredContextKeys?.length ? { ignoredContextKeys } : {};
   if (result.overallResult === 'Allowed' && analysis) {
@@ -66,17 +66,44 @@ export async function evaluateAction(request: EvaluationRequest): Promise<Resour
 }
 
 /**
- * For an action AWS lets anyone call: allowed only by an Allow naming it on `*` with no
- * condition, and denied by any Deny naming it (its condition unread: fail closed).
+ * For an action AWS lets anyone call, which iam-simulate allows without reading the policy: the
+ * statements that name it decide, with their conditions (on the keys the proxy supplies) read by
+ * iam-simulate through a probe. Allowed only by an Allow on `*`; denied by any Deny that holds.
  */
-function listedVerdict(policy: PolicyDocument, action: string): Pick<ResourceVerdict, 'verdict' | 'statements'> {
-  const statements = ([] as PolicyStatement[]).concat(policy.Statement ?? []).map((statement, i) => ({ statement, name: statement.Sid ?? `#${i + 1}` }));
-  const names = (s: PolicyStatement) => (s.Action !== undefined ? matchesAny(s.Action, action) : s.NotAction !== undefined && !matchesAny(s.NotAction, action));
-  const denies = statements.filter(({ statement }) => statement.Effect === 'Deny' && names(statement));
-  if (denies.length) return { verdict: 'explicit-deny', statements: denies.map((d) => d.name) };
-  const grants = statements.filter(({ statement: s }) => s.Effect === 'Allow' && !s.Condition && s.Resource !== undefined && ([] as string[]).concat(s.Resource).includes('*') && names(s));
-  return grants.length ? { verdict: 'allowed', statements: grants.map((g) => g.name) } : { verdict: 'implicit-deny', statements: [] };
+async function listedVerdict(request: EvaluationRequest): Promise<Pick<ResourceVerdict, 'verdict' | 'statements'>> {
+  const { policy, action } = request;
+  const named = ([] as PolicyStatement[])
+    .concat(policy.Statement ?? [])
+    .map((statement, i) => ({ statement, name: statement.Sid ?? `#${i + 1}` }))
+    .filter(({ statement: s }) => (s.Action !== undefined ? matchesAny(s.Action, action) : s.NotAction !== undefined && !matchesAny(s.NotAction, action)));
+  const holding = async (s: PolicyStatement) => !s.Condition || (await conditionHolds(s.Condition, request));
+  const denies: string[] = [];
+  for (const { statement, name } of named) if (statement.Effect === 'Deny' && (await holding(statement))) denies.push(name);
+  if (denies.length) return { verdict: 'explicit-deny', statements: denies };
+  const grants: string[] = [];
+  for (const { statement, name } of named) {
+    const everywhere = statement.Resource !== undefined && ([] as string[]).concat(statement.Resource).includes('*');
+    if (statement.Effect === 'Allow' && everywhere && (await holding(statement))) grants.push(name);
+  }
+  return grants.length ? { verdict: 'allowed', statements: grants } : { verdict: 'implicit-deny', statements: [] };
 }
+
+/** A condition block read by iam-simulate on a stand-in for the action: another STS action on no resource. */
+async function conditionHolds(condition: NonNullable<PolicyStatement['Condition']>, request: EvaluationRequest): Promise<boolean> {
+  const probe = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: PROBE_ACTION, Resource: '*', Condition: condition }] };
+  const result = await runSimulation(
+    {
+      request: { principal: request.principalArn, action: PROBE_ACTION, resource: { resource: '*', accountId: request.accountId }, contextVariables: request.context },
+      identityPolicies: [{ name: 'probe', policy: probe }],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+    },
+    { simulationMode: 'Strict' },
+  );
+  return result.resultType !== 'error' && result.overallResult === 'Allowed';
+}
+
+const PROBE_ACTION = 'sts:GetSessionToken';
 
 /** IAM action patterns: `*` and `?` wildcards, any case. */
 function matchesAny(patterns: string | string[], action: string): boolean {

@@ -114,3 +114,17 @@ describe('createDecider', () => {
     expect((await createDecider(policies('enforce', [statement]), { identity: () => undefined })(input(get))).forward).toBe(false);
   });
 });
+
+describe('createDecider: time conditions', () => {
+  const statement: PolicyStatement = { Effect: 'Allow', Action: 's3:GetObject', Resource: '*', Condition: { DateLessThan: { 'aws:CurrentTime': '2026-12-02T12:00:00Z' } } };
+  const get = call([['s3:GetObject', ['arn:aws:s3:::b/k']]]);
+
+  it('decides by the clock, before and after the instant the policy names', async () => {
+    const decide = createDecider(policies('enforce', [statement]), { identity: () => IDENTITY });
+    expect((await decide(input(get, { now: new Date('2026-12-02T09:00:00Z') }))).forward).toBe(true);
+    expect((await decide(input(get, { now: new Date('2026-12-02T11:59:59Z') }))).forward).toBe(true);
+    expect((await decide(input(get, { now: new Date('2026-12-02T12:00:00Z') }))).forward).toBe(false);
+    expect((await decide(input(get, { now: new Date('2026-12-02T13:00:00Z') }))).forward).toBe(false);
+    expect((await decide(input(get, { now: new Date('2026-12-02T10:00:00Z') }))).forward).toBe(true);
+  });
+});
