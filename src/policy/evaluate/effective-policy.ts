@@ -1,4 +1,5 @@
 import { isSuppliedGlobalKey } from '../context-keys.js';
+import { iamPattern } from '../patterns.js';
 import type { PolicyDocument, PolicyStatement } from '../types.js';
 
 /** How a statement was changed because its condition uses a key the proxy cannot supply. */
@@ -44,7 +45,7 @@ function mayNameService(statement: PolicyStatement, service: string): boolean {
   if (statement.Action === undefined) return true; // NotAction: names everything it does not list
   return ([] as string[]).concat(statement.Action).some((pattern) => {
     const prefix = pattern.split(':')[0]!;
-    return pattern === '*' || new RegExp(`^${prefix.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i').test(service);
+    return pattern === '*' || iamPattern(prefix).test(service);
   });
 }
 

@@ -1,5 +1,6 @@
 import { getDenialReasons, getGrantReasons, runSimulation, type RequestAnalysis, type RunSimulationResults } from '@cloud-copilot/iam-simulate';
 import type { RequestContext } from '../../pipeline/resolve/types.js';
+import { iamPattern } from '../patterns.js';
 import type { PolicyDocument, PolicyStatement } from '../types.js';
 
 /** Why an action on a resource is allowed or not, as data. */
@@ -107,7 +108,7 @@ const PROBE_ACTION = 'sts:GetSessionToken';
 
 /** IAM action patterns: `*` and `?` wildcards, any case. */
 function matchesAny(patterns: string | string[], action: string): boolean {
-  return ([] as string[]).concat(patterns).some((pattern) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i').test(action));
+  return ([] as string[]).concat(patterns).some((pattern) => iamPattern(pattern).test(action));
 }
 
 /**
