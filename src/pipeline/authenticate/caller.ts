@@ -34,8 +34,8 @@ export interface CallerSources {
 }
 
 /**
- * Headers first (cheap, no body read for a request that is refused anyway), then body and
- * signature. A request with no signature at all is let on as unsigned: whether its operation is
+ * Headers first (form, scope, time), then the key, then body and signature: a request refused on
+ * any of the cheap checks costs no body read. A request with no signature at all is let on as unsigned: whether its operation is
  * one AWS serves unsigned is decided once it is resolved, and it is never signed with real credentials.
  */
 export async function identifyCaller(request: AwsRequest, sources: CallerSources): Promise<Result<Caller>> {
@@ -47,11 +47,18 @@ export async function identifyCaller(request: AwsRequest, sources: CallerSources
     if (!body.ok) return body;
     return { ok: true, value: { signed: false, key: NOBODY, scope, payloadHash: sha256Hex(body.value), presigned: false } };
   }
+  // The key before the body: a request with a key that is not ours (or no longer valid) costs no body read.
+  const found = sources.lookupKey(claim.value.auth.accessKeyId);
+  const lookup = () => found;
+  if (found.status !== 'valid') {
+    const refused = await verifySignatureClaim(request, claim.value, undefined, lookup);
+    if (!refused.ok) return refused;
+  }
   if (claim.value.payload.kind === 'hash') {
     const body = await bufferBody(request, sources, 'Signed');
     if (!body.ok) return body;
   }
-  const verified = await verifySignatureClaim(request, claim.value, request.body, sources.lookupKey);
+  const verified = await verifySignatureClaim(request, claim.value, request.body, lookup);
   if (!verified.ok) return verified;
   const { key, auth, payloadHash } = verified.value;
   return { ok: true, value: { signed: true, key, scope: auth, payloadHash, presigned: claim.value.presigned !== undefined } };

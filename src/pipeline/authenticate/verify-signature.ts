@@ -1,7 +1,10 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { ALGORITHM_IDENTIFIER, createScope, SignatureV4 } from '@smithy/signature-v4';
+import type { HeaderBag, HttpRequest } from '@smithy/types';
 import { parseRawQuery } from '../../aws/query.js';
-import { createSigner, PAYLOAD_HASH_HEADER, PAYLOAD_HASH_UNSIGNED } from '../../aws/signer.js';
+import { NodeSha256 } from '../../aws/node-sha256.js';
+import { createSigner, PAYLOAD_HASH_HEADER, PAYLOAD_HASH_UNSIGNED, signsPathAsSent } from '../../aws/signer.js';
 import { PRESIGN_PARAMS, type PresignedAuthorization, type SigV4Authorization } from './authorization-header.js';
 
 export interface SignedRequest {
@@ -25,13 +28,36 @@ export async function signatureMatches(
   payloadHash: string,
   signingDate: Date,
 ): Promise<boolean> {
-  const headers = signedHeadersOf(request, auth, payloadHash);
-  const signed = await signerFor(auth, secretAccessKey).sign(
-    { method: request.method, protocol: 'https:', hostname: headers.host ?? '', path: request.rawPath, query: parseRawQuery(request.rawQuery), headers },
-    { signingDate, signableHeaders: new Set(auth.signedHeaders), unsignableHeaders: payloadHashUnlessSigned(auth) },
-  );
-  const expected = /Signature=([0-9a-f]{64})$/.exec(String(signed.headers.authorization))?.[1] ?? '';
+  const canonicalHeaders: HeaderBag = {};
+  for (const name of auth.signedHeaders) canonicalHeaders[name] = canonicalHeaderValue(request, name);
+  const verifier = new Verifier({ credentials: { accessKeyId: auth.accessKeyId, secretAccessKey }, region: auth.region, service: auth.service, sha256: NodeSha256, uriEscapePath: !signsPathAsSent(auth.service), applyChecksum: false });
+  const httpRequest = { method: request.method, protocol: 'https:', hostname: '', path: request.rawPath, query: parseRawQuery(request.rawQuery), headers: {} } as HttpRequest;
+  const expected = await verifier.signatureOver(httpRequest, canonicalHeaders, payloadHash, signingDate);
   return sameSignature(expected, auth.signature);
+}
+
+/**
+ * The signer's own canonical request and string to sign, over exactly the headers given. Its
+ * `sign()` rebuilds the header list itself (it drops `date`, adds x-amz-date, skips headers it
+ * deems unsignable), so a client that signed `date` would never verify; the steps it is built
+ * from take the list as it is.
+ */
+class Verifier extends SignatureV4 {
+  async signatureOver(request: HttpRequest, canonicalHeaders: HeaderBag, payloadHash: string, signingDate: Date): Promise<string> {
+    const { longDate, shortDate } = this.formatDate(signingDate);
+    const scope = createScope(shortDate, await this.regionProvider(), this.service);
+    const stringToSign = await this.createStringToSign(longDate, scope, this.createCanonicalRequest(request, canonicalHeaders, payloadHash), ALGORITHM_IDENTIFIER);
+    return this.sign(stringToSign, { signingDate });
+  }
+}
+
+/**
+ * A header's canonical value: trimmed, inner runs of spaces made one. Repeats are as Node merged
+ * them (joined, or the first kept); the resolver refuses a request whose repeats it would read
+ * two ways.
+ */
+function canonicalHeaderValue(request: SignedRequest, name: string): string {
+  return headerValue(request.headers[name]).trim().replace(/\s+/g, ' ');
 }
 
 /** The same for a presigned (query-string) request: its signature covers the query minus X-Amz-Signature. */

@@ -14,7 +14,7 @@ import {
 import type { SignedRequest } from '../../../src/pipeline/authenticate/verify-signature.js';
 import aws4 from 'aws4';
 import { splitTarget } from '../../../src/aws/query.js';
-import { signWithAws4, type SigningOptions } from '../../support/aws4-request.js';
+import { signedHeadersOf, signWithAws4, type SigningOptions } from '../../support/aws4-request.js';
 
 const T0 = Date.parse('2024-05-01T10:00:00Z');
 const MINUTE = 60_000;
@@ -319,5 +319,16 @@ describe('authenticate: session tokens', () => {
     };
     expect((await authenticate(presign(session.session!.sessionToken), Buffer.alloc(0), store, T0)).ok).toBe(true);
     expectRefused(await authenticate(presign('forged'), Buffer.alloc(0), store, T0), 403, 'InvalidClientTokenId');
+  });
+});
+
+describe('authenticate: exactly the headers the client signed', () => {
+  it('verifies a signed Date header (Net::Amazon::S3 signs it), and refuses it altered', async () => {
+    const { store, key } = setup();
+    const request = sign(key, { headers: { Date: 'Wed, 01 May 2024 10:00:00 GMT' } });
+    expect(signedHeadersOf(request)).toContain('date');
+    expect((await authenticate(request, undefined, store, T0)).ok).toBe(true);
+    const altered = { ...request, headers: { ...request.headers, date: 'Wed, 01 May 2024 10:00:01 GMT' } };
+    expectRefused(await authenticate(altered, undefined, store, T0), 403, 'SignatureDoesNotMatch');
   });
 });

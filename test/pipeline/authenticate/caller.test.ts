@@ -36,6 +36,19 @@ describe('identifyCaller', () => {
     expect(presigned.ok || presigned.error.code).toBe('AuthorizationQueryParametersError');
   });
 
+  it('looks the key up before reading a signed body: an unknown, expired or revoked key costs no read', async () => {
+    for (const status of ['unknown', 'expired', 'revoked'] as const) {
+      const from = sources({ lookupKey: () => ({ status }) });
+      const signed = request({
+        authorization: 'AWS4-HMAC-SHA256 Credential=AKIAPROXYNOTOURS/20261202/us-east-1/awsssoportal/aws4_request, SignedHeaders=host;x-amz-date, Signature=' + '0'.repeat(64),
+        'x-amz-date': '20261202T090000Z',
+      });
+      const result = await identifyCaller(signed, from);
+      expect(result.ok || result.error.code).toBe('InvalidClientTokenId');
+      expect(from.reads).toBe(0);
+    }
+  });
+
   it('refuses an unsigned request to a host that names no service', async () => {
     const result = await identifyCaller(request({}), sources({ hostScope: () => undefined }));
     expect(result.ok || result.error.code).toBe('MissingAuthenticationToken');
