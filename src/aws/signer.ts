@@ -1,4 +1,4 @@
-import { SignatureV4 } from '@smithy/signature-v4';
+import { SignatureV4, type SignatureV4CryptoInit, type SignatureV4Init } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { defaultCatalog } from '../services/catalog.js';
 import { NodeSha256 } from './node-sha256.js';
@@ -19,14 +19,12 @@ export function signsPathAsSent(signingName: string): boolean {
   return singleEncoding.has(signingName);
 }
 
+/** How the proxy configures a SigV4 signer for one credential scope (verification and re-signing alike). */
+export function signerOptions(credentials: AwsCredentialIdentity, region: string, service: string): SignatureV4Init & SignatureV4CryptoInit {
+  return { credentials, region, service, sha256: NodeSha256, uriEscapePath: !signsPathAsSent(service), applyChecksum: false };
+}
+
 /** The SigV4 signer for one credential scope, as both verification and re-signing need it. */
 export function createSigner(credentials: AwsCredentialIdentity, region: string, service: string): SignatureV4 {
-  return new SignatureV4({
-    credentials,
-    region,
-    service,
-    sha256: NodeSha256,
-    uriEscapePath: !signsPathAsSent(service),
-    applyChecksum: false,
-  });
+  return new SignatureV4(signerOptions(credentials, region, service));
 }

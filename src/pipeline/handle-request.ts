@@ -67,7 +67,7 @@ export async function handleAwsRequest(req: IncomingMessage, res: ServerResponse
     now: ex.now,
     lookupKey: (id) => deps.keys.lookup(id),
     readBody: (maxBytes = MAX_BUFFERED_BODY_BYTES) => readBody(req, maxBytes),
-    hostScope: () => hostScope(ex),
+    hostScope: () => hostEndpoint(ex)?.scope,
   });
   if (!identified.ok) return refuse(ex, identified.error);
   const caller = identified.value;
@@ -135,11 +135,11 @@ export async function handleAwsRequest(req: IncomingMessage, res: ServerResponse
   }
 }
 
-/** The scope AWS expects for the host's own endpoint: how an unsigned request, or a refused one, is read. */
-function hostScope(ex: Exchange): SignatureScope | undefined {
+/** The host's own endpoint and the scope AWS expects for it: how an unsigned request, or a refused one, is read. */
+function hostEndpoint(ex: Exchange): { service: string; scope: SignatureScope } | undefined {
   const endpoint = ex.deps.resolve.endpoints.match(ex.request.hostname)[0];
   if (!endpoint) return undefined;
-  return { service: endpoint.signingName, region: endpoint.hostRegion ?? (endpoint.signingRegions === 'any' ? 'us-east-1' : endpoint.signingRegions[0]!) };
+  return { service: endpoint.service, scope: { service: endpoint.signingName, region: endpoint.hostRegion ?? (endpoint.signingRegions === 'any' ? 'us-east-1' : endpoint.signingRegions[0]!) } };
 }
 
 /** Answers a request that must not go upstream, and logs what it would have done. */
@@ -156,8 +156,9 @@ async function refuse(ex: Exchange, error: AwsError, identity?: Identity): Promi
  * that, the service its host names and the protocol to answer in.
  */
 async function attemptedCall(ex: Exchange): Promise<Described> {
-  const scope = hostScope(ex);
-  if (!scope) return { service: undefined, protocol: guessedProtocol(ex.request) };
+  const host = hostEndpoint(ex);
+  if (!host) return { service: undefined, protocol: guessedProtocol(ex.request) };
+  const { scope } = host;
   const notRead = () => Promise.reject(new Error('the body of a refused request is not read'));
   try {
     const resolution = await resolveRequest(ex.request, { scope, accountId: ex.deps.accountId(), readBody: notRead }, ex.deps.resolve);
@@ -165,7 +166,7 @@ async function attemptedCall(ex: Exchange): Promise<Described> {
   } catch {
     // Only for the log: the request is refused whatever it was.
   }
-  const model = ex.deps.resolve.catalog.service(ex.deps.resolve.endpoints.match(ex.request.hostname)[0]!.service);
+  const model = ex.deps.resolve.catalog.service(host.service);
   return { service: model.id, protocol: errorProtocol(model, ex.request) };
 }
 

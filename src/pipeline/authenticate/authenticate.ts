@@ -2,7 +2,7 @@ import type { AwsError } from '../../aws/errors.js';
 import { sha256Hex } from '../../aws/node-sha256.js';
 import { timingSafeEqual } from 'node:crypto';
 import type { IssuedKey, KeyLookup } from '../../keys/issued-key.js';
-import { parseRawQuery } from '../../aws/query.js';
+import { parseRawQuery, percentDecode } from '../../aws/query.js';
 import { parseAmzDate, parseAuthorization, parsePresignedQuery, type PresignedAuthorization, type SigV4Authorization } from './authorization-header.js';
 import { presignedSignatureMatches, signatureMatches, type SignedRequest } from './verify-signature.js';
 
@@ -112,10 +112,7 @@ export async function verifySignatureClaim(
 ): Promise<Result<Authenticated>> {
   const { auth } = claim;
   const found = lookupKey(auth.accessKeyId);
-  if (found.status !== 'valid') {
-    const why = { unknown: 'is not one this proxy issued', expired: 'has expired', revoked: 'has been revoked' }[found.status];
-    return refuse(403, 'InvalidClientTokenId', `The security token included in the request is invalid: access key ${auth.accessKeyId} ${why}.`);
-  }
+  if (found.status !== 'valid') return keyRefusal(found.status, auth.accessKeyId);
   let payloadHash: string;
   if (claim.payload.kind === 'literal') {
     payloadHash = claim.payload.value;
@@ -137,6 +134,12 @@ export async function verifySignatureClaim(
   return { ok: true, value: { key: found.key, auth, payloadHash } };
 }
 
+/** A key that is not one this proxy issued, or no longer valid: refused before anything else is read. */
+export function keyRefusal(status: 'unknown' | 'expired' | 'revoked', accessKeyId: string): { ok: false; error: AwsError } {
+  const why = { unknown: 'is not one this proxy issued', expired: 'has expired', revoked: 'has been revoked' }[status];
+  return refuse(403, 'InvalidClientTokenId', `The security token included in the request is invalid: access key ${accessKeyId} ${why}.`);
+}
+
 const TOKEN_HEADERS = ['x-amz-security-token', 'x-amz-s3session-token'] as const;
 const TOKEN_PARAMS = /(?:^|&)(X-Amz-Security-Token|X-Amz-S3session-Token)=([^&]*)/gi;
 
@@ -153,7 +156,7 @@ function tokenMatches(request: SignedRequest, claim: SignatureClaim, key: Issued
     if (value !== undefined) presented.push([name, String(value)]);
   }
   if (claim.presigned) {
-    for (const [, name, value] of request.rawQuery.matchAll(TOKEN_PARAMS)) presented.push([name!.toLowerCase(), safeDecode(value!)]);
+    for (const [, name, value] of request.rawQuery.matchAll(TOKEN_PARAMS)) presented.push([name!.toLowerCase(), percentDecode(value!)]);
   }
   if (!expected) return presented.length === 0;
   if (presented.length !== 1) return false;
@@ -167,13 +170,6 @@ function sameText(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-function safeDecode(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
-  }
-}
 
 export function toAmzDate(date: Date): string {
   return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');

@@ -3,7 +3,7 @@ import type { IssuedKey, KeyLookup } from '../../keys/issued-key.js';
 import type { AwsRequest } from '../intercept/aws-request.js';
 import { BodyTooLargeError } from '../intercept/read-body.js';
 import type { SignatureScope } from '../resolve/resolve.js';
-import { readSignatureClaim, verifySignatureClaim, type Result } from './authenticate.js';
+import { keyRefusal, readSignatureClaim, verifySignatureClaim, type Result } from './authenticate.js';
 
 /** Who sent a request: an agent (by a key the proxy issued, verified), or nobody (an unsigned request). */
 export interface Caller {
@@ -49,11 +49,8 @@ export async function identifyCaller(request: AwsRequest, sources: CallerSources
   }
   // The key before the body: a request with a key that is not ours (or no longer valid) costs no body read.
   const found = sources.lookupKey(claim.value.auth.accessKeyId);
+  if (found.status !== 'valid') return keyRefusal(found.status, claim.value.auth.accessKeyId);
   const lookup = () => found;
-  if (found.status !== 'valid') {
-    const refused = await verifySignatureClaim(request, claim.value, undefined, lookup);
-    if (!refused.ok) return refused;
-  }
   if (claim.value.payload.kind === 'hash') {
     const body = await bufferBody(request, sources, 'Signed');
     if (!body.ok) return body;

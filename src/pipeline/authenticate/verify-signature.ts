@@ -3,8 +3,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { ALGORITHM_IDENTIFIER, createScope, SignatureV4 } from '@smithy/signature-v4';
 import type { HeaderBag, HttpRequest } from '@smithy/types';
 import { parseRawQuery } from '../../aws/query.js';
-import { NodeSha256 } from '../../aws/node-sha256.js';
-import { createSigner, PAYLOAD_HASH_HEADER, PAYLOAD_HASH_UNSIGNED, signsPathAsSent } from '../../aws/signer.js';
+import { createSigner, PAYLOAD_HASH_HEADER, PAYLOAD_HASH_UNSIGNED, signerOptions } from '../../aws/signer.js';
 import { PRESIGN_PARAMS, type PresignedAuthorization, type SigV4Authorization } from './authorization-header.js';
 
 export interface SignedRequest {
@@ -30,7 +29,7 @@ export async function signatureMatches(
 ): Promise<boolean> {
   const canonicalHeaders: HeaderBag = {};
   for (const name of auth.signedHeaders) canonicalHeaders[name] = canonicalHeaderValue(request, name);
-  const verifier = new Verifier({ credentials: { accessKeyId: auth.accessKeyId, secretAccessKey }, region: auth.region, service: auth.service, sha256: NodeSha256, uriEscapePath: !signsPathAsSent(auth.service), applyChecksum: false });
+  const verifier = new Verifier(signerOptions({ accessKeyId: auth.accessKeyId, secretAccessKey }, auth.region, auth.service));
   const httpRequest = { method: request.method, protocol: 'https:', hostname: '', path: request.rawPath, query: parseRawQuery(request.rawQuery), headers: {} } as HttpRequest;
   const expected = await verifier.signatureOver(httpRequest, canonicalHeaders, payloadHash, signingDate);
   return sameSignature(expected, auth.signature);
