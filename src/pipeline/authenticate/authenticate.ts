@@ -1,9 +1,11 @@
+import { toAmzDate } from '../../aws/amz-date.js';
 import type { AwsError } from '../../aws/errors.js';
 import { sha256Hex } from '../../aws/node-sha256.js';
 import { timingSafeEqual } from 'node:crypto';
 import type { IssuedKey, KeyLookup } from '../../keys/issued-key.js';
 import { parseRawQuery, percentDecode } from '../../aws/query.js';
 import { parseAmzDate, parseAuthorization, parsePresignedQuery, type PresignedAuthorization, type SigV4Authorization } from './authorization-header.js';
+import { SIGNED_CHUNK_PAYLOADS } from '../resign/signed-chunks.js';
 import { presignedSignatureMatches, signatureMatches, type SignedRequest } from './verify-signature.js';
 
 /** AWS rejects a signature whose x-amz-date is further than this from its clock; so do we. */
@@ -59,13 +61,30 @@ export function readSignatureClaim(request: SignedRequest, now: Date): Result<Si
   if (typeof signedContentSha === 'string' && (signedContentSha === UNSIGNED_PAYLOAD || UNSIGNED_STREAMING.has(signedContentSha))) {
     return { ok: true, value: { auth, signingDate: checked.value, payload: { kind: 'literal', value: signedContentSha } } };
   }
-  if (typeof signedContentSha === 'string' && signedContentSha.startsWith('STREAMING-')) {
-    return refuse(501, 'NotImplemented', `${signedContentSha} uploads (signed chunks) are not supported by iam-agent-proxy yet; use HTTPS, where clients send unsigned chunks.`);
+  if (typeof signedContentSha === 'string' && SIGNED_CHUNK_PAYLOADS.has(signedContentSha)) {
+    const framing = signedChunkFraming(request, signedContentSha);
+    if (!framing.ok) return framing;
+    return { ok: true, value: { auth, signingDate: checked.value, payload: { kind: 'literal', value: signedContentSha } } };
   }
   if (signedContentSha !== undefined && !/^[0-9a-f]{64}$/.test(String(signedContentSha))) {
-    return refuse(400, 'InvalidArgument', 'x-amz-content-sha256 must be a hex SHA-256, UNSIGNED-PAYLOAD or STREAMING-UNSIGNED-PAYLOAD-TRAILER.');
+    return refuse(400, 'InvalidArgument', `x-amz-content-sha256 must be a hex SHA-256, UNSIGNED-PAYLOAD or one of ${[...UNSIGNED_STREAMING, ...SIGNED_CHUNK_PAYLOADS].join(', ')}.`);
   }
   return { ok: true, value: { auth, signingDate: checked.value, payload: { kind: 'hash', claimed: signedContentSha as string | undefined } } };
+}
+
+/**
+ * A signed-chunk upload declares how it is framed, so each chunk can be checked as it streams:
+ * aws-chunked content, the decoded length the chunks must add up to, and for the -TRAILER variant
+ * the trailing headers that follow.
+ */
+function signedChunkFraming(request: SignedRequest, payload: string): Result<true> {
+  const codings = String(request.headers['content-encoding'] ?? '').split(',').map((c) => c.trim().toLowerCase());
+  if (!codings.includes('aws-chunked')) return refuse(400, 'InvalidArgument', `${payload} requires Content-Encoding: aws-chunked.`);
+  if (!/^\d{1,15}$/.test(String(request.headers['x-amz-decoded-content-length'] ?? ''))) {
+    return refuse(411, 'MissingContentLength', `${payload} requires x-amz-decoded-content-length, the length of the data before chunking.`);
+  }
+  if (payload.endsWith('-TRAILER') && !request.headers['x-amz-trailer']) return refuse(400, 'InvalidArgument', `${payload} requires x-amz-trailer, naming the trailing headers.`);
+  return { ok: true, value: true };
 }
 
 /**
@@ -168,9 +187,4 @@ function tokenMatches(request: SignedRequest, claim: SignatureClaim, key: Issued
 function sameText(a: string, b: string): boolean {
   const [x, y] = [Buffer.from(a), Buffer.from(b)];
   return x.length === y.length && timingSafeEqual(x, y);
-}
-
-
-export function toAmzDate(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
 }

@@ -15,6 +15,8 @@ export interface Caller {
   /** The payload hash (or literal) the re-signed request must carry. */
   payloadHash: string;
   presigned: boolean;
+  /** The agent's own signature and signing time, for a signed request: what a signed-chunk upload's chain starts from. */
+  signature?: { value: string; date: Date };
 }
 
 /** The agent name of unsigned requests: not a name an agent can have (agent names have no parentheses). */
@@ -58,7 +60,8 @@ export async function identifyCaller(request: AwsRequest, sources: CallerSources
   const verified = await verifySignatureClaim(request, claim.value, request.body, lookup);
   if (!verified.ok) return verified;
   const { key, auth, payloadHash } = verified.value;
-  return { ok: true, value: { signed: true, key, scope: auth, payloadHash, presigned: claim.value.presigned !== undefined } };
+  const signature = { value: auth.signature, date: claim.value.signingDate };
+  return { ok: true, value: { signed: true, key, scope: auth, payloadHash, presigned: claim.value.presigned !== undefined, signature } };
 }
 
 async function bufferBody(request: AwsRequest, sources: CallerSources, kind: string, maxBytes?: number): Promise<Result<Buffer>> {

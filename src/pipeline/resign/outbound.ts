@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { withoutParameters } from '../../aws/query.js';
 import type { HeldSession } from '../../keys/issued-key.js';
@@ -7,6 +8,7 @@ import type { OutboundRequest } from '../forward/forward.js';
 import type { AwsRequest } from '../intercept/aws-request.js';
 import type { ResolvedCall } from '../resolve/types.js';
 import { resign, strippedHeaders } from './resign.js';
+import { chunkChain, relaySignedChunks, SIGNED_CHUNK_PAYLOADS } from './signed-chunks.js';
 
 export interface OutboundContext {
   request: AwsRequest;
@@ -53,5 +55,19 @@ export async function outboundRequest(context: OutboundContext, body: OutboundRe
     credentials,
     context.now,
   );
-  return { method: request.method, target, headers, body };
+  if (!SIGNED_CHUNK_PAYLOADS.has(caller.payloadHash) || !caller.signature) return { method: request.method, target, headers, body };
+  // Each chunk is checked against the agent's chain and re-signed on the real key's, as it streams.
+  const scope = caller.scope;
+  const upload = {
+    agent: chunkChain({ accessKeyId: caller.key.accessKeyId, secretAccessKey: caller.key.secretAccessKey }, scope.region, scope.service, caller.signature.date, caller.signature.value),
+    upstream: chunkChain(credentials, call.region, call.signingName, context.now, /Signature=([0-9a-f]{64})/.exec(headers.authorization ?? '')![1]!),
+    trailerNames: caller.payloadHash.endsWith('-TRAILER') ? trailerNames(request) : undefined,
+    decodedLength: Number(request.header('x-amz-decoded-content-length')),
+  };
+  return { method: request.method, target, headers, body: Readable.from(relaySignedChunks(body ?? Buffer.alloc(0), upload), { objectMode: false }) };
+}
+
+/** The trailing headers an upload declared (x-amz-trailer, comma-separated). */
+function trailerNames(request: AwsRequest): string[] {
+  return (request.header('x-amz-trailer') ?? '').split(',').map((name) => name.trim().toLowerCase()).filter(Boolean);
 }
