@@ -13,6 +13,7 @@ import { outboundRequest } from './resign/outbound.js';
 import type { CredentialSource } from './resign/upstream-credentials.js';
 import type { CredentialCall } from './respond/credential-response.js';
 import { exchangeForCredentials, standInFor } from './respond/stand-in.js';
+import { unsignedRefusal } from './respond/unsigned-probe.js';
 import { errorProtocol, guessedProtocol, resolveRequest, type ResolveDeps, type SignatureScope } from './resolve/resolve.js';
 import type { ResolvedCall } from './resolve/types.js';
 
@@ -92,8 +93,10 @@ export async function handleAwsRequest(req: IncomingMessage, res: ServerResponse
   const catalog = deps.resolve.catalog;
   const operation = Object.hasOwn(catalog.index.services, call.service) ? catalog.service(call.service).operations[call.operation] : undefined;
   if (!caller.signed && !operation?.unsigned) {
-    answerError(ex, call.protocol, { status: 403, code: 'MissingAuthenticationToken', message: 'Request is missing Authentication Token' }, call.service);
-    return record(ex, call, { decision: 'refused', error: 'MissingAuthenticationToken' }, identity);
+    // An S3 bucket probe's refusal carries the bucket's region, as S3 tells anyone (unsigned-probe.ts).
+    const refusal = await unsignedRefusal(request.method, request.rawPath, call, upstreamTargetFor(request.hostname, deps.upstreamEndpoint));
+    ex.res.writeHead(refusal.status, refusal.headers).end(refusal.body);
+    return record(ex, call, { decision: 'refused', error: refusal.code }, identity);
   }
   if (call.authorizations.some((a) => !a.known)) deps.onUnresolved?.();
 

@@ -31,7 +31,7 @@ export interface RecordedRequest {
   service?: string;
   region?: string;
   verified: boolean;
-  /** A call AWS serves unsigned (the SSO portal's), let through without a signature. */
+  /** A call AWS serves unsigned (the SSO portal's) or an unsigned bucket probe, let through without a signature. */
   unsigned?: true;
   failure?: string;
 }
@@ -261,7 +261,13 @@ function respond(request: Incoming, context: Context): Reply {
   const record: RecordedRequest = { method, host, path, headers, body, decodedBody: body, verified: false };
   context.requests.push(record);
   try {
-    if (isUnsignedSsoCall(request) && headerValue(request.rawHeaders, 'authorization') === undefined) record.unsigned = true;
+    const unsigned = headerValue(request.rawHeaders, 'authorization') === undefined;
+    const probe = unsigned ? unsignedBucketReply(request) : undefined;
+    if (probe) {
+      record.unsigned = true;
+      return probe;
+    }
+    if (unsigned && isUnsignedSsoCall(request)) record.unsigned = true;
     else authenticate(request, context, record);
   } catch (error) {
     if (!(error instanceof Rejection)) {
@@ -272,6 +278,26 @@ function respond(request: Incoming, context: Context): Reply {
     return errorReply(request, record, 403, error.code, error.message);
   }
   return route(request, record, context);
+}
+
+/** `<bucket>.s3[.<region>].amazonaws.com` or `s3[.<region>].amazonaws.com/<bucket>`: the bucket and the host's region. */
+const S3_HOST = /^(?:(.+)\.)?s3\.(?:([a-z]{2}-[a-z]+-\d)\.)?amazonaws\.com$/;
+/** A bucket named `…-in-<region>` lives in that region; every other one in us-east-1. */
+const BUCKET_REGION = /-in-([a-z]{2}-[a-z]+-\d)$/;
+
+/**
+ * S3 answers an unsigned HEAD or GET of a bucket with the bucket's region: 301 from another
+ * region's endpoint, else 403 (the fake's buckets are private), `x-amz-bucket-region` on both.
+ */
+function unsignedBucketReply(request: Incoming): Reply | undefined {
+  const host = S3_HOST.exec(request.host.replace(/:\d+$/, ''));
+  if (!host || (request.method !== 'HEAD' && request.method !== 'GET')) return undefined;
+  const segments = (request.path.split('?')[0] ?? '').split('/').filter(Boolean);
+  const bucket = host[1] ?? segments.shift();
+  if (!bucket || segments.length > 0) return undefined;
+  const region = BUCKET_REGION.exec(bucket)?.[1] ?? 'us-east-1';
+  const reply = region === (host[2] ?? 'us-east-1') ? s3Error(403, 'AccessDenied', 'Access Denied') : s3Error(301, 'PermanentRedirect', 'The bucket you are attempting to access must be addressed using the specified endpoint.');
+  return { ...reply, headers: { ...reply.headers, 'x-amz-bucket-region': region } };
 }
 
 async function readBody(message: IncomingMessage): Promise<Buffer> {
