@@ -43,7 +43,7 @@ export interface EndpointTemplate {
   service: string;
   host: string;
   signingName: string;
-  /** A literal region, `{Region}` (the host's), or `{implicitGlobalRegion}`. */
+  /** A literal region, `{Region}` (the host's), `{implicitGlobalRegion}`, or `*` (SigV4a, valid in every region). */
   signingRegion: string;
   /** S3-style signing: the path is signed as sent, neither normalised nor encoded twice. */
   disableDoubleEncoding?: true;

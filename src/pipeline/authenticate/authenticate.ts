@@ -4,9 +4,10 @@ import { sha256Hex } from '../../aws/node-sha256.js';
 import { timingSafeEqual } from 'node:crypto';
 import type { IssuedKey, KeyLookup } from '../../keys/issued-key.js';
 import { parseRawQuery, percentDecode } from '../../aws/query.js';
-import { parseAmzDate, parseAuthorization, parsePresignedQuery, type PresignedAuthorization, type SigV4Authorization } from './authorization-header.js';
+import { parseAmzDate, parseAuthorization, parsePresignedQuery, SIGV4A, type PresignedAuthorization, type SigV4Authorization } from './authorization-header.js';
 import { SIGNED_CHUNK_PAYLOADS } from '../resign/signed-chunks.js';
 import { presignedSignatureMatches, signatureMatches, type SignedRequest } from './verify-signature.js';
+import { sigv4aClaimError, sigv4aSignatureMatches } from './verify-sigv4a.js';
 
 /** AWS rejects a signature whose x-amz-date is further than this from its clock; so do we. */
 export const MAX_CLOCK_SKEW_MS = 15 * 60_000;
@@ -46,10 +47,12 @@ export function readSignatureClaim(request: SignedRequest, now: Date): Result<Si
     if (/(^|&)X-Amz-(Algorithm|Signature)=/.test(request.rawQuery)) return readPresignedClaim(request, now);
     return refuse(403, 'MissingAuthenticationToken', 'Request is missing Authentication Token');
   }
-  const auth = parseAuthorization(header);
+  const auth = parseAuthorization(header, request.headers['x-amz-region-set']);
   if (!auth) {
-    return refuse(400, 'IncompleteSignature', 'Authorization header is not a valid AWS4-HMAC-SHA256 signature (SigV4a and SigV2 are not accepted).');
+    return refuse(400, 'IncompleteSignature', 'Authorization header is not a valid AWS4-HMAC-SHA256 signature, nor AWS4-ECDSA-P256-SHA256 with an x-amz-region-set header (SigV2 is not accepted).');
   }
+  const v4aError = sigv4aClaimError(request, auth);
+  if (v4aError) return { ok: false, error: v4aError };
   const amzDate = request.headers['x-amz-date'];
   if (typeof amzDate !== 'string' || !auth.signedHeaders.includes('x-amz-date')) {
     return refuse(403, 'IncompleteSignature', 'A signed x-amz-date header (yyyyMMddTHHmmssZ) is required.');
@@ -94,7 +97,7 @@ function signedChunkFraming(request: SignedRequest, payload: string): Result<tru
 function readPresignedClaim(request: SignedRequest, now: Date): Result<SignatureClaim> {
   const presigned = parsePresignedQuery(parseRawQuery(request.rawQuery));
   if (!presigned) {
-    return refuse(400, 'AuthorizationQueryParametersError', 'X-Amz-Algorithm must be AWS4-HMAC-SHA256 with a well-formed X-Amz-Credential, X-Amz-SignedHeaders, X-Amz-Expires (1 to 604800) and X-Amz-Signature.');
+    return refuse(400, 'AuthorizationQueryParametersError', 'X-Amz-Algorithm must be AWS4-HMAC-SHA256 (or AWS4-ECDSA-P256-SHA256 with X-Amz-Region-Set) with a well-formed X-Amz-Credential, X-Amz-SignedHeaders, X-Amz-Expires (1 to 604800) and X-Amz-Signature.');
   }
   const checked = checkScopeAndTime(presigned, presigned.amzDate, now);
   if (!checked.ok) return checked;
@@ -141,7 +144,9 @@ export async function verifySignatureClaim(
       return refuse(400, 'XAmzContentSHA256Mismatch', "The provided 'x-amz-content-sha256' header does not match what was computed.");
     }
   }
-  const matches = claim.presigned
+  const matches = auth.algorithm === SIGV4A
+    ? await sigv4aSignatureMatches(request, auth, found.key.secretAccessKey, payloadHash, claim.signingDate)
+    : claim.presigned
     ? await presignedSignatureMatches(request, claim.presigned, found.key.secretAccessKey, payloadHash, claim.signingDate)
     : await signatureMatches(request, auth, found.key.secretAccessKey, payloadHash, claim.signingDate);
   if (!matches) {

@@ -17,6 +17,8 @@ export interface Caller {
   presigned: boolean;
   /** The agent's own signature and signing time, for a signed request: what a signed-chunk upload's chain starts from. */
   signature?: { value: string; date: Date };
+  /** Set when the agent signed with SigV4a: the regions its signature is valid in, and the re-signed request's. */
+  regionSet?: string[];
 }
 
 /** The agent name of unsigned requests: not a name an agent can have (agent names have no parentheses). */
@@ -61,7 +63,7 @@ export async function identifyCaller(request: AwsRequest, sources: CallerSources
   if (!verified.ok) return verified;
   const { key, auth, payloadHash } = verified.value;
   const signature = { value: auth.signature, date: claim.value.signingDate };
-  return { ok: true, value: { signed: true, key, scope: auth, payloadHash, presigned: claim.value.presigned !== undefined, signature } };
+  return { ok: true, value: { signed: true, key, scope: auth, payloadHash, presigned: claim.value.presigned !== undefined, signature, ...(auth.regionSet && { regionSet: auth.regionSet }) } };
 }
 
 async function bufferBody(request: AwsRequest, sources: CallerSources, kind: string, maxBytes?: number): Promise<Result<Buffer>> {

@@ -8,6 +8,7 @@ import type { OutboundRequest } from '../forward/forward.js';
 import type { AwsRequest } from '../intercept/aws-request.js';
 import type { ResolvedCall } from '../resolve/types.js';
 import { resign, strippedHeaders } from './resign.js';
+import { sigv4aResigner } from './resign-sigv4a.js';
 import { chunkChain, relaySignedChunks, SIGNED_CHUNK_PAYLOADS } from './signed-chunks.js';
 
 export interface OutboundContext {
@@ -40,7 +41,9 @@ export async function outboundRequest(context: OutboundContext, body: OutboundRe
     setHeaders['x-amz-s3session-token'] = credentials.sessionToken;
     credentials = { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey };
   }
-  const headers = await resign(
+  // An agent that signed with SigV4a (a Multi-Region Access Point, a global endpoint) is re-signed with SigV4a, for the same regions.
+  const sign = caller.regionSet ? sigv4aResigner(caller.regionSet) : resign;
+  const headers = await sign(
     {
       method: request.method,
       rawPath: request.rawPath,

@@ -44,6 +44,17 @@ const LEGACY_ENDPOINTS: EndpointTemplate[] = [
 ];
 
 /**
+ * SigV4a-only hosts, which endpointTemplates skips, signed for every region (`*`): S3 Multi-Region
+ * Access Points, addressed by alias (`<alias>.mrap`); the host does not name the owner's account.
+ */
+const SIGV4A_ENDPOINTS: EndpointTemplate[] = [
+  {
+    service: 's3', host: '{accessPointName}.mrap.accesspoint.s3-global.amazonaws.com', signingName: 's3', signingRegion: '*', disableDoubleEncoding: true,
+    bucket: 'arn:{partition}:s3::{AccountId}:accesspoint/{accessPointName}.mrap',
+  },
+];
+
+/**
  * Operations AWS serves unsigned whose models do not say so: STS federation calls, which the
  * AWS SDKs and CLI send without a signature ("does not require AWS security credentials").
  */
@@ -76,7 +87,7 @@ async function main(): Promise<void> {
   const partitions = readPartitions();
   const intercepted = partitions.flatMap((p) => [p.dnsSuffix, p.dualStackDnsSuffix]);
   const problems: EndpointProblems = { skipped: [] };
-  const index: CatalogIndex = { version: 1, sources: sourcesOf(map, sdkV2Dir), partitions, services: {}, endpoints: [...LEGACY_ENDPOINTS] };
+  const index: CatalogIndex = { version: 1, sources: sourcesOf(map, sdkV2Dir), partitions, services: {}, endpoints: [...LEGACY_ENDPOINTS, ...SIGV4A_ENDPOINTS] };
   const report: string[] = [];
 
   rmSync(join(DATA_DIR, 'services'), { recursive: true, force: true });

@@ -56,7 +56,7 @@ function compact(values: Record<string, InputValue | undefined>): Input | undefi
 // ── S3: buckets, access points, copy sources, batch deletes ──
 
 function deriveS3(input: Input, scope: CallScope): Input | undefined {
-  const bucket = typeof input.Bucket === 'string' ? input.Bucket : undefined;
+  const bucket = typeof input.Bucket === 'string' ? withMrapOwner(input.Bucket, scope.accountId) : undefined;
   const key = typeof input.Key === 'string' ? input.Key : undefined;
   const derived = bucket === undefined ? {} : s3Arns(bucket, key, scope.partition);
   if (typeof input.CopySource === 'string') {
@@ -65,6 +65,15 @@ function deriveS3(input: Input, scope: CallScope): Input | undefined {
   }
   if (input.Delete !== undefined) Object.assign(derived, deletedObjects(input, bucket, scope.partition));
   return compact(derived);
+}
+
+/**
+ * A Multi-Region Access Point's host names its alias but not the account that owns it (its ARN comes
+ * without one): the caller's own account is taken, as for the other ARNs a request leaves it out of.
+ */
+function withMrapOwner(bucket: string, accountId: string | undefined): string | undefined {
+  if (!/^arn:[^:]+:s3:::accesspoint\//.test(bucket)) return bucket;
+  return accountId === undefined ? undefined : bucket.replace(':s3:::', `:s3::${accountId}:`);
 }
 
 /** A bucket is a name, or (through an access-point host or an ARN-valued Bucket) an access point ARN. */
