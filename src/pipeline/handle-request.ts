@@ -10,6 +10,7 @@ import { AwsRequest } from './intercept/aws-request.js';
 import { BodyTooLargeError, readBody } from './intercept/read-body.js';
 import { ACTION_RECORD_VERSION, consoleLines, type ActionLog, type ActionRecord, type Verdict } from './log/action-log.js';
 import { outboundRequest } from './resign/outbound.js';
+import { SignedChunkError } from './resign/signed-chunks.js';
 import type { CredentialSource } from './resign/upstream-credentials.js';
 import type { CredentialCall } from './respond/credential-response.js';
 import { exchangeForCredentials, standInFor } from './respond/stand-in.js';
@@ -133,8 +134,11 @@ export async function handleAwsRequest(req: IncomingMessage, res: ServerResponse
     const upstreamStatus = await forward(outbound, upstream, ex.res, redact);
     record(ex, call, { decision: verdict, upstreamStatus, evaluation }, identity);
   } catch (error) {
-    answerError(ex, call.protocol, { status: 502, code: 'BadGateway', message: `iam-agent-proxy could not reach ${request.hostname}: ${(error as Error).message}` }, call.service);
-    record(ex, call, { decision: verdict, error: 'BadGateway', evaluation }, identity);
+    // A signed-chunk upload refused part-way: upstream was cut off before the object could complete.
+    const failure = error instanceof SignedChunkError ? error.error : { status: 502, code: 'BadGateway', message: `iam-agent-proxy could not reach ${request.hostname}: ${(error as Error).message}` };
+    ex.res.shouldKeepAlive = false; // the rest of the agent's body is not read
+    answerError(ex, call.protocol, failure, call.service);
+    record(ex, call, { decision: failure.code === 'BadGateway' ? verdict : 'refused', error: failure.code, evaluation }, identity);
   }
 }
 

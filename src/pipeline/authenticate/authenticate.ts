@@ -77,12 +77,10 @@ export function readSignatureClaim(request: SignedRequest, now: Date): Result<Si
 
 /**
  * A signed-chunk upload declares how it is framed, so each chunk can be checked as it streams:
- * aws-chunked content, the decoded length the chunks must add up to, and for the -TRAILER variant
- * the trailing headers that follow.
+ * the decoded length the chunks must add up to, and for the -TRAILER variant the trailing headers
+ * that follow. (Its body is aws-chunked whether or not Content-Encoding says so, as S3 reads it.)
  */
 function signedChunkFraming(request: SignedRequest, payload: string): Result<true> {
-  const codings = String(request.headers['content-encoding'] ?? '').split(',').map((c) => c.trim().toLowerCase());
-  if (!codings.includes('aws-chunked')) return refuse(400, 'InvalidArgument', `${payload} requires Content-Encoding: aws-chunked.`);
   if (!/^\d{1,15}$/.test(String(request.headers['x-amz-decoded-content-length'] ?? ''))) {
     return refuse(411, 'MissingContentLength', `${payload} requires x-amz-decoded-content-length, the length of the data before chunking.`);
   }

@@ -93,6 +93,8 @@ export class AwsRequest {
   private undoCodings(): Parsed<Buffer> {
     let content: Buffer = this.body ?? Buffer.alloc(0);
     const codings = (this.header('content-encoding') ?? '').split(',').map((c) => c.trim().toLowerCase()).filter((c) => c && c !== 'identity');
+    // S3 reads a signed-chunk body as aws-chunked whether or not Content-Encoding says so (minio-go leaves it out).
+    if (this.header('x-amz-content-sha256')?.startsWith('STREAMING-AWS4-HMAC-SHA256-PAYLOAD') && !codings.includes('aws-chunked')) codings.push('aws-chunked');
     for (const coding of codings.reverse()) {
       const undone = coding === 'aws-chunked' && this.header('x-amz-content-sha256')?.startsWith('STREAMING-') ? decodeAwsChunked(content) : coding === 'gzip' ? gunzip(content) : unreadable(`content coding "${coding}" on this request`);
       if (!undone.ok) return undone;

@@ -161,6 +161,11 @@ describe('AwsRequest: content codings', () => {
     expect(r.body?.toString()).toBe(chunked);
   });
 
+  it('a signed-chunk body is read as aws-chunked even when Content-Encoding leaves it out, as S3 reads it', () => {
+    expect(request('PUT', '/b/k', [...STREAMING], chunked).json()).toStrictEqual({ ok: true, value: { a: 1 } });
+    expect(request('PUT', '/b/k', [['Content-Encoding', 'gzip'], ...STREAMING], chunked).payload().ok).toBe(false); // gzip inside the framing
+  });
+
   it('aws-chunked in any case, among identity codings', () => {
     expect(request('PUT', '/', [['Content-Encoding', 'identity, AWS-Chunked'], ...STREAMING], chunked).text()).toStrictEqual({ ok: true, value: '{"a":1}' });
   });

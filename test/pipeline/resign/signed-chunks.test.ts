@@ -72,10 +72,8 @@ describe("the documentation example's seed signature", () => {
   });
 
   it('is refused without the framing headers a chunk-by-chunk check needs', () => {
-    for (const [name, code] of [['content-encoding', 'InvalidArgument'], ['x-amz-decoded-content-length', 'MissingContentLength']] as const) {
-      const claim = readSignatureClaim(request({ [name]: name === 'content-encoding' ? 'gzip' : 'many' }), DOC_DATE);
-      expect(!claim.ok && claim.error.code).toBe(code);
-    }
+    const length = readSignatureClaim(request({ 'x-amz-decoded-content-length': 'many' }), DOC_DATE);
+    expect(!length.ok && length.error.code).toBe('MissingContentLength');
     const trailer = readSignatureClaim(request({ 'x-amz-content-sha256': 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER' }), DOC_DATE);
     expect(!trailer.ok && trailer.error.message).toMatch(/x-amz-trailer/);
   });
