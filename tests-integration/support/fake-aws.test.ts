@@ -176,10 +176,10 @@ describe('signature verification', () => {
     expectRejected(sent, /x-amz-security-token sent/);
   });
 
-  it('rejects signed chunks as unsupported', async () => {
-    const headers = { 'X-Amz-Content-Sha256': 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD', 'Content-Encoding': 'aws-chunked' };
-    const sent = await send(fake, s3Put('k', '5;chunk-signature=00\r\nhello\r\n0\r\n\r\n', { headers }));
-    expectRejected(sent, 'signed chunks not supported by fake');
+  it('rejects signed chunks that are not on the real key\'s chain', async () => {
+    const headers = { 'X-Amz-Content-Sha256': 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD', 'Content-Encoding': 'aws-chunked', 'X-Amz-Decoded-Content-Length': '5' };
+    const sent = await send(fake, s3Put('k', `5;chunk-signature=${'0'.repeat(64)}\r\nhello\r\n0;chunk-signature=${'0'.repeat(64)}\r\n\r\n`, { headers }));
+    expectRejected(sent, 'signed-chunk upload: chunk 1 signature mismatch');
   });
 
   it('verifies headers outside aws4 defaults (range, user-agent) when they are signed', async () => {

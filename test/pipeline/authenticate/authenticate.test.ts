@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { toAmzDate } from '../../../src/aws/amz-date.js';
 import { sha256Hex } from '../../../src/aws/node-sha256.js';
 import { AgentRegistry } from '../../../src/keys/agent-registry.js';
 import type { IssuedKey } from '../../../src/keys/issued-key.js';
@@ -6,7 +7,6 @@ import { KeyStore } from '../../../src/keys/key-store.js';
 import {
   MAX_CLOCK_SKEW_MS,
   readSignatureClaim,
-  toAmzDate,
   verifySignatureClaim,
   type Result,
   type Authenticated,
@@ -108,10 +108,10 @@ describe('authenticate: signature and body', () => {
     expectRefused(await authenticate(request, undefined, store, T0), 400, 'InvalidArgument');
   });
 
-  it('refuses signed-chunk streaming uploads as not implemented', async () => {
+  it('refuses a signed-chunk upload that does not declare its decoded length (its chunks could not be checked against it)', async () => {
     const { store, key } = setup();
     const request = sign(key, { host: 'b.s3.amazonaws.com', path: '/k', service: 's3', method: 'PUT', headers: { 'X-Amz-Content-Sha256': 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD' } });
-    expectRefused(await authenticate(request, undefined, store, T0), 501, 'NotImplemented');
+    expectRefused(await authenticate(request, undefined, store, T0), 411, 'MissingContentLength');
   });
 
   it('refuses a request signed with the right key id but another secret', async () => {
@@ -217,7 +217,7 @@ describe('authenticate: headers and clock', () => {
     expectRefused(await authenticate(request, undefined, store, T0), 400, 'AuthorizationQueryParametersError');
   });
 
-  it('refuses a SigV4a Authorization header as IncompleteSignature 400', async () => {
+  it('refuses an AWS4-ECDSA-P256-SHA256 header carrying a SigV4 (regional) credential scope as IncompleteSignature 400', async () => {
     const { store, key } = setup();
     const request = sign(key);
     request.headers.authorization = String(request.headers.authorization).replace('AWS4-HMAC-SHA256', 'AWS4-ECDSA-P256-SHA256');
