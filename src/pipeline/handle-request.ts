@@ -7,6 +7,7 @@ import { identifyCaller } from './authenticate/caller.js';
 import type { Decider, EvaluationSummary } from './decide/decide.js';
 import { forward, upstreamTargetFor, type Redaction } from './forward/forward.js';
 import { AwsRequest } from './intercept/aws-request.js';
+import { continueBody, stillAwaitingContinue } from './intercept/expect-continue.js';
 import { BodyTooLargeError, readBody } from './intercept/read-body.js';
 import { ACTION_RECORD_VERSION, consoleLines, type ActionLog, type ActionRecord, type Verdict } from './log/action-log.js';
 import { outboundRequest } from './resign/outbound.js';
@@ -68,7 +69,7 @@ export async function handleAwsRequest(req: IncomingMessage, res: ServerResponse
   const identified = await identifyCaller(request, {
     now: ex.now,
     lookupKey: (id) => deps.keys.lookup(id),
-    readBody: (maxBytes = MAX_BUFFERED_BODY_BYTES) => readBody(req, maxBytes),
+    readBody: (maxBytes = MAX_BUFFERED_BODY_BYTES) => readAgentBody(ex, maxBytes),
     hostScope: () => hostEndpoint(ex)?.scope,
   });
   if (!identified.ok) return refuse(ex, identified.error);
@@ -80,7 +81,7 @@ export async function handleAwsRequest(req: IncomingMessage, res: ServerResponse
 
   let resolution;
   try {
-    resolution = await resolveRequest(request, { scope: caller.scope, accountId, readBody: () => readBody(req, MAX_BUFFERED_BODY_BYTES) }, deps.resolve);
+    resolution = await resolveRequest(request, { scope: caller.scope, accountId, readBody: () => readAgentBody(ex, MAX_BUFFERED_BODY_BYTES) }, deps.resolve);
   } catch (error) {
     if (!(error instanceof BodyTooLargeError)) throw error;
     return refuse(ex, { status: 413, code: 'EntityTooLarge', message: `The ${error.message}; iam-agent-proxy reads at most ${MAX_BUFFERED_BODY_BYTES} bytes of a body it must parse.` }, identity);
@@ -96,6 +97,7 @@ export async function handleAwsRequest(req: IncomingMessage, res: ServerResponse
   if (!caller.signed && !operation?.unsigned) {
     // An S3 bucket probe's refusal carries the bucket's region, as S3 tells anyone (unsigned-probe.ts).
     const refusal = await unsignedRefusal(request.method, request.rawPath, call, upstreamTargetFor(request.hostname, deps.upstreamEndpoint));
+    closeIfBodyNeverAsked(ex);
     ex.res.writeHead(refusal.status, refusal.headers).end(refusal.body);
     return record(ex, call, { decision: 'refused', error: refusal.code }, identity);
   }
@@ -118,6 +120,7 @@ export async function handleAwsRequest(req: IncomingMessage, res: ServerResponse
     return record(ex, call, { decision: 'refused', error: 'ServiceUnavailable' }, identity);
   }
   const locations = operation?.credentials;
+  if (!request.body) continueBody(req, ex.res); // the body streams upstream from here
   const outbound = await outboundRequest({ request, caller, call, credentials, readsResponse: locations !== undefined, now: deps.now?.() ?? new Date() }, request.body ?? req);
   const upstream = upstreamTargetFor(request.hostname, deps.upstreamEndpoint);
   if (locations) {
@@ -147,6 +150,16 @@ function hostEndpoint(ex: Exchange): { service: string; scope: SignatureScope } 
   const endpoint = ex.deps.resolve.endpoints.match(ex.request.hostname)[0];
   if (!endpoint) return undefined;
   return { service: endpoint.service, scope: { service: endpoint.signingName, region: endpoint.hostRegion ?? (endpoint.signingRegions === 'any' ? 'us-east-1' : endpoint.signingRegions[0]!) } };
+}
+
+/** Never asked for its body (Expect: 100-continue), the agent may or may not send it: the connection cannot be reused. */
+function closeIfBodyNeverAsked(ex: Exchange): void {
+  if (stillAwaitingContinue(ex.req)) ex.res.shouldKeepAlive = false;
+}
+
+function readAgentBody(ex: Exchange, maxBytes: number): Promise<Buffer> {
+  continueBody(ex.req, ex.res);
+  return readBody(ex.req, maxBytes);
 }
 
 /** Answers a request that must not go upstream, and logs what it would have done. */
@@ -179,6 +192,7 @@ async function attemptedCall(ex: Exchange): Promise<Described> {
 
 function answerError(ex: Exchange, protocol: Protocol, error: AwsError, service: string | undefined): void {
   if (ex.res.headersSent) return void ex.res.destroy();
+  closeIfBodyNeverAsked(ex);
   const rendered = renderAwsError(protocol, error, { service: service ?? '', method: ex.request.method });
   ex.res.writeHead(rendered.status, rendered.headers);
   ex.res.end(rendered.body);

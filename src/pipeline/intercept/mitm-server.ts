@@ -6,6 +6,7 @@ import type { Duplex } from 'node:stream';
 import { TLSSocket } from 'node:tls';
 import { Proxy, type IContext } from 'http-mitm-proxy';
 import { isAwsApiHost } from '../../aws/hosts.js';
+import { deferContinue } from './expect-continue.js';
 import { publicKeyPem, type CertificateAuthority } from '../../tls/certificate-authority.js';
 import type { LeafCertificates } from '../../tls/leaf-certificates.js';
 
@@ -51,6 +52,10 @@ export async function startInterceptor(options: InterceptorOptions): Promise<Int
   const tlsRequests = createServer({ keepAliveTimeout: KEEP_ALIVE_MS }, (req, res) => {
     const connectHost = tunnelledHosts.get(req.socket);
     options.onAwsRequest(req, res, connectHost).catch((error: Error) => failRequest(res, error));
+  });
+  tlsRequests.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    deferContinue(req);
+    tlsRequests.emit('request', req, res);
   });
   tlsRequests.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     if (!ROUTINE_ERRORS.has(error.code ?? '')) options.warn(`malformed request from a client: ${error.message}`);
