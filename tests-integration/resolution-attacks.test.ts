@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeAws, type FakeAws, type RecordedRequest } from './support/fake-aws.js';
-import { addHeader, errorCode, removeHeader, sendHostile, setHeader, type HostileRequest, type Keys, type WireResponse } from './support/hostile-client.js';
+import { errorCode, removeHeader, sendHostile, setHeader, type HostileRequest, type Keys, type WireResponse } from './support/hostile-client.js';
 import { REAL, startProxy, type ProxyRun } from './support/proxy-process.js';
 import { agentKeys } from './support/raw-client.js';
 
@@ -196,7 +196,7 @@ describe('the README allowlist (s3:ListAllMyBuckets, sts:GetCallerIdentity on *)
       ['another API version', { ...STS, headers: FORM, body: 'Action=GetCallerIdentity&Version=2009-01-01' }, 400, 'InvalidRequest'],
       [
         'two Content-Types: text/plain first, then form (the body names AssumeRole)',
-        { ...STS, path: `/?${IDENTITY}`, headers: { 'content-type': 'text/plain' }, body: ASSUME_ADMIN, tamper: (w) => addHeader(w, 'Content-Type', 'application/x-www-form-urlencoded') },
+        { ...STS, path: `/?${IDENTITY}`, headerLines: [['content-type', 'text/plain'], ['Content-Type', 'application/x-www-form-urlencoded']], body: ASSUME_ADMIN },
         400,
         'InvalidRequest',
       ],
@@ -254,7 +254,7 @@ describe('the README allowlist (s3:ListAllMyBuckets, sts:GetCallerIdentity on *)
 
   describe('neutralised: forwarded, but only to the host and target that were verified and decided on', () => {
     it('a duplicate Host sent after the tunnelled one is dropped', async () => {
-      const result = await attempt('readme', { ...STS, headers: FORM, body: IDENTITY, tamper: (w) => addHeader(w, 'Host', 'iam.amazonaws.com') });
+      const result = await attempt('readme', { ...STS, headers: FORM, headerLines: [['Host', 'sts.amazonaws.com'], ['Host', 'iam.amazonaws.com']], body: IDENTITY });
       expectForwarded(result, 'sts.amazonaws.com', '/');
       expect(result.forwarded[0]!.headers.host).toBe('sts.amazonaws.com');
     });
@@ -297,14 +297,14 @@ describe('the scoped allowlist (one bucket, one table, one queue, one API)', () 
       ['POST ?uploads&uploadId=1', { ...S3, host: ALLOWED, method: 'POST', path: '/k?uploads&uploadId=1' }, 400, 'InvalidRequest'],
       [
         'two x-amz-copy-source headers',
-        { ...S3, host: ALLOWED, method: 'PUT', path: '/dest', headers: { 'x-amz-copy-source': '/allowed-bucket/k, /secret-bucket/k' }, tamper: (w) => (removeHeader(w, 'x-amz-copy-source'), addHeader(w, 'x-amz-copy-source', '/allowed-bucket/k'), addHeader(w, 'x-amz-copy-source', '/secret-bucket/k')) },
+        { ...S3, host: ALLOWED, method: 'PUT', path: '/dest', headerLines: [['x-amz-copy-source', '/allowed-bucket/k'], ['x-amz-copy-source', '/secret-bucket/k']] },
         400,
         'InvalidRequest',
         'more than once',
       ],
       [
         'x-amz-copy-source twice, in two letter cases',
-        { ...S3, host: ALLOWED, method: 'PUT', path: '/dest', headers: { 'x-amz-copy-source': '/allowed-bucket/k, /secret-bucket/k' }, tamper: (w) => (removeHeader(w, 'x-amz-copy-source'), addHeader(w, 'X-Amz-Copy-Source', '/allowed-bucket/k'), addHeader(w, 'x-amz-COPY-source', '/secret-bucket/k')) },
+        { ...S3, host: ALLOWED, method: 'PUT', path: '/dest', headerLines: [['X-Amz-Copy-Source', '/allowed-bucket/k'], ['x-amz-COPY-source', '/secret-bucket/k']] },
         400,
         'InvalidRequest',
       ],
@@ -316,7 +316,7 @@ describe('the scoped allowlist (one bucket, one table, one queue, one API)', () 
       ['UploadPartCopy from a bucket the policy does not allow', { ...S3, host: ALLOWED, method: 'PUT', path: '/dest?partNumber=1&uploadId=u', headers: { 'x-amz-copy-source': '/secret-bucket/k' } }, 403, 'AccessDenied', 'arn:aws:s3:::secret-bucket/k'],
       ['PutObject with x-amz-acl: public-read', { ...S3, host: ALLOWED, method: 'PUT', path: '/k', headers: { 'x-amz-acl': 'public-read' }, body: 'x' }, 403, 'AccessDenied', 's3:PutObjectAcl'],
       ['PutObject with an x-amz-grant-read header', { ...S3, host: ALLOWED, method: 'PUT', path: '/k', headers: { 'x-amz-grant-read': 'uri="http://acs.amazonaws.com/groups/global/AllUsers"' }, body: 'x' }, 403, 'AccessDenied', 's3:PutObjectAcl'],
-      ['PutObject with x-amz-acl sent twice', { ...S3, host: ALLOWED, method: 'PUT', path: '/k', headers: { 'x-amz-acl': 'private, public-read' }, body: 'x', tamper: (w) => (removeHeader(w, 'x-amz-acl'), addHeader(w, 'x-amz-acl', 'private'), addHeader(w, 'x-amz-acl', 'public-read')) }, 400, 'InvalidRequest'],
+      ['PutObject with x-amz-acl sent twice', { ...S3, host: ALLOWED, method: 'PUT', path: '/k', headerLines: [['x-amz-acl', 'private'], ['x-amz-acl', 'public-read']], body: 'x' }, 400, 'InvalidRequest'],
       ['the allowed bucket’s name as the first path segment on another bucket’s host (it is a key there)', { ...S3, host: SECRET, path: '/allowed-bucket/k' }, 403, 'AccessDenied', 'arn:aws:s3:::secret-bucket/allowed-bucket/k'],
       ['S3 Control PUT publicAccessBlock (only the GET is allowed)', { ...S3, host: S3_CONTROL, method: 'PUT', path: '/v20180820/configuration/publicAccessBlock', headers: { 'x-amz-account-id': ACCOUNT }, body: PUBLIC_ACCESS_BLOCK }, 403, 'AccessDenied', 's3:PutAccountPublicAccessBlock'],
       ['S3 Control with an x-amz-account-id other than the host’s', { ...S3, host: S3_CONTROL, path: '/v20180820/configuration/publicAccessBlock', headers: { 'x-amz-account-id': OTHER_ACCOUNT } }, 400, 'InvalidRequest', 'host name'],
@@ -359,7 +359,7 @@ describe('the scoped allowlist (one bucket, one table, one queue, one API)', () 
     const cases: Array<[string, Omit<HostileRequest, 'keys'>, number, string]> = [
       [
         'two X-Amz-Target headers (GetItem, DeleteTable)',
-        { ...getItem('{"TableName":"allowed"}'), headers: json('DynamoDB_20120810.GetItem, DynamoDB_20120810.DeleteTable'), tamper: (w) => (removeHeader(w, 'x-amz-target'), addHeader(w, 'X-Amz-Target', 'DynamoDB_20120810.GetItem'), addHeader(w, 'X-Amz-Target', 'DynamoDB_20120810.DeleteTable')) },
+        { ...getItem('{"TableName":"allowed"}'), headers: { 'content-type': 'application/x-amz-json-1.0' }, headerLines: [['X-Amz-Target', 'DynamoDB_20120810.GetItem'], ['X-Amz-Target', 'DynamoDB_20120810.DeleteTable']] },
         400,
         'InvalidRequest',
       ],

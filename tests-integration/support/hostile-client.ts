@@ -1,6 +1,6 @@
 /**
- * A client for hostile requests: signs with aws4 (an independent signer), then lets the test
- * change the request on the wire at will — repeat a header, reorder headers, write an absolute-form
+ * A client for hostile requests: signs with aws4 (an independent signer), repeated headers too,
+ * then lets the test change the request on the wire at will — reorder headers, write an absolute-form
  * target, send it through a CONNECT tunnel to any host or as plain HTTP to the proxy port — and
  * writes the bytes itself, so nothing (not even Node's HTTP client) normalises what is sent.
  */
@@ -28,6 +28,11 @@ export interface HostileRequest {
   /** Path and query, as signed (aws4 normalises `..` and `//` for every service but s3 when it signs). */
   path?: string;
   headers?: Record<string, string>;
+  /**
+   * Header lines sent after `headers`, in this order and letter case, repeats allowed; signed as
+   * AWS reads repeats (one name's values joined by ',').
+   */
+  headerLines?: Array<[string, string]>;
   body?: string | Buffer;
   /** Credential scope: signing name and region. */
   service: string;
@@ -51,17 +56,21 @@ export interface WireResponse {
 /** Signs the request as aws4 would and returns what would be written. */
 export function signedWire(request: HostileRequest): Wire {
   const body = request.body === undefined ? Buffer.alloc(0) : Buffer.from(request.body);
+  // aws4 joins an array value with ',', as AWS canonicalises repeats.
+  const repeated: Record<string, string[]> = {};
+  for (const [name, value] of request.headerLines ?? []) (repeated[name.toLowerCase()] ??= []).push(value);
   const options = {
     host: request.host,
     method: request.method ?? 'GET',
     path: request.path ?? '/',
-    headers: { ...request.headers } as Record<string, string>,
+    headers: { ...request.headers, ...repeated } as Record<string, string | string[]>,
     body,
     service: request.service,
     region: request.region ?? 'us-east-1',
   };
   if (request.keys) aws4.sign(options, request.keys);
-  const headers: Array<[string, string]> = Object.entries(options.headers).map(([name, value]) => [name, String(value)]);
+  const headers: Array<[string, string]> = Object.entries(options.headers).filter(([name]) => !(name in repeated)).map(([name, value]) => [name, String(value)]);
+  headers.push(...(request.headerLines ?? []));
   if (!headers.some(([name]) => name.toLowerCase() === 'host')) headers.unshift(['Host', request.host]);
   return { method: options.method, target: request.path ?? '/', headers, body };
 }
@@ -82,11 +91,6 @@ export function setHeader(wire: Wire, name: string, value: string): void {
 
 export function removeHeader(wire: Wire, name: string): void {
   wire.headers = wire.headers.filter(([n]) => n.toLowerCase() !== name.toLowerCase());
-}
-
-/** Adds one more occurrence of a header. */
-export function addHeader(wire: Wire, name: string, value: string): void {
-  wire.headers.push([name, value]);
 }
 
 export function serialize(wire: Wire): Buffer {

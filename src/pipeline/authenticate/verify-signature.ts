@@ -1,10 +1,10 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import { escapeUri } from '@smithy/core/protocols';
 import { ALGORITHM_IDENTIFIER, createScope, SignatureV4 } from '@smithy/signature-v4';
-import type { HeaderBag, HttpRequest } from '@smithy/types';
 import { parseRawQuery } from '../../aws/query.js';
-import { createSigner, PAYLOAD_HASH_HEADER, PAYLOAD_HASH_UNSIGNED, signerOptions } from '../../aws/signer.js';
-import { PRESIGN_PARAMS, type PresignedAuthorization, type SigV4Authorization } from './authorization-header.js';
+import { signerOptions, signsPathAsSent } from '../../aws/signer.js';
+import type { PresignedAuthorization, SigV4Authorization } from './authorization-header.js';
 
 export interface SignedRequest {
   method: string;
@@ -13,99 +13,119 @@ export interface SignedRequest {
   /** Query string exactly as it arrived, without the `?`. */
   rawQuery: string;
   headers: IncomingHttpHeaders;
+  /**
+   * Header lines as received (name, value, name, value, …), repeats included: what the signature
+   * covers. Without them (a request built by hand) the merged `headers` stand in.
+   */
+  rawHeaders?: string[];
 }
 
 /**
- * Recomputes the signature the holder of `secretAccessKey` would have produced over exactly the
- * headers the client listed as signed, and compares it in constant time.
- * `payloadHash` is the value the canonical request must end with (already checked against the body).
+ * Recomputes the signature the holder of `secretAccessKey` would have produced over the request as
+ * AWS canonicalises it, exactly the headers the client listed as signed, and compares it in
+ * constant time. `payloadHash` is the value the canonical request must end with (already checked
+ * against the body).
  */
-export async function signatureMatches(
-  request: SignedRequest,
-  auth: SigV4Authorization,
-  secretAccessKey: string,
-  payloadHash: string,
-  signingDate: Date,
-): Promise<boolean> {
-  const canonicalHeaders: HeaderBag = {};
-  for (const name of auth.signedHeaders) canonicalHeaders[name] = canonicalHeaderValue(request, name);
+export function signatureMatches(request: SignedRequest, auth: SigV4Authorization, secretAccessKey: string, payloadHash: string, signingDate: Date): Promise<boolean> {
+  return matches(canonicalRequest(request, auth, payloadHash, undefined), auth, secretAccessKey, signingDate);
+}
+
+/**
+ * The same for a presigned (query-string) request: the signature covers every query parameter but
+ * X-Amz-Signature, and the headers X-Amz-SignedHeaders names.
+ */
+export function presignedSignatureMatches(request: SignedRequest, auth: PresignedAuthorization, secretAccessKey: string, payloadHash: string, signingDate: Date): Promise<boolean> {
+  return matches(canonicalRequest(request, auth, payloadHash, 'X-Amz-Signature'), auth, secretAccessKey, signingDate);
+}
+
+async function matches(canonical: string | undefined, auth: SigV4Authorization, secretAccessKey: string, signingDate: Date): Promise<boolean> {
+  if (canonical === undefined) return false;
   const verifier = new Verifier(signerOptions({ accessKeyId: auth.accessKeyId, secretAccessKey }, auth.region, auth.service));
-  const httpRequest = { method: request.method, protocol: 'https:', hostname: '', path: request.rawPath, query: parseRawQuery(request.rawQuery), headers: {} } as HttpRequest;
-  const expected = await verifier.signatureOver(httpRequest, canonicalHeaders, payloadHash, signingDate);
-  return sameSignature(expected, auth.signature);
+  const expected = await verifier.signatureOver(canonical, signingDate);
+  return expected.length === auth.signature.length && timingSafeEqual(Buffer.from(expected), Buffer.from(auth.signature));
 }
 
-/**
- * The signer's own canonical request and string to sign, over exactly the headers given. Its
- * `sign()` rebuilds the header list itself (it drops `date`, adds x-amz-date, skips headers it
- * deems unsignable), so a client that signed `date` would never verify; the steps it is built
- * from take the list as it is.
- */
+/** The signer's own string-to-sign and key derivation, over a canonical request built here. */
 class Verifier extends SignatureV4 {
-  async signatureOver(request: HttpRequest, canonicalHeaders: HeaderBag, payloadHash: string, signingDate: Date): Promise<string> {
+  async signatureOver(canonicalRequest: string, signingDate: Date): Promise<string> {
     const { longDate, shortDate } = this.formatDate(signingDate);
     const scope = createScope(shortDate, await this.regionProvider(), this.service);
-    const stringToSign = await this.createStringToSign(longDate, scope, this.createCanonicalRequest(request, canonicalHeaders, payloadHash), ALGORITHM_IDENTIFIER);
-    return this.sign(stringToSign, { signingDate });
+    return this.sign(await this.createStringToSign(longDate, scope, canonicalRequest, ALGORITHM_IDENTIFIER), { signingDate });
   }
 }
 
 /**
- * A header's canonical value: trimmed, inner runs of spaces made one. Repeats are as Node merged
- * them (joined, or the first kept); the resolver refuses a request whose repeats it would read
- * two ways.
+ * The canonical request AWS computes, or undefined when there is none: a SignedHeaders list not
+ * sorted and unique (every AWS signer sorts it; one that is not would be a guess at how AWS
+ * reads it), or an S3 path that does not decode.
  */
-function canonicalHeaderValue(request: SignedRequest, name: string): string {
-  return headerValue(request.headers[name]).trim().replace(/\s+/g, ' ');
+function canonicalRequest(request: SignedRequest, auth: SigV4Authorization, payloadHash: string, unsignedParameter: string | undefined): string | undefined {
+  const path = canonicalPath(request.rawPath, auth.service);
+  const names = auth.signedHeaders;
+  if (path === undefined || names.some((name, i) => name === '' || (i > 0 && names[i - 1]! >= name))) return undefined;
+  const lines = request.rawHeaders ?? linesOf(request.headers);
+  const headers = names.map((name) => `${name}:${canonicalHeaderValue(lines, name)}\n`).join('');
+  const query = canonicalQuery(request.rawQuery, unsignedParameter, signsPathAsSent(auth.service));
+  return [request.method, path, query, headers, names.join(';'), payloadHash].join('\n');
 }
 
-/** The same for a presigned (query-string) request: its signature covers the query minus X-Amz-Signature. */
-export async function presignedSignatureMatches(
-  request: SignedRequest,
-  auth: PresignedAuthorization,
-  secretAccessKey: string,
-  payloadHash: string,
-  signingDate: Date,
-): Promise<boolean> {
-  const headers = signedHeadersOf(request, auth, payloadHash);
-  const query = parseRawQuery(request.rawQuery);
-  // presign() adds these itself (the token, if present, stays: it is an ordinary signed parameter here).
-  for (const name of PRESIGN_PARAMS) if (name !== 'X-Amz-Security-Token') delete query[name];
-  const presigned = await signerFor(auth, secretAccessKey).presign(
-    { method: request.method, protocol: 'https:', hostname: headers.host ?? '', path: request.rawPath, query, headers },
-    {
-      signingDate,
-      expiresIn: auth.expiresInSeconds,
-      signableHeaders: new Set(auth.signedHeaders),
-      unsignableHeaders: payloadHashUnlessSigned(auth),
-      // Verify the URL as sent: nothing moves between headers and query.
-      unhoistableHeaders: new Set([...auth.signedHeaders, PAYLOAD_HASH_HEADER]),
-    },
-  );
-  return sameSignature(String(presigned.query?.['X-Amz-Signature'] ?? ''), auth.signature);
+/**
+ * S3 and its relatives (disableDoubleEncoding) sign the object key the path names, encoded once:
+ * S3 decodes the path (a `+` in it is a space to S3) and canonicalises what it decoded, so `/a=b`
+ * is signed as `/a%3Db`; nothing is normalised. Every other service resolves `.`, `..` and empty
+ * segments in the path as sent, then encodes it again.
+ */
+function canonicalPath(rawPath: string, service: string): string | undefined {
+  if (signsPathAsSent(service)) {
+    try {
+      return escapeUri(decodeURIComponent(rawPath.replace(/\+/g, ' '))).replace(/%2F/g, '/');
+    } catch {
+      return undefined;
+    }
+  }
+  const segments: string[] = [];
+  for (const segment of rawPath.split('/')) {
+    if (segment === '..') segments.pop();
+    else if (segment !== '' && segment !== '.') segments.push(segment);
+  }
+  const trailingSlash = segments.length > 0 && rawPath.endsWith('/') ? '/' : '';
+  return `/${segments.map(escapeUri).join('/')}${trailingSlash}`;
 }
 
-function signerFor(auth: SigV4Authorization, secretAccessKey: string) {
-  return createSigner({ accessKeyId: auth.accessKeyId, secretAccessKey }, auth.region, auth.service);
+/**
+ * Every parameter, empty ones included, decoded then encoded AWS's way, sorted by name, then value.
+ * A repeated parameter: every value, except for S3 (`firstValueOnly`), which signs only the first,
+ * the one it reads (its SignatureDoesNotMatch for `?b=1&a=2&a=1` shows `a=2&b=1`, aws/aws-sdk-go#1495).
+ */
+function canonicalQuery(rawQuery: string, unsignedParameter: string | undefined, firstValueOnly: boolean): string {
+  const pairs: Array<[string, string]> = [];
+  for (const [name, values] of Object.entries(parseRawQuery(rawQuery))) {
+    if (name === unsignedParameter) continue;
+    const signed = [values].flat();
+    for (const value of firstValueOnly ? signed.slice(0, 1) : signed) pairs.push([escapeUri(name), escapeUri(value)]);
+  }
+  const order = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return pairs
+    .sort(([nameA, valueA], [nameB, valueB]) => order(nameA, nameB) || order(valueA, valueB))
+    .map(([name, value]) => `${name}=${value}`)
+    .join('&');
 }
 
-/** Exactly the headers the client signed, plus the payload hash the canonical request must end with. */
-function signedHeadersOf(request: SignedRequest, auth: SigV4Authorization, payloadHash: string): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const name of auth.signedHeaders) headers[name] = headerValue(request.headers[name]);
-  headers[PAYLOAD_HASH_HEADER] = payloadHash;
-  return headers;
+/**
+ * A signed header's canonical value: every line of that name (any letter case) in the order sent,
+ * each with its runs of spaces, tabs and line breaks made one space and trimmed, joined by ','.
+ * (Node's merged `headers` join repeats with ', ' or keep only the first.) A listed header that was
+ * not sent is canonicalised as empty, as the algorithm reads; AWS documents no refusal for it, and
+ * accepting it gains the signer nothing: it holds the key and could sign the request without it.
+ */
+function canonicalHeaderValue(lines: string[], name: string): string {
+  const values: string[] = [];
+  for (let i = 0; i + 1 < lines.length; i += 2) {
+    if (lines[i]!.toLowerCase() === name) values.push(lines[i + 1]!.replace(/[ \t\r\n]+/g, ' ').replace(/^ | $/g, ''));
+  }
+  return values.join(',');
 }
 
-function payloadHashUnlessSigned(auth: SigV4Authorization): Set<string> | undefined {
-  return auth.signedHeaders.includes(PAYLOAD_HASH_HEADER) ? undefined : PAYLOAD_HASH_UNSIGNED;
-}
-
-function sameSignature(expected: string, given: string): boolean {
-  return expected.length === given.length && timingSafeEqual(Buffer.from(expected), Buffer.from(given));
-}
-
-function headerValue(value: string | string[] | undefined): string {
-  if (value === undefined) return '';
-  return Array.isArray(value) ? value.join(',') : value;
+function linesOf(headers: IncomingHttpHeaders): string[] {
+  return Object.entries(headers).flatMap(([name, value]) => (value === undefined ? [] : [value].flat().flatMap((v) => [name, v])));
 }

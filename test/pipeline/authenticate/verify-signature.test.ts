@@ -1,50 +1,57 @@
+import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { parseAuthorization, type SigV4Authorization } from '../../../src/pipeline/authenticate/authorization-header.js';
-import { signatureMatches, type SignedRequest } from '../../../src/pipeline/authenticate/verify-signature.js';
+import aws4 from 'aws4';
+import { parseRawQuery, splitTarget } from '../../../src/aws/query.js';
+import { parseAuthorization, parsePresignedQuery, type SigV4Authorization } from '../../../src/pipeline/authenticate/authorization-header.js';
+import { presignedSignatureMatches, signatureMatches, type SignedRequest } from '../../../src/pipeline/authenticate/verify-signature.js';
 import { sha256Hex } from '../../../src/aws/node-sha256.js';
 import { signWithAws4, signedHeadersOf } from '../../support/aws4-request.js';
 
-// AWS SigV4 test suite (aws-sig-v4-test-suite): credentials, date and scope shared by every vector.
+// get-vanilla of the AWS SigV4 test suite (every case is in sigv4-suite.test.ts).
 const SUITE_SECRET = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY';
 const SUITE_DATE = new Date('2015-08-30T12:36:00Z');
 const EMPTY_HASH = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 const suiteHeaders = { host: 'example.amazonaws.com', 'x-amz-date': '20150830T123600Z' };
-const suiteAuth = (signature: string): SigV4Authorization =>
-  parseAuthorization(`AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, Signature=${signature}`)!;
+const suiteAuth = (signature: string, signedHeaders = 'host;x-amz-date'): SigV4Authorization =>
+  parseAuthorization(`AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=${signedHeaders}, Signature=${signature}`)!;
+const vanilla: SignedRequest = { method: 'GET', rawPath: '/', rawQuery: '', headers: suiteHeaders, rawHeaders: ['Host', 'example.amazonaws.com', 'X-Amz-Date', '20150830T123600Z'] };
+const VANILLA_SIGNATURE = '5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31';
 
-describe('signatureMatches: AWS SigV4 test-suite vectors', () => {
-  const vectors: Array<[string, SignedRequest, string]> = [
-    ['get-vanilla', { method: 'GET', rawPath: '/', rawQuery: '', headers: suiteHeaders }, '5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31'],
-    ['post-vanilla', { method: 'POST', rawPath: '/', rawQuery: '', headers: suiteHeaders }, '5da7c1a2acd57cee7505fc6676e4e544621c30862966e37dddb68e92efbe5d6b'],
-    [
-      'get-vanilla-query-order-key-case',
-      { method: 'GET', rawPath: '/', rawQuery: 'Param2=value2&Param1=value1', headers: suiteHeaders },
-      'b97d918cfa904a5beff61c982a1b6f458b799221646efd99d3219ec94cdf2500',
-    ],
-  ];
+/** SigV4 by hand (node:crypto) over a given canonical request, in the suite's scope. */
+function suiteSignature(canonicalRequest: string): string {
+  const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
+  const key = ['20150830', 'us-east-1', 'service', 'aws4_request'].reduce<Buffer | string>((k, part) => hmac(k, part), `AWS4${SUITE_SECRET}`);
+  const stringToSign = ['AWS4-HMAC-SHA256', '20150830T123600Z', '20150830/us-east-1/service/aws4_request', sha256Hex(canonicalRequest)].join('\n');
+  return createHmac('sha256', key).update(stringToSign).digest('hex');
+}
 
-  it.each(vectors)('%s verifies', async (_, request, signature) => {
-    expect(await signatureMatches(request, suiteAuth(signature), SUITE_SECRET, EMPTY_HASH, SUITE_DATE)).toBe(true);
-  });
-
-  it('get-vanilla fails with another secret', async () => {
-    const [, request, signature] = vectors[0]!;
-    expect(await signatureMatches(request, suiteAuth(signature), `${SUITE_SECRET}x`, EMPTY_HASH, SUITE_DATE)).toBe(false);
-  });
+describe('signatureMatches: what the signature covers', () => {
+  const auth = suiteAuth(VANILLA_SIGNATURE);
 
   it('get-vanilla fails with another method, path, host or payload hash', async () => {
-    const [, request, signature] = vectors[0]!;
-    const auth = suiteAuth(signature);
-    expect(await signatureMatches({ ...request, method: 'DELETE' }, auth, SUITE_SECRET, EMPTY_HASH, SUITE_DATE)).toBe(false);
-    expect(await signatureMatches({ ...request, rawPath: '/x' }, auth, SUITE_SECRET, EMPTY_HASH, SUITE_DATE)).toBe(false);
-    expect(await signatureMatches({ ...request, headers: { ...suiteHeaders, host: 'example.amazonaws.com.evil' } }, auth, SUITE_SECRET, EMPTY_HASH, SUITE_DATE)).toBe(false);
-    expect(await signatureMatches(request, auth, SUITE_SECRET, sha256Hex('x'), SUITE_DATE)).toBe(false);
+    expect(await signatureMatches(vanilla, auth, SUITE_SECRET, EMPTY_HASH, SUITE_DATE)).toBe(true);
+    expect(await signatureMatches({ ...vanilla, method: 'DELETE' }, auth, SUITE_SECRET, EMPTY_HASH, SUITE_DATE)).toBe(false);
+    expect(await signatureMatches({ ...vanilla, rawPath: '/x' }, auth, SUITE_SECRET, EMPTY_HASH, SUITE_DATE)).toBe(false);
+    expect(await signatureMatches({ ...vanilla, rawHeaders: ['Host', 'example.amazonaws.com.evil', 'X-Amz-Date', '20150830T123600Z'] }, auth, SUITE_SECRET, EMPTY_HASH, SUITE_DATE)).toBe(false);
+    expect(await signatureMatches(vanilla, auth, SUITE_SECRET, sha256Hex('x'), SUITE_DATE)).toBe(false);
   });
 
-  it('get-vanilla still verifies with an extra header the client did not sign', async () => {
-    const [, request, signature] = vectors[0]!;
-    const withExtra = { ...request, headers: { ...suiteHeaders, 'x-amz-meta-extra': 'unsigned' } };
-    expect(await signatureMatches(withExtra, suiteAuth(signature), SUITE_SECRET, EMPTY_HASH, SUITE_DATE)).toBe(true);
+  it('headers are read from the lines received: any letter case, an unsigned extra one ignored, a second Host not', async () => {
+    const lines = (...extra: string[]) => ({ ...vanilla, rawHeaders: ['hOST', 'example.amazonaws.com', 'x-amz-DATE', '20150830T123600Z', ...extra] });
+    expect(await signatureMatches(lines('X-Amz-Meta-Extra', 'unsigned'), auth, SUITE_SECRET, EMPTY_HASH, SUITE_DATE)).toBe(true);
+    // Node's `headers` would show only the first Host; the signature covers both.
+    expect(await signatureMatches(lines('Host', 'iam.amazonaws.com'), auth, SUITE_SECRET, EMPTY_HASH, SUITE_DATE)).toBe(false);
+  });
+
+  it('a SignedHeaders list that is not sorted and unique is refused, even signed in the order it lists', async () => {
+    const value: Record<string, string> = { host: 'example.amazonaws.com', 'x-amz-date': '20150830T123600Z', '': '' };
+    for (const list of ['x-amz-date;host', 'host;host;x-amz-date', 'host;;x-amz-date']) {
+      const names = list.split(';');
+      const canonical = ['GET', '/', '', ...names.map((name) => `${name}:${value[name]}`), '', list, EMPTY_HASH].join('\n');
+      expect(await signatureMatches(vanilla, suiteAuth(suiteSignature(canonical), list), SUITE_SECRET, EMPTY_HASH, SUITE_DATE)).toBe(false);
+    }
+    // The same hand-made signer agrees with the suite on the list sorted.
+    expect(suiteSignature(['GET', '/', '', 'host:example.amazonaws.com', 'x-amz-date:20150830T123600Z', '', 'host;x-amz-date', EMPTY_HASH].join('\n'))).toBe(VANILLA_SIGNATURE);
   });
 });
 
@@ -58,7 +65,7 @@ describe('signatureMatches: requests signed by aws4', () => {
     return signatureMatches(request, auth!, creds.secretAccessKey, payloadHash, date);
   }
 
-  it('an S3 path with spaces, unicode and reserved characters (signed as sent, not re-encoded)', async () => {
+  it('an S3 path with spaces, unicode and reserved characters, all encoded', async () => {
     const path = '/my-bucket/dir%20one/caf%C3%A9/%E2%9C%93%28x%29%21%2A%27%3D%40%3A%26%24%2C%3B.txt';
     const request = signWithAws4({ host: 's3.us-east-1.amazonaws.com', path, service: 's3', region: 'us-east-1', date }, creds);
     expect(request.rawPath).toBe(path);
@@ -69,6 +76,15 @@ describe('signatureMatches: requests signed by aws4', () => {
     const request = signWithAws4({ host: 'b.s3.amazonaws.com', path: '/a b/café ✓.txt?versionId=3', service: 's3', region: 'us-east-1', date }, creds);
     expect(request.rawPath).toBe('/a%20b/caf%C3%A9%20%E2%9C%93.txt');
     expect(await verifies(request, EMPTY_HASH)).toBe(true);
+  });
+
+  it('an S3 key sent with reserved characters unencoded is signed as S3 decodes it: `=` as %3D, `+` as a space', async () => {
+    const request = signWithAws4({ host: 'b.s3.amazonaws.com', path: '/data/asset_id=1/a+b$(c)', service: 's3', region: 'us-east-1', date }, creds);
+    expect(request.rawPath).toBe('/data/asset_id=1/a+b$(c)');
+    expect(await verifies(request, EMPTY_HASH)).toBe(true);
+    expect(await verifies({ ...request, rawPath: '/data/asset_id%3D1/a%20b%24%28c%29' }, EMPTY_HASH)).toBe(true);
+    expect(await verifies({ ...request, rawPath: '/data/asset_id%3D1/a%2Bb%24%28c%29' }, EMPTY_HASH)).toBe(false);
+    expect(await verifies({ ...request, rawPath: '/data/asset_id=1/a+b$(c%' }, EMPTY_HASH)).toBe(false);
   });
 
   it('an S3 path is not normalised: the same request with "/./" removed does not verify', async () => {
@@ -128,5 +144,60 @@ describe('signatureMatches: requests signed by aws4', () => {
     const request = signWithAws4({ host: 'sqs.us-east-1.amazonaws.com', path: '/', service: 'sqs', region: 'us-east-1', body, date }, creds);
     expect(await verifies(request, sha256Hex(body))).toBe(true);
     expect(await verifies(request, sha256Hex(`${body}&x=1`))).toBe(false);
+  });
+
+  it('a header listed as signed but not sent is canonicalised as empty', async () => {
+    const request = signWithAws4({ host: 'sqs.us-east-1.amazonaws.com', path: '/', service: 'sqs', region: 'us-east-1', headers: { 'X-Amz-Meta-Empty': '' }, date }, creds);
+    expect(signedHeadersOf(request)).toContain('x-amz-meta-empty');
+    const { 'x-amz-meta-empty': _, ...withoutIt } = request.headers;
+    expect(await verifies({ ...request, headers: withoutIt }, EMPTY_HASH)).toBe(true);
+    expect(await verifies({ ...request, headers: { ...withoutIt, 'x-amz-meta-empty': 'x' } }, EMPTY_HASH)).toBe(false);
+  });
+
+  it('a repeated S3 query parameter: only its first value is signed, as S3 signs it', async () => {
+    const request = signWithAws4({ host: 'b.s3.amazonaws.com', path: '/?list-type=2&prefix=a&prefix=b', service: 's3', region: 'us-east-1', date }, creds);
+    expect(request.rawQuery).toBe('list-type=2&prefix=a&prefix=b');
+    expect(await verifies(request, EMPTY_HASH)).toBe(true);
+    expect(await verifies({ ...request, rawQuery: 'list-type=2&prefix=a&prefix=c' }, EMPTY_HASH)).toBe(true);
+    expect(await verifies({ ...request, rawQuery: 'list-type=2&prefix=c&prefix=b' }, EMPTY_HASH)).toBe(false);
+  });
+
+  it('a query parameter named x-amz-signature is part of a header signature like any other', async () => {
+    const request = signWithAws4({ host: 'sqs.us-east-1.amazonaws.com', path: '/?Action=ListQueues&x-amz-signature=1', service: 'sqs', region: 'us-east-1', date }, creds);
+    expect(await verifies(request, EMPTY_HASH)).toBe(true);
+    expect(await verifies({ ...request, rawQuery: 'Action=ListQueues&x-amz-signature=2' }, EMPTY_HASH)).toBe(false);
+  });
+});
+
+describe('presignedSignatureMatches: requests presigned by aws4', () => {
+  const creds = { accessKeyId: 'AKIAPROXYABCDEFGHIJK', secretAccessKey: 'c2VjcmV0L2tleStmb3ItdGVzdHMvb25seQ==' };
+  const date = new Date('2024-05-01T10:00:00Z');
+
+  /** aws4 signs every header it is given: here Host and, when given, one more. */
+  function presign(path: string, headers: Record<string, string> = {}): SignedRequest {
+    const query = `${path.includes('?') ? '&' : '?'}X-Amz-Date=20240501T100000Z&X-Amz-Expires=300`;
+    const signed = aws4.sign({ host: 'b.s3.amazonaws.com', path: `${path}${query}`, service: 's3', region: 'us-east-1', headers, signQuery: true }, creds);
+    const { rawPath, rawQuery } = splitTarget(signed.path!);
+    const rawHeaders = Object.entries(signed.headers!).flatMap(([name, value]) => [name, String(value)]);
+    return { method: 'GET', rawPath, rawQuery, headers: {}, rawHeaders };
+  }
+
+  const verifies = (request: SignedRequest) =>
+    presignedSignatureMatches(request, parsePresignedQuery(parseRawQuery(request.rawQuery))!, creds.secretAccessKey, 'UNSIGNED-PAYLOAD', date);
+
+  it('covers every query parameter but X-Amz-Signature, one of the same name in another case included', async () => {
+    const request = presign('/k?versionId=3&x-amz-signature=1');
+    expect(await verifies(request)).toBe(true);
+    expect(await verifies({ ...request, rawQuery: request.rawQuery.replace('versionId=3', 'versionId=4') })).toBe(false);
+    expect(await verifies({ ...request, rawQuery: request.rawQuery.replace('x-amz-signature=1', 'x-amz-signature=2') })).toBe(false);
+    expect(await verifies({ ...request, rawQuery: `${request.rawQuery}&extra=1` })).toBe(false);
+  });
+
+  it('covers exactly the headers X-Amz-SignedHeaders names, as sent', async () => {
+    const request = presign('/k', { 'X-Amz-Meta-Owner': 'me' });
+    expect(request.rawQuery).toContain('X-Amz-SignedHeaders=host%3Bx-amz-meta-owner');
+    expect(await verifies(request)).toBe(true);
+    expect(await verifies({ ...request, rawHeaders: [...request.rawHeaders!, 'x-amz-meta-owner', 'you'] })).toBe(false);
+    expect(await verifies({ ...request, rawHeaders: [...request.rawHeaders!, 'x-amz-meta-other', 'unsigned'] })).toBe(true);
   });
 });
