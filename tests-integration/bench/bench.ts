@@ -11,10 +11,14 @@
  *   6. resolution: the resolver's time per request, the service catalog's load time and memory,
  *      the proxy's start-up time;
  *   7. decision: the enforce-mode decider's time per call, cold (iam-simulate) and cached, over the
- *      golden cases' calls and a policy built from them (decision-child.ts).
+ *      golden cases' calls and a policy built from them (decision-child.ts);
+ *   8. streaming: a GiB S3 PutObject (UNSIGNED-PAYLOAD) and GetObject through a proxy of its own against
+ *      direct, to an upstream that buffers nothing, with the proxy's peak RSS; what it holds while the far
+ *      side stalls and for a hash-signed body; a trickled response's first and last bytes (streaming.ts).
  *
  * It prints figures and asserts nothing. All traffic stays on 127.0.0.1. Knobs (environment):
  *   BENCH_LATENCY_N (2000), BENCH_THROUGHPUT_SECONDS (10), BENCH_CONCURRENCY (32),
+ *   BENCH_STREAM_MIB (1024), BENCH_STREAM_ROUNDS (2),
  *   BENCH_PROXY_CPU_PROF=<dir>: profile the proxy's CPU during the proxied throughput runs (V8 profiler,
  *   started and stopped by SIGUSR2 through cpu-profile-preload.mjs, as Node 20 refuses --cpu-prof in
  *   NODE_OPTIONS), write <dir>/proxy-throughput.cpuprofile and, for the enforce-mode proxy's last block of
@@ -38,10 +42,12 @@ import { out, printDecision, printEnforceThroughput, printExplanations, printHea
 import { CONCURRENCY, CPU_PROF_FILE, CPU_PROF_FILE_ENFORCE, ENFORCE_BLOCKS, ENFORCE_WARMUP_MS, LATENCY_N, THROUGHPUT_MS } from './settings.js';
 import { measureResolution } from './resolution.js';
 import { measureSigning } from './signing.js';
+import { measureStreaming } from './streaming.js';
+import { printStreaming } from './streaming-report.js';
 import { compareModes, compareThroughput, measureProxiedThroughput, type ProxiedRunOptions } from './throughput.js';
 
 /** The whole run must end by itself; this is the backstop. */
-const WATCHDOG_MS = 240_000;
+const WATCHDOG_MS = 420_000;
 
 const progress = (text: string): void => void process.stderr.write(`bench: ${text}\n`);
 
@@ -77,15 +83,15 @@ async function main(): Promise<void> {
     await expectCallerIdentity('proxied', proxyConnector, agentCreds);
     await expectCallerIdentity('direct', directConnector, REAL);
 
-    progress(`1/7 latency (${LATENCY_N} sequential requests each way)...`);
+    progress(`1/8 latency (${LATENCY_N} sequential requests each way)...`);
     const latency = await measureLatency(proxyConnector, directConnector, agentCreds);
     const memAfterLatency = memoryOf(proxyPid);
 
     // Before the throughput run, so new hosts are timed on a quiet proxy.
-    progress('3/7 first request on new hosts...');
+    progress('3/8 first request on new hosts...');
     const newHosts = await measureNewHosts({ port: proxyPort, ca: proxyCa }, upstream, agentCreds);
 
-    progress(`2/7 throughput (${CONCURRENCY} clients, ${THROUGHPUT_MS / 1000} s each way)...`);
+    progress(`2/8 throughput (${CONCURRENCY} clients, ${THROUGHPUT_MS / 1000} s each way)...`);
     const profiler = CPU_PROF_FILE ? proxyProfiler(proxyPid, CPU_PROF_FILE) : undefined;
     const throughput = await compareThroughput({ directConnector, proxyConnector, agentCreds, upstream, proxyPid, proxyLog, profiler });
     const memAfterThroughput = memoryOf(proxyPid);
@@ -97,7 +103,7 @@ async function main(): Promise<void> {
     await proxy.stop();
 
     // 2b. Two new proxies, record mode and enforce mode, alike but for the mode: the same age, the same warm-up.
-    progress(`2b/7 enforce vs record mode (${ENFORCE_WARMUP_MS / 1000} s warm-up, ${THROUGHPUT_MS / 1000} s each mode in ${ENFORCE_BLOCKS} blocks)...`);
+    progress(`2b/8 enforce vs record mode (${ENFORCE_WARMUP_MS / 1000} s warm-up, ${THROUGHPUT_MS / 1000} s each mode in ${ENFORCE_BLOCKS} blocks)...`);
     const enforcePolicy = writeEnforcePolicy();
     const modeEnv = { ALLOWLIST_PATH: enforcePolicy.path };
     [proxy, enforceProxy] = await Promise.all([
@@ -127,12 +133,14 @@ async function main(): Promise<void> {
     enforcePolicy.remove();
     await upstream.stop();
 
+    const streaming = await measureStreaming(progress);
+
     // Last, once the proxy and upstream are gone: this process has the machine to itself.
-    progress('4/7 signing and hashing...');
+    progress('4/8 signing and hashing...');
     const signing = await measureSigning();
-    progress('6/7 resolution and start-up...');
+    progress('6/8 resolution and start-up...');
     const resolution = await measureResolution();
-    progress('7/7 decision...');
+    progress('7/8 decision...');
     const decision = measureDecision();
 
     printLatency(latency);
@@ -144,6 +152,7 @@ async function main(): Promise<void> {
     printMemory({ start: memStart, afterLatency: memAfterLatency, afterThroughput: memAfterThroughput, idle: memIdle }, throughputRequests, proxyStderr);
     printResolution(resolution);
     printDecision(decision);
+    printStreaming(streaming);
     if (CPU_PROF_FILE) printProfile(CPU_PROF_FILE, 'record mode');
     if (CPU_PROF_FILE_ENFORCE) printProfile(CPU_PROF_FILE_ENFORCE, 'enforce mode');
     printExplanations();

@@ -22,9 +22,9 @@ export interface Upstream {
   stop(): Promise<void>;
 }
 
-/** Forks fake-upstream-process.ts, so the fake's signature checks do not share this process's event loop. */
-export function startUpstream(): Promise<Upstream> {
-  const child = fork(join(import.meta.dirname, 'fake-upstream-process.ts'), [], {
+/** Forks an upstream (fake-upstream-process.ts, or streaming-upstream.ts), so its work does not share this process's event loop. */
+export function startUpstream(script = 'fake-upstream-process.ts'): Promise<Upstream> {
+  const child = fork(join(import.meta.dirname, script), [], {
     execArgv: ['--import', import.meta.resolve('tsx')],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

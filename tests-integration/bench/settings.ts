@@ -17,6 +17,10 @@ export const ENFORCE_WARMUP_MS = 5000;
 /** 2b alternates record and enforce mode in this many blocks each, of THROUGHPUT_MS / ENFORCE_BLOCKS. */
 export const ENFORCE_BLOCKS = 4;
 
+/** 8. Streaming: MiB per PUT and per GET (a GiB), and how many times each runs, direct and proxied alternately. */
+export const STREAM_MIB = envInt('BENCH_STREAM_MIB', 1024);
+export const STREAM_ROUNDS = envInt('BENCH_STREAM_ROUNDS', 2);
+
 function envInt(name: string, fallback: number): number {
   const value = Number(process.env[name]);
   return Number.isInteger(value) && value > 0 ? value : fallback;
