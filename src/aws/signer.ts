@@ -11,17 +11,18 @@ export const PAYLOAD_HASH_UNSIGNED = new Set([PAYLOAD_HASH_HEADER]);
 let singleEncoding: Set<string> | undefined;
 
 /**
- * Signing names whose endpoints sign the path as sent (S3 and its relatives: `disableDoubleEncoding`
- * in their endpoint rules); every other service normalises the path and encodes it twice.
+ * Signing names whose endpoints encode the path once, unnormalised (S3 and its relatives:
+ * `disableDoubleEncoding` in their endpoint rules); every other service normalises the path and
+ * encodes it twice.
  */
-export function signsPathAsSent(signingName: string): boolean {
+export function encodesPathOnce(signingName: string): boolean {
   singleEncoding ??= new Set(defaultCatalog().index.endpoints.filter((e) => e.disableDoubleEncoding).map((e) => e.signingName));
   return singleEncoding.has(signingName);
 }
 
 /** How the proxy configures a SigV4 signer for one credential scope (verification and re-signing alike). */
 export function signerOptions(credentials: AwsCredentialIdentity, region: string, service: string): SignatureV4Init & SignatureV4CryptoInit {
-  return { credentials, region, service, sha256: NodeSha256, uriEscapePath: !signsPathAsSent(service), applyChecksum: false };
+  return { credentials, region, service, sha256: NodeSha256, uriEscapePath: !encodesPathOnce(service), applyChecksum: false };
 }
 
 /** The SigV4 signer for one credential scope, as both verification and re-signing need it. */

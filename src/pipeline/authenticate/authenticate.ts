@@ -43,10 +43,14 @@ const refuse = (status: number, code: string, message: string): { ok: false; err
 /** Step 1, headers only: is this a well-formed, fresh SigV4 request, and does its body need buffering? */
 export function readSignatureClaim(request: SignedRequest, now: Date): Result<SignatureClaim> {
   const header = request.headers.authorization;
+  const querySignatures = signatureParameters(request.rawQuery);
   if (!header) {
+    if (querySignatures > 1) return refuse(400, 'AuthorizationQueryParametersError', 'X-Amz-Signature is given more than once.');
     if (/(^|&)X-Amz-(Algorithm|Signature)=/.test(request.rawQuery)) return readPresignedClaim(request, now);
     return refuse(403, 'MissingAuthenticationToken', 'Request is missing Authentication Token');
   }
+  // The signer libraries leave any such parameter out of the canonical query, AWS may not: it could be read two ways.
+  if (querySignatures > 0) return refuse(400, 'InvalidArgument', 'A request signed in its Authorization header may not also carry an X-Amz-Signature query parameter.');
   const auth = parseAuthorization(header, request.headers['x-amz-region-set']);
   if (!auth) {
     return refuse(400, 'IncompleteSignature', 'Authorization header is not a valid AWS4-HMAC-SHA256 signature, nor AWS4-ECDSA-P256-SHA256 with an x-amz-region-set header (SigV2 is not accepted).');
@@ -73,6 +77,12 @@ export function readSignatureClaim(request: SignedRequest, now: Date): Result<Si
     return refuse(400, 'InvalidArgument', `x-amz-content-sha256 must be a hex SHA-256, UNSIGNED-PAYLOAD or one of ${[...UNSIGNED_STREAMING, ...SIGNED_CHUNK_PAYLOADS].join(', ')}.`);
   }
   return { ok: true, value: { auth, signingDate: checked.value, payload: { kind: 'hash', claimed: signedContentSha as string | undefined } } };
+}
+
+/** How many query parameters are named X-Amz-Signature, in any letter case or encoding. */
+function signatureParameters(rawQuery: string): number {
+  if (!/signature/i.test(percentDecode(rawQuery))) return 0;
+  return Object.entries(parseRawQuery(rawQuery)).reduce((n, [name, values]) => n + (name.toLowerCase() === 'x-amz-signature' ? [values].flat().length : 0), 0);
 }
 
 /**

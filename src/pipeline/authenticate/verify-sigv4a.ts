@@ -1,9 +1,9 @@
 import { createECDH, createHmac, createPublicKey, verify, type KeyObject } from 'node:crypto';
-import { KEY_TYPE_IDENTIFIER, SignatureV4Base } from '@smithy/signature-v4';
-import type { HeaderBag, HttpRequest } from '@smithy/types';
+import { KEY_TYPE_IDENTIFIER } from '@smithy/signature-v4';
+import { toAmzDate } from '../../aws/amz-date.js';
+import { canonicalRequest } from '../../aws/canonical-request.js';
 import type { AwsError } from '../../aws/errors.js';
-import { parseRawQuery } from '../../aws/query.js';
-import { signerOptions } from '../../aws/signer.js';
+import { sha256Hex } from '../../aws/node-sha256.js';
 import { SIGV4A, type SigV4Authorization } from './authorization-header.js';
 import type { SignedRequest } from './verify-signature.js';
 
@@ -32,11 +32,11 @@ export async function sigv4aSignatureMatches(
   payloadHash: string,
   signingDate: Date,
 ): Promise<boolean> {
-  const canonicalHeaders: HeaderBag = {};
-  for (const name of auth.signedHeaders) canonicalHeaders[name] = canonicalHeaderValue(request.headers[name]);
-  // The canonical query leaves X-Amz-Signature out itself; a presigned request's other auth parameters are signed.
-  const httpRequest = { method: request.method, protocol: 'https:', hostname: '', path: request.rawPath, query: parseRawQuery(request.rawQuery), headers: {} } as HttpRequest;
-  const stringToSign = await new StringToSign(auth, secretAccessKey).over(httpRequest, canonicalHeaders, payloadHash, signingDate);
+  // The canonical request is SigV4's; a presigned request's other auth parameters are signed.
+  const canonical = canonicalRequest(request, auth.service, auth.signedHeaders, payloadHash, 'X-Amz-Signature');
+  if (canonical === undefined) return false;
+  const amzDate = toAmzDate(signingDate);
+  const stringToSign = [SIGV4A, amzDate, `${amzDate.slice(0, 8)}/${auth.service}/${KEY_TYPE_IDENTIFIER}`, sha256Hex(Buffer.from(canonical))].join('\n');
   const publicKey = sigv4aPublicKey(auth.accessKeyId, secretAccessKey);
   try {
     return verify('sha256', Buffer.from(stringToSign), { key: publicKey, dsaEncoding: 'der' }, Buffer.from(auth.signature, 'hex'));
@@ -44,25 +44,6 @@ export async function sigv4aSignatureMatches(
     // A signature that is not DER at all.
     return false;
   }
-}
-
-/** The signer's own canonical request and string to sign, with SigV4a's algorithm and region-less scope. */
-class StringToSign extends SignatureV4Base {
-  constructor(auth: SigV4Authorization, secretAccessKey: string) {
-    super(signerOptions({ accessKeyId: auth.accessKeyId, secretAccessKey }, auth.region, auth.service));
-  }
-
-  async over(request: HttpRequest, canonicalHeaders: HeaderBag, payloadHash: string, signingDate: Date): Promise<string> {
-    const { longDate, shortDate } = this.formatDate(signingDate);
-    const scope = `${shortDate}/${this.service}/${KEY_TYPE_IDENTIFIER}`;
-    return this.createStringToSign(longDate, scope, this.createCanonicalRequest(request, canonicalHeaders, payloadHash), SIGV4A);
-  }
-}
-
-/** Trimmed, inner runs of spaces made one, repeats as Node merged them: as verify-signature.ts reads SigV4's. */
-function canonicalHeaderValue(value: string | string[] | undefined): string {
-  const text = value === undefined ? '' : Array.isArray(value) ? value.join(',') : value;
-  return text.trim().replace(/\s+/g, ' ');
 }
 
 /** P-256's order n, less 2: a candidate above it is rejected, so the private key (candidate + 1) lies in [1, n-1]. */

@@ -1,8 +1,7 @@
 import { SignatureV4a } from '@smithy/signature-v4a';
 import type { AwsCredentialIdentity } from '@smithy/types';
-import { parseRawQuery } from '../../aws/query.js';
 import { PAYLOAD_HASH_HEADER, PAYLOAD_HASH_UNSIGNED, signerOptions } from '../../aws/signer.js';
-import { strippedHeaders, type resign, type ResignInput } from './resign.js';
+import { signedTarget, strippedHeaders, type resign, type ResignInput } from './resign.js';
 
 /** `resign` for an agent that signed with SigV4a: the real signature is valid in the same regions (`regionSet`, its x-amz-region-set). */
 export function sigv4aResigner(regionSet: string[]): typeof resign {
@@ -20,7 +19,7 @@ export async function resignSigv4a(input: ResignInput, regionSet: string[], cred
   headers[PAYLOAD_HASH_HEADER] = input.payloadHash;
   const signer = new SignatureV4a(signerOptions(credentials, input.region, input.service));
   const signed = await signer.sign(
-    { method: input.method, protocol: 'https:', hostname: headers.host ?? '', path: input.rawPath, query: parseRawQuery(input.rawQuery), headers },
+    { method: input.method, protocol: 'https:', hostname: headers.host ?? '', ...signedTarget(input), headers },
     { signingDate: now, signingRegion: regionSet.join(','), unsignableHeaders: input.sendPayloadHash ? undefined : PAYLOAD_HASH_UNSIGNED },
   );
   const out = signed.headers as Record<string, string>;

@@ -1,6 +1,7 @@
 import type { AwsCredentialIdentity } from '@smithy/types';
-import { parseRawQuery } from '../../aws/query.js';
-import { createSigner, PAYLOAD_HASH_HEADER, PAYLOAD_HASH_UNSIGNED } from '../../aws/signer.js';
+import { canonicalPath, signedQuery } from '../../aws/canonical-request.js';
+import type { QueryParameters } from '../../aws/query.js';
+import { createSigner, PAYLOAD_HASH_HEADER, PAYLOAD_HASH_UNSIGNED, encodesPathOnce } from '../../aws/signer.js';
 
 /** Headers that must not travel upstream: the agent's signature, hop-by-hop and proxy headers. */
 const STRIPPED_HEADERS = new Set([
@@ -35,6 +36,17 @@ export function strippedHeaders(incoming: ResignInput['headers'], setHeaders: Re
   return Object.assign(headers, setHeaders);
 }
 
+/**
+ * The path and query as the signer must see them to sign what AWS will canonicalise: for S3 the
+ * object key encoded once (the signer would take the wire path as it is) and the first value of
+ * a repeated parameter. The request still goes upstream with the path and query as sent.
+ */
+export function signedTarget(input: ResignInput): { path: string; query: QueryParameters } {
+  // Other services' paths the signer normalises and encodes itself. An S3 path decodes: the agent's signature was verified over it.
+  const path = encodesPathOnce(input.service) ? (canonicalPath(input.rawPath, input.service) ?? input.rawPath) : input.rawPath;
+  return { path, query: signedQuery(input.rawQuery, input.service) };
+}
+
 /** The agent's request with its signature replaced by one made with the real credentials. */
 export async function resign(input: ResignInput, credentials: AwsCredentialIdentity, now: Date): Promise<Record<string, string>> {
   const headers = strippedHeaders(input.headers, input.setHeaders);
@@ -42,7 +54,7 @@ export async function resign(input: ResignInput, credentials: AwsCredentialIdent
   // signed-over but not sent, which saves hashing the body a second time.
   headers[PAYLOAD_HASH_HEADER] = input.payloadHash;
   const signed = await createSigner(credentials, input.region, input.service).sign(
-    { method: input.method, protocol: 'https:', hostname: headers.host ?? '', path: input.rawPath, query: parseRawQuery(input.rawQuery), headers },
+    { method: input.method, protocol: 'https:', hostname: headers.host ?? '', ...signedTarget(input), headers },
     { signingDate: now, unsignableHeaders: input.sendPayloadHash ? undefined : PAYLOAD_HASH_UNSIGNED },
   );
   const out = signed.headers as Record<string, string>;

@@ -21,6 +21,9 @@ export function decodeRest(model: ServiceModel, request: AwsRequest, endpoint: E
   if (!endpoint.disableDoubleEncoding) {
     const problem = unnormalisedSegment(path);
     if (problem) return ambiguous(problem);
+  } else if (request.rawPath.includes('+')) {
+    // S3 reads a `+` in the path as a space (and signs it as one); other readers take it as `+`. Clients send %2B or %20.
+    return ambiguous(`a raw "+" in the path is read as a space by S3 and as "+" elsewhere: send %2B for a plus, %20 for a space`);
   }
   const preset = presetLabels(endpoint);
   const query = request.query();
