@@ -12,17 +12,18 @@ export function printStreaming(s: StreamingResult): void {
   const perGiB = (ms: number | undefined): number => (ms ?? Number.NaN) / 1000 / (s.mib / 1024);
   const all = (pick: (r: StreamingResult['rounds'][number]) => Transfer[]): string => (s.rounds.flatMap(pick).every((t) => t.intact) ? 'yes' : 'NO');
   const peak = (pick: (r: StreamingResult['rounds'][number]) => Transfer): number => Math.max(...s.rounds.map((r) => pick(r).peakRssMiB ?? Number.NaN));
-  out(`8. Streaming: ${s.mib} MiB S3 PutObject (UNSIGNED-PAYLOAD) and GetObject, one connection each, direct and via a proxy of its`);
+  out(`8. Streaming: ${s.mib} MiB S3 PutObject (UNSIGNED-PAYLOAD, then as 64 KiB signed chunks) and GetObject, one connection each, direct and via a proxy of its`);
   out('   own, alternately, against one upstream that buffers nothing (streaming-upstream.ts); byte counts and SHA-256 checked');
   out('   by the receiving side; the proxy\'s VmRSS sampled every 20 ms during its transfers');
   const others = (pair: { direct: Transfer; proxied: Transfer }): string => `${f0(pair.direct.othersCpuPct ?? Number.NaN)}% / ${f0(pair.proxied.othersCpuPct ?? Number.NaN)}%`;
   const rows: string[][] = [];
   s.rounds.forEach((r, i) => rows.push([`PUT MiB/s, round ${i + 1}`, f0(rate(r.put.direct)), f0(rate(r.put.proxied)), ratio(r.put), others(r.put)]));
+  s.rounds.forEach((r, i) => rows.push([`signed-chunk PUT MiB/s, round ${i + 1}`, f0(rate(r.chunked.direct)), f0(rate(r.chunked.proxied)), ratio(r.chunked), others(r.chunked)]));
   s.rounds.forEach((r, i) => rows.push([`GET MiB/s, round ${i + 1}`, f0(rate(r.get.direct)), f0(rate(r.get.proxied)), ratio(r.get), others(r.get)]));
   rows.push(
-    ['proxy CPU per GiB, PUT / GET, s', '-', s.rounds.map((r) => `${f2(perGiB(r.put.proxied.proxyCpuMs))} / ${f2(perGiB(r.get.proxied.proxyCpuMs))}`).join(', '), '', ''],
-    ['proxy peak VmRSS sampled, PUT / GET, MiB', '-', `${f1(peak((r) => r.put.proxied))} / ${f1(peak((r) => r.get.proxied))}`, '', ''],
-    ['bytes and SHA-256 intact', all((r) => [r.put.direct, r.get.direct]), all((r) => [r.put.proxied, r.get.proxied]), '', ''],
+    ['proxy CPU per GiB, PUT / chunked / GET, s', '-', s.rounds.map((r) => [r.put, r.chunked, r.get].map((p) => f2(perGiB(p.proxied.proxyCpuMs))).join(' / ')).join(', '), '', ''],
+    ['proxy peak VmRSS sampled, PUT / chunked / GET, MiB', '-', [peak((r) => r.put.proxied), peak((r) => r.chunked.proxied), peak((r) => r.get.proxied)].map(f1).join(' / '), '', ''],
+    ['bytes and SHA-256 intact', all((r) => [r.put.direct, r.chunked.direct, r.get.direct]), all((r) => [r.put.proxied, r.chunked.proxied, r.get.proxied]), '', ''],
   );
   out(table(['', 'direct', 'via proxy', 'ratio', 'other processes\' CPU'], rows));
   const { start, end } = s.memory;

@@ -1,5 +1,5 @@
 /**
- * 8. Streaming: an S3 PutObject (UNSIGNED-PAYLOAD) and a GetObject of STREAM_MIB each, on one
+ * 8. Streaming: an S3 PutObject (UNSIGNED-PAYLOAD, then as signed chunks) and a GetObject of STREAM_MIB each, on one
  * connection, through a proxy of its own and direct to the same non-buffering upstream
  * (streaming-upstream.ts), alternately, with the proxy's RSS sampled; then what the proxy holds
  * while the far side of a transfer reads nothing for a few seconds, and for a body signed by its
@@ -17,6 +17,7 @@ import { pipeline } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { NodeSha256 } from '../../src/aws/node-sha256.js';
+import { chunkSignatureOf } from '../../test/support/chunk-signing.js';
 import type { FakeAws } from '../support/fake-aws.js';
 import { REAL, startProxy } from '../support/proxy-process.js';
 import { directToUpstream, tunnelThroughProxy, type Connector, type Credentials } from './client.js';
@@ -58,7 +59,8 @@ type Pair<T> = { direct: T; proxied: T };
 
 export interface StreamingResult {
   mib: number;
-  rounds: Array<{ put: Pair<Transfer>; get: Pair<Transfer> }>;
+  /** `chunked`: the same PUT as signed chunks (STREAMING-AWS4-HMAC-SHA256-PAYLOAD, 64 KiB as minio-go sends them). */
+  rounds: Array<{ put: Pair<Transfer>; chunked: Pair<Transfer>; get: Pair<Transfer> }>;
   memory: { start: Memory; end: Memory };
   stalled: { put: Stall; get: Stall };
   /** A HASHED_MIB PUT signed with its body's hash: the proxy's RSS before it and at its peak. */
@@ -89,9 +91,11 @@ export async function measureStreaming(progress: (text: string) => void): Promis
       progress(`8/8 streaming round ${round}/${STREAM_ROUNDS}: ${STREAM_MIB} MiB PUT and GET, direct and via the proxy...`);
       const putDirect = await measured(pids, false, () => put(direct, REAL, STREAM_MIB, expected));
       const putProxied = await measured(pids, true, () => put(via(S3_HOST), agent, STREAM_MIB, expected));
+      const chunkedDirect = await measured(pids, false, () => chunkedPut(direct, REAL, STREAM_MIB, expected));
+      const chunkedProxied = await measured(pids, true, () => chunkedPut(via(S3_HOST), agent, STREAM_MIB, expected));
       const getDirect = await measured(pids, false, () => get(direct, REAL, STREAM_MIB, expected));
       const getProxied = await measured(pids, true, () => get(via(S3_HOST), agent, STREAM_MIB, expected));
-      rounds.push({ put: { direct: putDirect, proxied: putProxied }, get: { direct: getDirect, proxied: getProxied } });
+      rounds.push({ put: { direct: putDirect, proxied: putProxied }, chunked: { direct: chunkedDirect, proxied: chunkedProxied }, get: { direct: getDirect, proxied: getProxied } });
     }
     const end = memoryOf(pid);
     progress(`8/8 streaming: ${STALL_MIB} MiB PUT and GET with the far side stalled ${STALL_MS / 1000} s, a ${HASHED_MIB} MiB hash-signed PUT, a trickled response...`);
@@ -183,6 +187,43 @@ async function get(connect: Connector, creds: Credentials, mib: number, sha256: 
   const seconds = (performance.now() - started) / 1000;
   socket.destroy();
   return { seconds, intact: response.statusCode === 200 && bytes === mib * MIB && hash.digest('hex') === sha256, status: response.statusCode ?? 0 };
+}
+
+const CHUNK_BYTES = 64 * 1024;
+const SIGNED_CHUNK_OVERHEAD = ';chunk-signature='.length + 64 + 4;
+
+/**
+ * A PUT whose body is signed chunk by chunk, each chunk's signature chained on the last (the tests'
+ * node:crypto chunk signer); the proxy checks and re-signs every chunk as it streams.
+ */
+async function chunkedPut(connect: Connector, creds: Credentials, mib: number, sha256: string): Promise<Transfer> {
+  const path = '/bench-bucket/chunked';
+  const chunks = (mib * MIB) / CHUNK_BYTES;
+  const framedLength = chunks * (CHUNK_BYTES.toString(16).length + SIGNED_CHUNK_OVERHEAD + CHUNK_BYTES) + 1 + SIGNED_CHUNK_OVERHEAD;
+  const headers = await signed(creds, {
+    method: 'PUT',
+    host: S3_HOST,
+    path,
+    service: 's3',
+    headers: { 'content-length': String(framedLength), 'content-encoding': 'aws-chunked', 'x-amz-decoded-content-length': String(mib * MIB), 'x-amz-content-sha256': 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD' },
+  });
+  const side = { secretAccessKey: creds.secretAccessKey, amzDate: headers['x-amz-date']!, region: 'us-east-1', service: 's3' };
+  const framed = function* (): Generator<Buffer> {
+    let previous = /Signature=([0-9a-f]{64})/.exec(headers.authorization!)![1]!;
+    const frame = (data: Buffer): Buffer => {
+      previous = chunkSignatureOf(side, previous, data);
+      return Buffer.concat([Buffer.from(`${data.length.toString(16)};chunk-signature=${previous}\r\n`), data, Buffer.from('\r\n')]);
+    };
+    for (const block of generatedMiBs(mib)) for (let i = 0; i < MIB; i += CHUNK_BYTES) yield frame(block.subarray(i, i + CHUNK_BYTES));
+    yield frame(Buffer.alloc(0));
+  };
+  const { response, socket, started } = await open(connect, { method: 'PUT', path, headers }, (req) => void pipeline(Readable.from(framed(), { highWaterMark: 16 }), req).catch(() => req.destroy()));
+  response.resume();
+  await once(response, 'end');
+  const seconds = (performance.now() - started) / 1000;
+  socket.destroy();
+  const intact = response.headers['x-bench-bytes'] === String(mib * MIB) && response.headers['x-bench-sha256'] === sha256;
+  return { seconds, intact: response.statusCode === 200 && intact, status: response.statusCode ?? 0 };
 }
 
 /** A PUT signed with its body's SHA-256 (as SDKs sign every service but S3): the proxy must hold it whole to check it. */

@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { isIP } from 'node:net';
 import { checkServerIdentity } from 'node:tls';
 import { gunzip } from '../../aws/wire/gzip.js';
@@ -156,8 +156,16 @@ function openUpstream(request: OutboundRequest, target: UpstreamTarget): http.Cl
   });
 }
 
+/** Buffered bodies go in slices, as the socket drains: handed over whole, TLS would hold a second, encrypted copy. */
+const SEND_SLICE_BYTES = 64 * 1024;
+
 function sendBody(upstream: http.ClientRequest, body: OutboundRequest['body']): void {
-  if (body === undefined || Buffer.isBuffer(body)) return void upstream.end(body);
-  body.on('error', (error) => upstream.destroy(error));
-  body.pipe(upstream);
+  if (body === undefined || (Buffer.isBuffer(body) && body.length <= SEND_SLICE_BYTES)) return void upstream.end(body);
+  const stream = Buffer.isBuffer(body) ? Readable.from(slices(body), { objectMode: false }) : body;
+  stream.on('error', (error) => upstream.destroy(error));
+  stream.pipe(upstream);
+}
+
+function* slices(body: Buffer): Generator<Buffer> {
+  for (let offset = 0; offset < body.length; offset += SEND_SLICE_BYTES) yield body.subarray(offset, offset + SEND_SLICE_BYTES);
 }
