@@ -1,25 +1,15 @@
-import { mkdtempSync } from 'node:fs';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import aws4 from 'aws4';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeAws, type FakeAws } from './support/fake-aws.js';
-import { REAL, startProxy, type ProxyRun } from './support/proxy-process.js';
+import { describe, expect, it } from 'vitest';
+import type { FakeAws } from './support/fake-aws.js';
+import { proxyInFrontOfFakeAws } from './support/harness.js';
+import type { ProxyRun } from './support/proxy-process.js';
 import { agentKeys, openTunnel } from './support/raw-client.js';
 
 let upstream: FakeAws;
 let proxy: ProxyRun;
 
-beforeAll(async () => {
-  upstream = await startFakeAws({ credentials: REAL, dir: mkdtempSync(join(tmpdir(), 'iap-upstream-')) });
-  proxy = await startProxy({ upstream });
-});
-afterAll(async () => {
-  await proxy?.stop();
-  await upstream?.close();
-});
-beforeEach(() => upstream.reset());
+proxyInFrontOfFakeAws((run) => void ({ upstream, proxy } = run));
 
 const HOST = 's3.us-east-1.amazonaws.com';
 

@@ -13,6 +13,7 @@ import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import aws4 from 'aws4';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -76,6 +77,10 @@ describe('ALPN at the proxy', () => {
   it('a client offering only h2 is refused in the TLS handshake; nothing reaches upstream', async () => {
     await expect(tlsThroughProxy(['h2'])).rejects.toMatchObject({ code: NO_H2 });
     expect(upstream.requests).toEqual([]);
+    // The proxy says why, once, without blaming the CA.
+    for (let i = 0; i < 50 && !/offered only HTTP\/2/.test(proxy.stderr()); i++) await sleep(100);
+    expect(proxy.stderr()).toMatch(/a client for \S+ offered only HTTP\/2/);
+    expect(proxy.stderr()).not.toMatch(/does it trust|malformed request/);
   });
 
   it("node's http2.connect through the tunnel fails with the same alert", async () => {

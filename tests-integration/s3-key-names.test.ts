@@ -7,9 +7,10 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeAws, type FakeAws } from './support/fake-aws.js';
-import { AWS_CLI, PYTHON, REAL, run, startProxy, type ProxyRun } from './support/proxy-process.js';
+import { describe, expect, it } from 'vitest';
+import type { FakeAws } from './support/fake-aws.js';
+import { proxyInFrontOfFakeAws } from './support/harness.js';
+import { AWS_CLI, PYTHON, run, type ProxyRun } from './support/proxy-process.js';
 
 /** Keys a local file can be named after (for `aws s3 cp --recursive`). */
 const FILE_KEYS = ['with space.txt', 'caf\u00e9/\u2713 \u65e5\u672c.txt', 'a+b.txt', 'x=1/y=2.txt', 'tilde~name', '100%.txt', "sub!$&'()*,;:@.txt"];
@@ -21,15 +22,7 @@ const MIXED = 'mixed//dir/./sub/../x y+z=1~2%3 \u2713.txt';
 let upstream: FakeAws;
 let proxy: ProxyRun;
 
-beforeAll(async () => {
-  upstream = await startFakeAws({ credentials: REAL, dir: mkdtempSync(join(tmpdir(), 'iap-upstream-')) });
-  proxy = await startProxy({ upstream });
-});
-afterAll(async () => {
-  await proxy?.stop();
-  await upstream?.close();
-});
-beforeEach(() => upstream.reset());
+proxyInFrontOfFakeAws((run) => void ({ upstream, proxy } = run));
 
 /** The path the SDKs put on the wire for a key: each segment percent-encoded, unreserved characters (and `/`) as they are. */
 const wirePath = (key: string) => key.split('/').map((segment) => encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)).join('/');

@@ -4,26 +4,21 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import aws4 from 'aws4';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signedChunkBody } from '../test/support/chunk-signing.js';
-import { startFakeAws, type FakeAws } from './support/fake-aws.js';
-import { REAL, run, startProxy, type ProxyRun } from './support/proxy-process.js';
+import type { FakeAws } from './support/fake-aws.js';
+import { proxyInFrontOfFakeAws } from './support/harness.js';
+import { REAL, run, type ProxyRun } from './support/proxy-process.js';
 import { agentKeys, openTunnel } from './support/raw-client.js';
 
 let upstream: FakeAws;
 let proxy: ProxyRun;
 let agent: { accessKeyId: string; secretAccessKey: string };
 
-beforeAll(async () => {
-  upstream = await startFakeAws({ credentials: REAL, dir: mkdtempSync(join(tmpdir(), 'iap-upstream-')) });
-  proxy = await startProxy({ upstream });
+proxyInFrontOfFakeAws(async (run) => {
+  ({ upstream, proxy } = run);
   agent = await agentKeys(proxy);
 });
-afterAll(async () => {
-  await proxy?.stop();
-  await upstream?.close();
-});
-beforeEach(() => upstream.reset());
 
 const HOST = 's3.us-east-1.amazonaws.com';
 const CHUNK = 64 * 1024;

@@ -1,12 +1,11 @@
-import { mkdtempSync } from 'node:fs';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignatureV4a } from '@smithy/signature-v4a';
 import { Sha256 } from '@aws-crypto/sha256-js';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeAws, type FakeAws } from './support/fake-aws.js';
-import { actionRecords, REAL, REPO, run, startProxy, type ProxyRun } from './support/proxy-process.js';
+import { describe, expect, it } from 'vitest';
+import type { FakeAws } from './support/fake-aws.js';
+import { proxyInFrontOfFakeAws } from './support/harness.js';
+import { actionRecords, REAL, REPO, run, type ProxyRun } from './support/proxy-process.js';
 import { agentKeys, openTunnel } from './support/raw-client.js';
 
 /** A Multi-Region Access Point: the JS SDK sends its requests to `<alias>.accesspoint.s3-global.amazonaws.com`, signed SigV4a for every region. */
@@ -16,15 +15,7 @@ const MRAP_HOST = 'mfzwi23gnjvgw.mrap.accesspoint.s3-global.amazonaws.com';
 let upstream: FakeAws;
 let proxy: ProxyRun;
 
-beforeAll(async () => {
-  upstream = await startFakeAws({ credentials: REAL, dir: mkdtempSync(join(tmpdir(), 'iap-upstream-')) });
-  proxy = await startProxy({ upstream });
-});
-afterAll(async () => {
-  await proxy?.stop();
-  await upstream?.close();
-});
-beforeEach(() => upstream.reset());
+proxyInFrontOfFakeAws((run) => void ({ upstream, proxy } = run));
 
 /**
  * The JS SDK v3 signs SigV4a in pure JavaScript once @aws-sdk/signature-v4a is loaded (else it

@@ -42,6 +42,12 @@ export function cleanEnv(home: string): Record<string, string> {
   return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, LANG: 'C.UTF-8', AWS_EC2_METADATA_DISABLED: 'true', NO_PROXY: '', no_proxy: '' };
 }
 
+/** The Node flags a bin script's `#!/usr/bin/env -S node …` line gives it, so the tests run it as a user's shell would. */
+function nodeFlagsOf(script: string): string[] {
+  const shebang = readFileSync(script, 'utf8').split('\n', 1)[0]!;
+  return /^#!\/usr\/bin\/env -S node (.+)$/.exec(shebang)?.[1]!.split(/\s+/) ?? [];
+}
+
 /** Runs the built proxy as a child process, as a user would, and waits for its banner. */
 export async function startProxy(options: { upstream?: FakeAws; home?: string; env?: Record<string, string>; port?: number } = {}): Promise<ProxyRun> {
   const home = options.home ?? mkdtempSync(join(tmpdir(), 'iap-home-'));
@@ -54,7 +60,7 @@ export async function startProxy(options: { upstream?: FakeAws; home?: string; e
     ...(options.upstream ? { PROXY_UPSTREAM_ENDPOINT: options.upstream.endpoint, NODE_EXTRA_CA_CERTS: options.upstream.caFile } : {}),
     ...options.env,
   };
-  const child = spawn(process.execPath, [PROXY_BIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeFlagsOf(PROXY_BIN), PROXY_BIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const stdout: string[] = [];
   let stderr = '';
   let partial = '';

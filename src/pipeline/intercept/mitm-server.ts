@@ -58,7 +58,8 @@ export async function startInterceptor(options: InterceptorOptions): Promise<Int
     tlsRequests.emit('request', req, res);
   });
   tlsRequests.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
-    if (!ROUTINE_ERRORS.has(error.code ?? '')) options.warn(`malformed request from a client: ${error.message}`);
+    // A TLS failure is reported once, by the TLS socket's own handler.
+    if (!ROUTINE_ERRORS.has(error.code ?? '') && !error.code?.startsWith('ERR_SSL_')) options.warn(`malformed request from a client: ${error.message}`);
     socket.destroy();
   });
   const failRequest = (res: ServerResponse, error: Error): void => {
@@ -99,7 +100,8 @@ export async function startInterceptor(options: InterceptorOptions): Promise<Int
     });
     tunnelledHosts.set(tls, hostname);
     tls.on('error', (error: NodeJS.ErrnoException) => {
-      if (!ROUTINE_ERRORS.has(error.code ?? '')) options.warn(`TLS with a client for ${hostname} failed (${error.message}); does it trust ${options.ca.certPath}?`);
+      if (error.code === 'ERR_SSL_NO_APPLICATION_PROTOCOL') options.warn(`a client for ${hostname} offered only HTTP/2; iam-agent-proxy speaks HTTP/1.1: let the client fall back to http/1.1`);
+      else if (!ROUTINE_ERRORS.has(error.code ?? '')) options.warn(`TLS with a client for ${hostname} failed (${error.message}); does it trust ${options.ca.certPath}?`);
       socket.destroy();
     });
     tlsRequests.emit('connection', tls);
