@@ -159,7 +159,11 @@ async function put(connect: Connector, creds: Credentials, mib: number, sha256: 
     }
   };
   // One MiB read ahead at most, so `sent` counts what the connection took.
-  const body = Readable.from(counted(), { highWaterMark: 1 });
+  return sendPut(connect, path, headers, Readable.from(counted(), { highWaterMark: 1 }), mib, sha256);
+}
+
+/** Streams `body` as a PUT and checks the upstream counted `mib` MiB hashing to `sha256`. */
+async function sendPut(connect: Connector, path: string, headers: Record<string, string>, body: Readable, mib: number, sha256: string): Promise<Transfer> {
   const { response, socket, started } = await open(connect, { method: 'PUT', path, headers }, (req) => void pipeline(body, req).catch(() => req.destroy()));
   response.resume();
   await once(response, 'end');
@@ -217,13 +221,7 @@ async function chunkedPut(connect: Connector, creds: Credentials, mib: number, s
     for (const block of generatedMiBs(mib)) for (let i = 0; i < MIB; i += CHUNK_BYTES) yield frame(block.subarray(i, i + CHUNK_BYTES));
     yield frame(Buffer.alloc(0));
   };
-  const { response, socket, started } = await open(connect, { method: 'PUT', path, headers }, (req) => void pipeline(Readable.from(framed(), { highWaterMark: 16 }), req).catch(() => req.destroy()));
-  response.resume();
-  await once(response, 'end');
-  const seconds = (performance.now() - started) / 1000;
-  socket.destroy();
-  const intact = response.headers['x-bench-bytes'] === String(mib * MIB) && response.headers['x-bench-sha256'] === sha256;
-  return { seconds, intact: response.statusCode === 200 && intact, status: response.statusCode ?? 0 };
+  return sendPut(connect, path, headers, Readable.from(framed(), { highWaterMark: 16 }), mib, sha256);
 }
 
 /** A PUT signed with its body's SHA-256 (as SDKs sign every service but S3): the proxy must hold it whole to check it. */
