@@ -7,6 +7,8 @@ import { NodeSha256 } from './node-sha256.js';
 export const PAYLOAD_HASH_HEADER = 'x-amz-content-sha256';
 /** Makes the payload-hash header count for the canonical request without being signed as a header. */
 export const PAYLOAD_HASH_UNSIGNED = new Set([PAYLOAD_HASH_HEADER]);
+/** The x-amz-content-sha256 literals of uploads whose chunks carry their own signatures (src/pipeline/resign/signed-chunks.ts). */
+export const SIGNED_CHUNK_PAYLOADS = new Set(['STREAMING-AWS4-HMAC-SHA256-PAYLOAD', 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER']);
 
 let singleEncoding: Set<string> | undefined;
 

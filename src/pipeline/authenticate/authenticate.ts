@@ -4,8 +4,8 @@ import { sha256Hex } from '../../aws/node-sha256.js';
 import { timingSafeEqual } from 'node:crypto';
 import type { IssuedKey, KeyLookup } from '../../keys/issued-key.js';
 import { parseRawQuery, percentDecode } from '../../aws/query.js';
+import { SIGNED_CHUNK_PAYLOADS } from '../../aws/signer.js';
 import { parseAmzDate, parseAuthorization, parsePresignedQuery, SIGV4A, type PresignedAuthorization, type SigV4Authorization } from './authorization-header.js';
-import { SIGNED_CHUNK_PAYLOADS } from '../resign/signed-chunks.js';
 import { presignedSignatureMatches, signatureMatches, type SignedRequest } from './verify-signature.js';
 import { sigv4aClaimError, sigv4aSignatureMatches } from './verify-sigv4a.js';
 

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { withoutParameters } from '../../aws/query.js';
+import { SIGNED_CHUNK_PAYLOADS } from '../../aws/signer.js';
 import type { HeldSession } from '../../keys/issued-key.js';
 import { PRESIGN_PARAMS } from '../authenticate/authorization-header.js';
 import type { Caller } from '../authenticate/caller.js';
@@ -9,7 +10,7 @@ import type { AwsRequest } from '../intercept/aws-request.js';
 import type { ResolvedCall } from '../resolve/types.js';
 import { resign, strippedHeaders } from './resign.js';
 import { sigv4aResigner } from './resign-sigv4a.js';
-import { chunkChain, relaySignedChunks, SIGNED_CHUNK_PAYLOADS } from './signed-chunks.js';
+import { chunkChain, relaySignedChunks } from './signed-chunks.js';
 
 export interface OutboundContext {
   request: AwsRequest;
