@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { signedChunkBody } from '../test/support/chunk-signing.js';
 import type { FakeAws } from './support/fake-aws.js';
 import { proxyInFrontOfFakeAws } from './support/harness.js';
-import { REAL, run, type ProxyRun } from './support/proxy-process.js';
+import { actionRecords, REAL, run, type ProxyRun } from './support/proxy-process.js';
 import { agentKeys, openTunnel } from './support/raw-client.js';
 
 let upstream: FakeAws;
@@ -24,7 +24,7 @@ const HOST = 's3.us-east-1.amazonaws.com';
 const CHUNK = 64 * 1024;
 
 /** A PUT signed the way minio-go and the AWS docs do it: seed signature over the STREAMING literal, then signed chunks. */
-function signedUpload(key: string, data: Buffer, options: { trailer?: string[] } = {}): { headers: Record<string, string>; body: Buffer } {
+function signedUpload(key: string, data: Buffer, options: { trailer?: string[]; method?: string } = {}): { headers: Record<string, string>; body: Buffer } {
   const payload = options.trailer ? 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER' : 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD';
   const chunks: Buffer[] = [];
   for (let i = 0; i < data.length; i += CHUNK) chunks.push(data.subarray(i, i + CHUNK));
@@ -37,17 +37,17 @@ function signedUpload(key: string, data: Buffer, options: { trailer?: string[] }
   // The framed length does not depend on the signatures, so Content-Length can be signed first.
   const placeholder = signedChunkBody({ secretAccessKey: 'x', amzDate: '20000101T000000Z', region: 'r', service: 's' }, '0'.repeat(64), chunks, options.trailer);
   headers['Content-Length'] = String(placeholder.body.length);
-  const request = { host: HOST, method: 'PUT', path: `/chunk-bucket/${key}`, service: 's3', region: 'us-east-1', headers, body: '' };
+  const request = { host: HOST, method: options.method ?? 'PUT', path: `/chunk-bucket/${key}`, service: 's3', region: 'us-east-1', headers, body: '' };
   aws4.sign(request, agent);
   const seed = /Signature=([0-9a-f]{64})/.exec(request.headers.Authorization!)![1]!;
   const side = { secretAccessKey: agent.secretAccessKey, amzDate: request.headers['X-Amz-Date']!, region: 'us-east-1', service: 's3' };
   return { headers: request.headers, body: signedChunkBody(side, seed, chunks, options.trailer).body };
 }
 
-async function put(key: string, upload: { headers: Record<string, string>; body: Buffer }): Promise<{ status: number; body: string }> {
+async function put(key: string, upload: { headers: Record<string, string>; body: Buffer }, method = 'PUT'): Promise<{ status: number; body: string }> {
   const socket = await openTunnel(proxy, HOST);
   return new Promise((resolve, reject) => {
-    const req = http.request({ method: 'PUT', path: `/chunk-bucket/${key}`, headers: { host: HOST, ...upload.headers }, createConnection: () => socket });
+    const req = http.request({ method, path: `/chunk-bucket/${key}`, headers: { host: HOST, ...upload.headers }, createConnection: () => socket });
     req.on('response', (res) => {
       let body = '';
       res.setEncoding('utf8').on('data', (c: string) => (body += c));
@@ -102,6 +102,19 @@ describe('signed-chunk uploads (STREAMING-AWS4-HMAC-SHA256-PAYLOAD)', () => {
       await proxy.waitForStdout(/REFUSED  s3:PutObject|SignatureDoesNotMatch/);
     });
   }
+
+  it("a body the resolver must read (DeleteObjects) is decided on the chunks' content, then relayed re-signed", async () => {
+    for (const key of ['a.txt', 'b.txt']) upstream.objects.set(`chunk-bucket/${key}`, Buffer.from(key));
+    const xml = Buffer.from('<Delete><Object><Key>a.txt</Key></Object><Object><Key>b.txt</Key></Object></Delete>');
+    const answer = await put('?delete', signedUpload('?delete', xml, { method: 'POST' }), 'POST');
+    expect(answer.status).toBe(200);
+    expect(answer.body).toContain('<Key>b.txt</Key>');
+    expect([...upstream.objects.keys()].filter((k) => k.startsWith('chunk-bucket/'))).toEqual([]);
+    const line = await proxy.waitForStdout(/s3:DeleteObject/);
+    expect(line).toMatch(/ALLOWED/);
+    const record = actionRecords(proxy).find((r) => r.operation === 'DeleteObjects')!;
+    expect(JSON.stringify(record.authorizations)).toContain('arn:aws:s3:::chunk-bucket/b.txt');
+  });
 
   it('refuses a chunk chain forged with another key before anything goes upstream', async () => {
     const upload = signedUpload('forged.bin', Buffer.alloc(3 * CHUNK, 'f'));
