@@ -24,14 +24,14 @@ const HOST = 's3.us-east-1.amazonaws.com';
 const CHUNK = 64 * 1024;
 
 /** A PUT signed the way minio-go and the AWS docs do it: seed signature over the STREAMING literal, then signed chunks. */
-function signedUpload(key: string, data: Buffer, options: { trailer?: string[]; method?: string } = {}): { headers: Record<string, string>; body: Buffer } {
+function signedUpload(key: string, data: Buffer, options: { trailer?: string[]; method?: string; decodedLength?: number } = {}): { headers: Record<string, string>; body: Buffer } {
   const payload = options.trailer ? 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER' : 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD';
   const chunks: Buffer[] = [];
   for (let i = 0; i < data.length; i += CHUNK) chunks.push(data.subarray(i, i + CHUNK));
   const headers: Record<string, string> = {
     'Content-Encoding': 'aws-chunked',
     'X-Amz-Content-Sha256': payload,
-    'X-Amz-Decoded-Content-Length': String(data.length),
+    'X-Amz-Decoded-Content-Length': String(options.decodedLength ?? data.length),
     ...(options.trailer ? { 'X-Amz-Trailer': options.trailer.map((l) => l.split(':')[0]).join(',') } : {}),
   };
   // The framed length does not depend on the signatures, so Content-Length can be signed first.
@@ -114,6 +114,27 @@ describe('signed-chunk uploads (STREAMING-AWS4-HMAC-SHA256-PAYLOAD)', () => {
     expect(line).toMatch(/ALLOWED/);
     const record = actionRecords(proxy).find((r) => r.operation === 'DeleteObjects')!;
     expect(JSON.stringify(record.authorizations)).toContain('arn:aws:s3:::chunk-bucket/b.txt');
+  });
+
+  it("refuses chunks replayed from another of the agent's uploads (same data, another seed), and stores nothing", async () => {
+    const data = Buffer.alloc(3 * CHUNK, 'r');
+    const first = signedUpload('replayed.bin', data);
+    await new Promise((r) => setTimeout(r, 1100)); // another x-amz-date, so another seed
+    const second = signedUpload('replayed.bin', data);
+    expect(second.headers.Authorization).not.toBe(first.headers.Authorization);
+    const answer = await put('replayed.bin', { headers: second.headers, body: first.body });
+    expect(answer.status).toBe(403);
+    expect(answer.body).toMatch(/<Code>SignatureDoesNotMatch<\/Code>/);
+    expect(upstream.objects.has('chunk-bucket/replayed.bin')).toBe(false);
+  });
+
+  it('refuses chunks that carry more or less than the signed x-amz-decoded-content-length, before the last chunk goes', async () => {
+    for (const decodedLength of [CHUNK, 3 * CHUNK]) {
+      const answer = await put('lying.bin', signedUpload('lying.bin', Buffer.alloc(2 * CHUNK, 'l'), { decodedLength }));
+      expect(answer.status).toBe(400);
+      expect(answer.body).toMatch(/<Code>IncompleteBody<\/Code>/);
+      expect(upstream.objects.has('chunk-bucket/lying.bin')).toBe(false);
+    }
   });
 
   it('refuses a chunk chain forged with another key before anything goes upstream', async () => {
