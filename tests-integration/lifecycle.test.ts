@@ -44,6 +44,7 @@ describe('~/.aws/config', () => {
       const during = configOf(home);
       expect(during.startsWith(`${USER_CONFIG}\n`)).toBe(true);
       expect(during).toMatch(new RegExp(`\\[profile iam-agent-proxy\\]\\ncredential_process = ${PROXY_CREDS_BIN}\\nca_bundle = ${join(proxy.stateDir, 'ca.pem')}\\n`));
+      expect(during).toContain(`\n[profile iam-agent-proxy-no-ca-bundle]\ncredential_process = ${PROXY_CREDS_BIN}\n# <<<`);
       expect(await proxy.stop(signal)).toBe(0);
       expect(configOf(home)).toBe(USER_CONFIG);
     });
@@ -67,6 +68,7 @@ describe('~/.aws/config', () => {
     expect(configOf(home)).toContain('[profile iam-agent-proxy]');
     const next = await startProxy({ upstream, home });
     expect(configOf(home).match(/\[profile iam-agent-proxy\]/g)).toHaveLength(1);
+    expect(configOf(home).match(/\[profile iam-agent-proxy-no-ca-bundle\]/g)).toHaveLength(1);
     await next.stop();
     expect(configOf(home)).toBe(USER_CONFIG);
   });

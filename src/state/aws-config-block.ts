@@ -1,6 +1,14 @@
 import ini from 'ini';
 
 export const PROFILE_NAME = 'iam-agent-proxy';
+/**
+ * The same credentials without `ca_bundle`, for applications whose SDK refuses a custom bundle
+ * (rclone: aws-sdk-go v1 fails with LoadCustomCABundleError when the app brings its own HTTP
+ * transport). Such clients trust the proxy CA through SSL_CERT_FILE = the combined bundle.
+ */
+export const NO_CA_BUNDLE_PROFILE_NAME = 'iam-agent-proxy-no-ca-bundle';
+/** Both profiles the block defines; the user's config must define neither. */
+export const OUR_PROFILE_NAMES = [PROFILE_NAME, NO_CA_BUNDLE_PROFILE_NAME] as const;
 
 const BEGIN = '# >>> iam-agent-proxy: temporary profile, removed when the proxy stops';
 const END = '# <<< iam-agent-proxy';
@@ -27,6 +35,8 @@ export function addProfileBlock(original: string | undefined, settings: ProfileS
     `[profile ${PROFILE_NAME}]`,
     `credential_process = ${quoteIfNeeded(settings.credentialProcess)}`,
     `ca_bundle = ${settings.caBundle}`,
+    `[profile ${NO_CA_BUNDLE_PROFILE_NAME}]`,
+    `credential_process = ${quoteIfNeeded(settings.credentialProcess)}`,
     `${END} <<<`,
     '',
   ].join('\n');
@@ -54,10 +64,16 @@ export function hasProfileBlock(text: string): boolean {
   return text.includes(BEGIN);
 }
 
-/** Whether the user's own config (our block aside) already defines `[profile iam-agent-proxy]`. */
+/** Whether the user's own config (our block aside) already defines one of our profiles. */
 export function definesOurProfile(text: string): boolean {
+  return ourProfileDefinedIn(text) !== undefined;
+}
+
+/** The first of our profile names the user's own config (our block aside) defines, if any. */
+export function ourProfileDefinedIn(text: string): string | undefined {
   const parsed = ini.parse(removeProfileBlock(text) ?? '');
-  return Object.keys(parsed).some((section) => section.trim().replace(/\s+/g, ' ') === `profile ${PROFILE_NAME}`);
+  const sections = Object.keys(parsed).map((section) => section.trim().replace(/\s+/g, ' '));
+  return OUR_PROFILE_NAMES.find((name) => sections.includes(`profile ${name}`));
 }
 
 function quoteIfNeeded(path: string): string {

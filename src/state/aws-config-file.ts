@@ -1,19 +1,21 @@
 import { existsSync, readdirSync, readFileSync, rmdirSync, statSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { addProfileBlock, definesOurProfile, hasProfileBlock, removeProfileBlock, type ProfileSettings } from './aws-config-block.js';
+import { addProfileBlock, hasProfileBlock, ourProfileDefinedIn, removeProfileBlock, type ProfileSettings } from './aws-config-block.js';
 import { writeFileAtomic } from './files.js';
 
 export class ProfileConflictError extends Error {}
 
 /**
- * Adds `[profile iam-agent-proxy]` to the AWS config file, first repairing a block left behind by
- * a proxy that was killed. Returns the function that takes it out again.
+ * Adds `[profile iam-agent-proxy]` (and `[profile iam-agent-proxy-no-ca-bundle]`, the same without
+ * ca_bundle) to the AWS config file, first repairing a block left behind by a proxy that was
+ * killed. Returns the function that takes it out again.
  */
 export function installProfile(path: string, settings: ProfileSettings): () => void {
   const current = readIfExists(path);
-  if (current !== undefined && definesOurProfile(current)) {
+  const conflict = current === undefined ? undefined : ourProfileDefinedIn(current);
+  if (conflict !== undefined) {
     throw new ProfileConflictError(
-      `${path} already has its own [profile iam-agent-proxy]; rename or remove that profile (the proxy adds and removes its own), or point AWS_CONFIG_FILE elsewhere.`,
+      `${path} already has its own [profile ${conflict}]; rename or remove that profile (the proxy adds and removes its own), or point AWS_CONFIG_FILE elsewhere.`,
     );
   }
   const original = current !== undefined && hasProfileBlock(current) ? removeProfileBlock(current) : current;

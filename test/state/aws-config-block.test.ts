@@ -4,6 +4,8 @@ import {
   addProfileBlock,
   definesOurProfile,
   hasProfileBlock,
+  NO_CA_BUNDLE_PROFILE_NAME,
+  ourProfileDefinedIn,
   PROFILE_NAME,
   removeProfileBlock,
 } from '../../src/state/aws-config-block.js';
@@ -71,6 +73,26 @@ describe('addProfileBlock / removeProfileBlock restore the exact bytes', () => {
     expect(parsed['profile dev']).toMatchObject({ source_profile: 'default' });
   });
 
+  it('also defines the profile without ca_bundle (for rclone and other clients that refuse one), inside the same block', () => {
+    const added = addProfileBlock(WITH_COMMENTS, settings);
+    const parsed = ini.parse(added);
+    expect({ ...parsed[`profile ${NO_CA_BUNDLE_PROFILE_NAME}`] }).toStrictEqual({ credential_process: settings.credentialProcess });
+    const block = added.slice(WITH_COMMENTS.length);
+    expect(block).toBe(
+      [
+        '# >>> iam-agent-proxy: temporary profile, removed when the proxy stops >>>',
+        '[profile iam-agent-proxy]',
+        `credential_process = ${settings.credentialProcess}`,
+        `ca_bundle = ${settings.caBundle}`,
+        '[profile iam-agent-proxy-no-ca-bundle]',
+        `credential_process = ${settings.credentialProcess}`,
+        '# <<< iam-agent-proxy <<<',
+        '',
+      ].join('\n'),
+    );
+    expect(removeProfileBlock(added)).toBe(WITH_COMMENTS);
+  });
+
   it('keeps what the user appended after the block while it was installed', () => {
     const added = addProfileBlock(WITH_COMMENTS, settings);
     expect(removeProfileBlock(`${added}[profile late]\nregion = x\n`)).toBe(`${WITH_COMMENTS}[profile late]\nregion = x\n`);
@@ -100,6 +122,7 @@ describe('addProfileBlock / removeProfileBlock restore the exact bytes', () => {
   it('quotes a credential_process whose path has spaces, and leaves others bare', () => {
     const quoted = addProfileBlock('', { ...settings, credentialProcess: '/Users/Jane Doe/My Tools/proxy-creds' });
     expect(quoted).toContain('\ncredential_process = "/Users/Jane Doe/My Tools/proxy-creds"\n');
+    expect(quoted.match(/\ncredential_process = "\/Users\/Jane Doe\/My Tools\/proxy-creds"\n/g)).toHaveLength(2);
     expect(addProfileBlock('', settings)).toContain('\ncredential_process = /usr/local/bin/proxy-creds\n');
     expect(addProfileBlock('', settings)).toContain(`\nca_bundle = ${settings.caBundle}\n`);
   });
@@ -114,6 +137,15 @@ describe('definesOurProfile', () => {
     expect(definesOurProfile(text)).toBe(true);
   });
 
+  it.each([
+    ['[profile iam-agent-proxy-no-ca-bundle]\nregion = x\n', NO_CA_BUNDLE_PROFILE_NAME],
+    ['[profile iam-agent-proxy]\n', PROFILE_NAME],
+    ['[default]\n', undefined],
+  ])('names which of our profiles the user defines in %j', (text, name) => {
+    expect(ourProfileDefinedIn(text)).toBe(name);
+    expect(definesOurProfile(text)).toBe(name !== undefined);
+  });
+
   it('detects the user’s own profile even when our block is also present', () => {
     expect(definesOurProfile(addProfileBlock('[profile iam-agent-proxy]\nregion = x\n', settings))).toBe(true);
   });
@@ -121,7 +153,7 @@ describe('definesOurProfile', () => {
   it.each([
     ['our own block', addProfileBlock(WITH_COMMENTS, settings)],
     ['our own block in a created file', addProfileBlock(undefined, settings)],
-    ['a similar name', '[profile iam-agent-proxy-2]\n[iam-agent-proxy]\n'],
+    ['a similar name', '[profile iam-agent-proxy-2]\n[iam-agent-proxy]\n[profile iam-agent-proxy-no-ca]\n'],
     ['nothing', ''],
   ])('does not flag %s', (_, text) => {
     expect(definesOurProfile(text)).toBe(false);

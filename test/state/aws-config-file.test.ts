@@ -23,6 +23,7 @@ describe('installProfile / uninstallProfile', () => {
     chmodSync(file, 0o640);
     const remove = installProfile(file, settings);
     expect(readFileSync(file, 'utf8')).toContain('[profile iam-agent-proxy]');
+    expect(readFileSync(file, 'utf8')).toContain('[profile iam-agent-proxy-no-ca-bundle]');
     expect(statSync(file).mode & 0o777).toBe(0o640);
     remove();
     expect(readFileSync(file).equals(original)).toBe(true);
@@ -50,6 +51,7 @@ describe('installProfile / uninstallProfile', () => {
     const remove = installProfile(file, settings);
     const text = readFileSync(file, 'utf8');
     expect(text.match(/\[profile iam-agent-proxy\]/g)).toHaveLength(1);
+    expect(text.match(/\[profile iam-agent-proxy-no-ca-bundle\]/g)).toHaveLength(1);
     expect(text).not.toContain('/old/');
     remove();
     expect(readFileSync(file, 'utf8')).toBe('[default]\nregion = x');
@@ -60,6 +62,14 @@ describe('installProfile / uninstallProfile', () => {
     const original = '[profile iam-agent-proxy]\nregion = x\n';
     writeFileSync(file, original);
     expect(() => installProfile(file, settings)).toThrow(ProfileConflictError);
+    expect(readFileSync(file, 'utf8')).toBe(original);
+  });
+
+  it('refuses a file with the user’s own [profile iam-agent-proxy-no-ca-bundle] too, naming it', () => {
+    const file = join(dir, 'config');
+    const original = '[default]\n[profile iam-agent-proxy-no-ca-bundle]\nregion = x\n';
+    writeFileSync(file, original);
+    expect(() => installProfile(file, settings)).toThrow(/already has its own \[profile iam-agent-proxy-no-ca-bundle\]/);
     expect(readFileSync(file, 'utf8')).toBe(original);
   });
 
