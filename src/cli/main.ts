@@ -3,13 +3,20 @@ import { adminSocketPathFrom } from '../config.js';
 import { askProxy } from '../keys/socket-client.js';
 import type { SocketRequest } from '../keys/socket-protocol.js';
 import { parseOptions, UsageError } from './args.js';
+import { envCommand } from './env.js';
 import { policyCommand } from './policy.js';
 import { start } from './start.js';
-import { KEYS_USAGE, MAIN_USAGE, POLICY_USAGE, REVOKE_USAGE, START_USAGE } from './usage.js';
+import { ENV_USAGE, KEYS_USAGE, MAIN_USAGE, POLICY_USAGE, REVOKE_USAGE, START_USAGE } from './usage.js';
 
 const COMMANDS: Record<string, { usage: string; run(args: string[], env: NodeJS.ProcessEnv): Promise<void> }> = {
   start: { usage: START_USAGE, run: (args, env) => (parseOptions(args, {}), start(env)) },
   policy: { usage: POLICY_USAGE, run: (args, env) => policyCommand(args, env) },
+  env: {
+    usage: ENV_USAGE,
+    async run(args, env) {
+      process.stdout.write(await envCommand(args, env, (message) => process.stderr.write(`iam-agent-proxy: ${message}\n`)));
+    },
+  },
   revoke: {
     usage: REVOKE_USAGE,
     async run(args, env) {

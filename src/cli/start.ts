@@ -16,6 +16,7 @@ import { PolicyStore } from '../policy/store/policy-store.js';
 import { reloadOnSignalAndChange } from '../policy/store/watch.js';
 import { defaultCatalog } from '../services/catalog.js';
 import { installProfile } from '../state/aws-config-file.js';
+import { writeCombinedCaBundle } from './agent-environment.js';
 import { ensurePrivateDir, writeFileAtomic } from '../state/files.js';
 import { loadOrCreateCa } from '../tls/certificate-authority.js';
 import { generateLeafKeyPair, LeafCertificates } from '../tls/leaf-certificates.js';
@@ -68,6 +69,7 @@ export async function start(env: NodeJS.ProcessEnv): Promise<void> {
     let accountId: string | undefined;
     // Ready before the port opens: whoever sees the port listening can use the profile at once.
     if (config.caBundlePath !== ca.certPath) writeFileAtomic(config.caBundlePath, ca.certPem, 0o644); // where agents can read it
+    writeCombinedCaBundle(config.caBundlePath, ca.certPem, env); // system CAs + ours, for SSL_CERT_FILE and the like (iam-agent-proxy env)
     cleanups.push(installProfile(config.awsConfigPath, { credentialProcess: PROXY_CREDS_BIN, caBundle: config.caBundlePath }));
     const proxy = await startInterceptor({
       host: config.host,

@@ -5,6 +5,7 @@ Commands:
   policy           Print an IAM policy of the actions recorded in the action log
   revoke           Revoke agent keys: --key <AccessKeyId>, --agent <name> or --all
   keys             List the agent keys the running proxy accepts
+  env              Print the environment an agent's shell needs (eval "$(iam-agent-proxy env)")
 
 Environment (proxy):
   AWS_PROFILE              real credentials used to re-sign (standard AWS chain)
@@ -21,16 +22,20 @@ Environment (proxy):
   PROXY_REFETCH_WARN       warn when an agent gets more than <keys>/<seconds> (default 10/300)
   PROXY_SOCK_PATH          default agent's socket (default ~/.iam-agent-proxy/creds.sock)
   PROXY_CA_BUNDLE_PATH     copy ca.pem here for agents and name it in the profile
+                           (ca-bundle.pem, system CAs + proxy CA, goes beside it)
   ACTION_LOG_PATH          JSON-lines action log (default ~/.iam-agent-proxy/actions.log)
   IAM_AGENT_PROXY_HOME     state directory (default ~/.iam-agent-proxy)
   PROXY_UPSTREAM_ENDPOINT  send re-signed requests here instead of AWS (e.g. LocalStack)
-  AWS_CONFIG_FILE          AWS config file that gets [profile iam-agent-proxy]
+  AWS_CONFIG_FILE          AWS config file that gets [profile iam-agent-proxy] (and
+                           [profile iam-agent-proxy-no-ca-bundle], the same without ca_bundle)
 `;
 
 export const START_USAGE = `Usage: iam-agent-proxy [start]
 
 Runs the proxy in the foreground until Ctrl-C. On start it adds [profile iam-agent-proxy]
-to the AWS config file; on exit it removes it again. Configure with the environment
+(and [profile iam-agent-proxy-no-ca-bundle], without ca_bundle) to the AWS config file and
+writes ca-bundle.pem (the system's CAs plus the proxy CA) beside ca.pem; on exit it removes
+the profiles again. Configure with the environment
 variables listed in 'iam-agent-proxy --help'.
 `;
 
@@ -62,6 +67,41 @@ What it prints:
                            policy: a fragment to review and add
   --output <file>          write it there (0644, atomically) instead of stdout; an existing
                            file is kept unless --force is given
+`;
+
+export const ENV_USAGE = `Usage: iam-agent-proxy env [--agent <name>] [--shell sh|fish|powershell|dotenv] [--no-ca-bundle]
+
+Prints the variables an agent's shell needs to use the proxy, for:
+  sh (default; bash, zsh)   eval "$(iam-agent-proxy env --agent claude)"
+  fish                      iam-agent-proxy env --shell fish | source
+  powershell                iam-agent-proxy env --shell powershell | Out-String | Invoke-Expression
+  dotenv                    iam-agent-proxy env --shell dotenv > agent.env   (compose env_file,
+                            dotenv packages): KEY=value, or KEY='value' (read literally) when the
+                            value needs quoting (docker run --env-file would keep the quotes); a
+                            value no quoting keeps intact for every reader (a newline, \${, or '
+                            with \\ or ") is refused
+
+It reads the configuration only (the same environment variables as the proxy: PROXY_HOST,
+PROXY_PORT, PROXY_AGENTS, PROXY_MODE, IAM_AGENT_PROXY_HOME, PROXY_SOCK_PATH, PROXY_CA_BUNDLE_PATH,
+AWS_CONFIG_FILE), so it works whether or not the proxy is running; it warns on stderr when no
+proxy answers on the agent's socket. Run it with the proxy's configuration.
+
+  HTTPS_PROXY, HTTP_PROXY (and lower case)   the proxy's URL
+  NO_PROXY, no_proxy                         localhost,127.0.0.1,::1
+  AWS_PROFILE                                iam-agent-proxy (its credential_process is proxy-creds)
+  PROXY_AGENT_NAME                           the agent proxy-creds asks keys for (--agent; default
+                                             "default"); a declared agent gets them from its own socket
+  IAM_AGENT_PROXY_HOME, PROXY_SOCK_PATH      when set: where proxy-creds finds the sockets
+  AWS_CONFIG_FILE                            when not ~/.aws/config: where the profile is
+  AWS_CA_BUNDLE, NODE_EXTRA_CA_CERTS         the proxy CA (ca.pem, or PROXY_CA_BUNDLE_PATH)
+  SSL_CERT_FILE, REQUESTS_CA_BUNDLE,         ca-bundle.pem beside it: the system's CAs plus the
+  CURL_CA_BUNDLE                             proxy CA (these replace the trust store), written
+                                             by the proxy when it starts
+
+--agent <name>    the agent; in enforce mode it must be declared in PROXY_AGENTS
+--no-ca-bundle    AWS_PROFILE=iam-agent-proxy-no-ca-bundle (credential_process only) and no
+                  AWS_CA_BUNDLE, for applications whose AWS SDK refuses a custom CA bundle, such
+                  as rclone (aws-sdk-go v1); they trust the proxy through SSL_CERT_FILE
 `;
 
 export const REVOKE_USAGE = `Usage: iam-agent-proxy revoke (--key <AccessKeyId> | --agent <name> | --all)
