@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AGENT_NAME, DEFAULT_AGENT, type DeclaredAgent } from './keys/agent-registry.js';
 import { DEFAULT_REFETCH_LIMIT, type RefetchLimit } from './keys/issuance-rate.js';
 import { DEFAULT_LIFETIMES, lifetimeProblem, MAX_LIFETIME_SECONDS, type Lifetimes } from './keys/lifetimes.js';
 import type { PolicyMode } from './policy/types.js';
+import { EGRESS_MODES, EgressAllowlistError, parseEgressAllowlist, type EgressMode, type EgressPolicy } from './pipeline/intercept/egress.js';
 
 /** PROXY_MODE: the mode of ALLOWLIST_PATH's policy, and of PROXY_POLICIES entries that name none. */
 export type ProxyMode = PolicyMode;
@@ -32,6 +34,8 @@ export interface Config {
   caBundlePath: string;
   /** Where re-signed requests go instead of the real AWS host (LocalStack, tests). */
   upstreamEndpoint: URL | undefined;
+  /** PROXY_EGRESS (+ PROXY_EGRESS_ALLOWLIST): which non-AWS hosts agents may reach through the proxy. */
+  egress: EgressPolicy;
 }
 
 /** A configuration mistake the user can fix; the message says how. */
@@ -98,6 +102,7 @@ export function loadConfig(env: Env): Config {
     awsConfigPath: awsConfigPathFrom(env),
     caBundlePath: resolve(env.PROXY_CA_BUNDLE_PATH || join(stateDir, 'ca.pem')),
     upstreamEndpoint: upstreamEndpointFrom(env.PROXY_UPSTREAM_ENDPOINT),
+    egress: egressFrom(env),
   };
   for (const path of [config.socketPath, config.adminSocketPath, ...agents.map((agent) => agentSocketPathFrom(env, agent.name))]) {
     if (Buffer.byteLength(path) > MAX_SOCKET_PATH_BYTES) {
@@ -172,4 +177,36 @@ function upstreamEndpointFrom(raw: string | undefined): URL | undefined {
     throw new ConfigError(`PROXY_UPSTREAM_ENDPOINT must start with https:// or http://, not "${raw}"`);
   }
   return url;
+}
+
+/**
+ * PROXY_EGRESS=allow-all (default) | deny | allowlist; PROXY_EGRESS_ALLOWLIST=<file> for allowlist
+ * (with deny the file is checked but admits nothing; with allow-all it is a mistake: it would restrict nothing).
+ */
+function egressFrom(env: Env): EgressPolicy {
+  const mode = (env.PROXY_EGRESS || 'allow-all') as EgressMode;
+  if (!EGRESS_MODES.includes(mode)) {
+    throw new ConfigError(`PROXY_EGRESS must be "allow-all", "deny" or "allowlist", not "${env.PROXY_EGRESS}"`);
+  }
+  const file = env.PROXY_EGRESS_ALLOWLIST;
+  if (!file) {
+    if (mode === 'allowlist') throw new ConfigError('PROXY_EGRESS=allowlist needs PROXY_EGRESS_ALLOWLIST=<file> (one host, *.suffix or IP address a line, optionally :port)');
+    return { mode, rules: [] };
+  }
+  if (mode === 'allow-all') {
+    throw new ConfigError(`PROXY_EGRESS_ALLOWLIST is set but PROXY_EGRESS is ${env.PROXY_EGRESS ? '"allow-all"' : 'unset (allow-all)'}, which reads no allowlist: set PROXY_EGRESS=allowlist, or unset PROXY_EGRESS_ALLOWLIST`);
+  }
+  const path = resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read PROXY_EGRESS_ALLOWLIST ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  try {
+    return { mode, rules: mode === 'deny' ? (parseEgressAllowlist(text), []) : parseEgressAllowlist(text) };
+  } catch (error) {
+    if (error instanceof EgressAllowlistError) throw new ConfigError(`PROXY_EGRESS_ALLOWLIST ${path} ${error.message}`);
+    throw error;
+  }
 }

@@ -1,4 +1,5 @@
-import { homedir } from 'node:os';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../src/config.js';
@@ -24,6 +25,7 @@ describe('loadConfig', () => {
       awsConfigPath: '/home/tester/.aws/config',
       caBundlePath: '/home/tester/.iam-agent-proxy/ca.pem',
       upstreamEndpoint: undefined,
+      egress: { mode: 'allow-all', rules: [] },
     });
   });
 
@@ -170,5 +172,56 @@ describe('loadConfig: the agent profile is not the proxy profile', () => {
     expect(() => loadConfig({ HOME: '/home/u', AWS_PROFILE: 'iam-agent-proxy' })).toThrow(ConfigError);
     expect(() => loadConfig({ HOME: '/home/u', AWS_PROFILE: 'iam-agent-proxy' })).toThrow(/start the proxy with a profile that has real credentials/);
     expect(loadConfig({ HOME: '/home/u', AWS_PROFILE: 'work' }).mode).toBe('record');
+  });
+});
+
+describe('loadConfig: PROXY_EGRESS and PROXY_EGRESS_ALLOWLIST', () => {
+  const listFile = (text: string) => {
+    const path = join(mkdtempSync(join(tmpdir(), 'iap-egress-')), 'egress-allowlist');
+    writeFileSync(path, text);
+    return path;
+  };
+
+  it('defaults to allow-all; deny needs no file', () => {
+    expect(loadConfig({ HOME }).egress).toEqual({ mode: 'allow-all', rules: [] });
+    expect(loadConfig({ HOME, PROXY_EGRESS: 'allow-all' }).egress).toEqual({ mode: 'allow-all', rules: [] });
+    expect(loadConfig({ HOME, PROXY_EGRESS: 'deny' }).egress).toEqual({ mode: 'deny', rules: [] });
+  });
+
+  it('allowlist reads the file', () => {
+    const path = listFile('# ok\nregistry.npmjs.org:443\n*.pypi.org\n');
+    expect(loadConfig({ HOME, PROXY_EGRESS: 'allowlist', PROXY_EGRESS_ALLOWLIST: path }).egress).toEqual({
+      mode: 'allowlist',
+      rules: [
+        { host: 'registry.npmjs.org', wildcard: false, port: 443, line: 2 },
+        { host: 'pypi.org', wildcard: true, port: undefined, line: 3 },
+      ],
+    });
+  });
+
+  it('deny checks a given file but admits nothing from it', () => {
+    expect(loadConfig({ HOME, PROXY_EGRESS: 'deny', PROXY_EGRESS_ALLOWLIST: listFile('example.com\n') }).egress).toEqual({ mode: 'deny', rules: [] });
+    expect(() => loadConfig({ HOME, PROXY_EGRESS: 'deny', PROXY_EGRESS_ALLOWLIST: listFile('bad host\n') })).toThrow(ConfigError);
+  });
+
+  it.each([
+    [{ PROXY_EGRESS: 'none' }, 'PROXY_EGRESS must be "allow-all", "deny" or "allowlist", not "none"'],
+    [{ PROXY_EGRESS: 'Deny' }, 'PROXY_EGRESS must be "allow-all", "deny" or "allowlist", not "Deny"'],
+    [{ PROXY_EGRESS: 'allowlist' }, 'PROXY_EGRESS=allowlist needs PROXY_EGRESS_ALLOWLIST=<file>'],
+    [{ PROXY_EGRESS_ALLOWLIST: '/etc/x' }, 'PROXY_EGRESS_ALLOWLIST is set but PROXY_EGRESS is unset (allow-all), which reads no allowlist: set PROXY_EGRESS=allowlist, or unset PROXY_EGRESS_ALLOWLIST'],
+    [{ PROXY_EGRESS: 'allow-all', PROXY_EGRESS_ALLOWLIST: '/etc/x' }, 'PROXY_EGRESS is "allow-all"'],
+    [{ PROXY_EGRESS: 'allowlist', PROXY_EGRESS_ALLOWLIST: '/nonexistent/egress' }, 'cannot read PROXY_EGRESS_ALLOWLIST /nonexistent/egress: ENOENT'],
+  ])('%j is refused: %s', (env, message) => {
+    expect(() => loadConfig({ HOME, ...env })).toThrow(ConfigError);
+    expect(() => loadConfig({ HOME, ...env })).toThrow(message);
+  });
+
+  it('a malformed line is named with the file and line number', () => {
+    const path = listFile('ok.example.com\nexample.com:99999\n');
+    expect(() => loadConfig({ HOME, PROXY_EGRESS: 'allowlist', PROXY_EGRESS_ALLOWLIST: path })).toThrow(
+      `PROXY_EGRESS_ALLOWLIST ${path} line 2: "example.com:99999": "99999" is not a port (1-65535)`,
+    );
+    const metadata = listFile('169.254.169.254\n');
+    expect(() => loadConfig({ HOME, PROXY_EGRESS: 'allowlist', PROXY_EGRESS_ALLOWLIST: metadata })).toThrow(/line 1: .*cloud metadata endpoints are always refused/);
   });
 });

@@ -5,8 +5,9 @@ import { openChannels } from '../keys/channels.js';
 import { openKeyStore } from '../keys/open-key-store.js';
 import { createDecider } from '../pipeline/decide/decide.js';
 import { handleAwsRequest } from '../pipeline/handle-request.js';
+import { describeEgress, egressRecord } from '../pipeline/intercept/egress.js';
 import { startInterceptor } from '../pipeline/intercept/mitm-server.js';
-import { openActionLog } from '../pipeline/log/action-log.js';
+import { consoleLines, openActionLog } from '../pipeline/log/action-log.js';
 import { discoverIdentity } from '../pipeline/resign/account.js';
 import type { RealIdentity } from '../pipeline/decide/global-context.js';
 import { standardCredentialSource } from '../pipeline/resign/upstream-credentials.js';
@@ -78,6 +79,13 @@ export async function start(env: NodeJS.ProcessEnv): Promise<void> {
       ca,
       leaves: new LeafCertificates(ca, Date.now, undefined, await leafKey),
       warn: notice,
+      egress: config.egress,
+      onEgressRefused: (refusal) => {
+        const now = new Date();
+        const record = egressRecord(refusal, now);
+        log.write(record);
+        for (const line of consoleLines(record, now)) process.stdout.write(`${line}\n`);
+      },
       onAwsRequest: (req, res, connectHost) =>
         handleAwsRequest(req, res, connectHost, {
           keys,
@@ -111,6 +119,7 @@ function printBanner(config: Config, port: number, policies: string): void {
       `  actions are logged to ${config.actionLogPath}`,
       `  agent keys: default on ${config.socketPath}${config.agents.map((agent) => `, ${agent.name} on ${join(config.agentSocketDir, `${agent.name}.sock`)}`).join('')}`,
       `  revoke and keys use ${config.adminSocketPath}`,
+      `  non-AWS egress: ${describeEgress(config.egress)}`,
       `  in the agent's shell: export AWS_PROFILE=iam-agent-proxy HTTPS_PROXY=${url}`,
       '',
     ].join('\n'),

@@ -1,4 +1,5 @@
 import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { lookup } from 'node:dns/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -6,6 +7,7 @@ import type { Duplex } from 'node:stream';
 import { TLSSocket } from 'node:tls';
 import { Proxy, type IContext } from 'http-mitm-proxy';
 import { isAwsApiHost } from '../../aws/hosts.js';
+import { ALLOW_ALL, decideEgress, type EgressPolicy, type EgressRefusal } from './egress.js';
 import { deferContinue } from './expect-continue.js';
 import { publicKeyPem, type CertificateAuthority } from '../../tls/certificate-authority.js';
 import type { LeafCertificates } from '../../tls/leaf-certificates.js';
@@ -20,6 +22,10 @@ export interface InterceptorOptions {
   onAwsRequest(req: IncomingMessage, res: ServerResponse, connectHost: string | undefined): Promise<void>;
   /** A problem worth one line on stderr (never contains request data). */
   warn(message: string): void;
+  /** Which non-AWS hosts may be reached (default: allow-all). */
+  egress?: EgressPolicy;
+  /** Called once per refused non-AWS connection or request (answered 403 already). */
+  onEgressRefused?(refusal: EgressRefusal): void;
 }
 
 export interface Interceptor {
@@ -39,8 +45,10 @@ const KEEP_ALIVE_MS = 60_000;
  * host is answered here: TLS is terminated on that very socket with our certificate for the host,
  * and its requests go straight to the pipeline. (The library's own interception would route every
  * tunnel through a second loopback TCP hop and a per-host server, and could not verify a body
- * before sending it upstream.) Every other CONNECT is tunnelled untouched; plain-HTTP requests to
- * AWS hosts go to the pipeline, others are passed on by the library.
+ * before sending it upstream.) Every other CONNECT, and every plain-HTTP request or WebSocket
+ * upgrade to a non-AWS host, is held to the egress policy (./egress.ts): the host is resolved
+ * once, every address checked, and the connection made to a checked address (no second lookup);
+ * an admitted CONNECT is tunnelled untouched, an admitted plain-HTTP request passed on by the library.
  */
 export async function startInterceptor(options: InterceptorOptions): Promise<Interceptor> {
   const proxy = new Proxy();
@@ -89,7 +97,14 @@ export async function startInterceptor(options: InterceptorOptions): Promise<Int
     const target = parseConnectTarget(req.url ?? '');
     if (!target) return void socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
     const { hostname, port } = target;
-    if (!isAwsApiHost(hostname)) return tunnel(hostname, port, socket as Socket, head);
+    if (!isAwsApiHost(hostname)) {
+      void checkEgress('CONNECT', hostname, port, req).then((verdict) => {
+        if (verdict.kind === 'refused') return void socket.end(forbidden(verdict.reason));
+        if (verdict.kind === 'unresolved') return void socket.end('HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\n\r\n');
+        tunnel(verdict.addresses, port, socket as Socket, head);
+      });
+      return;
+    }
     socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
     if (head.length) socket.unshift(head);
     // The certificate is for the host the agent asked to reach, whatever SNI it sends (or none).
@@ -108,9 +123,68 @@ export async function startInterceptor(options: InterceptorOptions): Promise<Int
   };
   proxy.onRequest((ctx, callback) => {
     const req = ctx.clientToProxyRequest;
-    if (!isAwsApiHost((req.headers.host ?? '').split(':')[0]!)) return callback(); // plain HTTP to a non-AWS host
+    if (!isAwsApiHost((req.headers.host ?? '').split(':')[0]!)) return void passOnPlainHttp(ctx, callback); // plain HTTP to a non-AWS host
     options.onAwsRequest(req, ctx.proxyToClientResponse, undefined).catch((error: Error) => failRequest(ctx.proxyToClientResponse, error));
   });
+  // The library would pass a plain-HTTP request on to wherever its URL (or Host) points: hold that to the policy.
+  const passOnPlainHttp = async (ctx: IContext, callback: () => void): Promise<void> => {
+    const target = ctx.proxyToServerRequestOptions!;
+    const hostname = String(target.host ?? '').replace(/^\[(.*)\]$/, '$1').toLowerCase();
+    const port = Number(target.port) || 80;
+    const res = ctx.proxyToClientResponse;
+    const verdict = await checkEgress(ctx.clientToProxyRequest.method ?? 'GET', hostname, port, ctx.clientToProxyRequest);
+    if (verdict.kind === 'refused') {
+      const body = `${refusalLine(verdict.reason)}\n`;
+      return void res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' }).end(body);
+    }
+    if (verdict.kind === 'unresolved') return void res.writeHead(502, { connection: 'close' }).end();
+    // Connect to the checked address; the Host header still names the host.
+    target.headers = { host: port === 80 ? hostname : `${hostname}:${port}`, ...target.headers };
+    target.host = verdict.addresses[0]!;
+    callback();
+  };
+  // WebSocket upgrades over plain HTTP: the upgrade has been accepted by then, so a refusal closes it (1008, policy violation).
+  proxy.onWebSocketConnection((ctx, callback) => {
+    const options_ = ctx.proxyToServerWebSocketOptions as { url: string } | undefined;
+    let url: URL;
+    try {
+      url = new URL(options_?.url ?? '');
+    } catch {
+      return void ctx.clientToProxyWebSocket?.terminate();
+    }
+    const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+    const port = Number(url.port) || (url.protocol === 'wss:' ? 443 : 80);
+    const upgrade = (ctx.clientToProxyWebSocket as unknown as { upgradeReq?: IncomingMessage }).upgradeReq;
+    void checkEgress('GET', hostname, port, upgrade).then((verdict) => {
+      if (verdict.kind !== 'admitted') return void ctx.clientToProxyWebSocket?.close(1008, verdict.kind === 'refused' ? 'egress refused' : 'unresolved');
+      const address = verdict.addresses[0]!;
+      url.hostname = address.includes(':') ? `[${address}]` : address;
+      options_!.url = url.toString();
+      callback();
+    });
+  });
+
+  type EgressVerdict = { kind: 'admitted'; addresses: string[] } | { kind: 'refused'; reason: string } | { kind: 'unresolved' };
+  const egress = options.egress ?? ALLOW_ALL;
+  /** Decides on the name, resolves it once, decides on every address; logs a refusal. */
+  const checkEgress = async (method: string, hostname: string, port: number, req: IncomingMessage | undefined): Promise<EgressVerdict> => {
+    const started = Date.now();
+    let decision = decideEgress(egress, hostname, port);
+    let addresses: string[] = [];
+    if (decision.allowed) {
+      try {
+        addresses = (await lookup(hostname, { all: true, verbatim: true })).map((found) => found.address);
+      } catch {
+        return { kind: 'unresolved' };
+      }
+      decision = decideEgress(egress, hostname, port, addresses);
+    }
+    if (decision.allowed) return { kind: 'admitted', addresses };
+    const socket = req?.socket;
+    const client = socket?.remoteAddress === undefined ? undefined : `${socket.remoteAddress.includes(':') ? `[${socket.remoteAddress}]` : socket.remoteAddress}:${socket.remotePort}`;
+    options.onEgressRefused?.({ method, host: hostname, port, client, reason: decision.reason, latencyMs: Date.now() - started });
+    return { kind: 'refused', reason: decision.reason };
+  };
 
   const sslCaDir = prepareLibraryCaDir(options.stateDir, options.ca);
   await new Promise<void>((resolve, reject) => {
@@ -135,15 +209,32 @@ function parseConnectTarget(target: string): { hostname: string; port: number } 
   return { hostname: (match[1] ?? match[2]!).toLowerCase(), port };
 }
 
-/** Non-AWS traffic is passed through as an opaque TCP tunnel. */
-function tunnel(hostname: string, port: number, client: Socket, head: Buffer): void {
-  const upstream = connect({ host: hostname, port }, () => {
+function refusalLine(reason: string): string {
+  return `iam-agent-proxy: egress refused: ${reason.replace(/[\r\n]/g, ' ')}`;
+}
+
+/** A refused CONNECT: 403 with a one-line reason. */
+function forbidden(reason: string): string {
+  const body = `${refusalLine(reason)}\n`;
+  return `HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+}
+
+/** Admitted non-AWS traffic is passed through as an opaque TCP tunnel, to the checked addresses in turn. */
+function tunnel(addresses: string[], port: number, client: Socket, head: Buffer): void {
+  const [address, ...rest] = addresses;
+  let connected = false;
+  const upstream = connect({ host: address!, port }, () => {
+    connected = true;
     client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
     if (head.length) upstream.write(head);
     upstream.pipe(client);
     client.pipe(upstream);
   });
-  upstream.on('error', () => (client.writable ? client.end('HTTP/1.1 502 Bad Gateway\r\n\r\n') : client.destroy()));
+  upstream.on('error', () => {
+    if (!connected && rest.length && !client.destroyed) return tunnel(rest, port, client, head);
+    if (client.writable && !connected) client.end('HTTP/1.1 502 Bad Gateway\r\n\r\n');
+    else client.destroy();
+  });
   client.on('error', () => upstream.destroy());
   client.on('close', () => upstream.destroy());
 }

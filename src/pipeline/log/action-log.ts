@@ -18,6 +18,9 @@ export interface ActionRecord {
   agent: string | undefined;
   /** Set when the call was made with a session the agent opened (AssumeRole and the like): what that session acts as. */
   assumedRole?: string;
+  /** Egress refusals (service `egress`): the client's address:port, since no signature names an agent. */
+  client?: string;
+  /** The request's host; for egress refusals, the host:port the client asked to reach. */
   host: string;
   /** Catalog id of the service (`s3`, `cloudwatch`), when the host names one. */
   service: string | undefined;
@@ -30,7 +33,7 @@ export interface ActionRecord {
   decision: Verdict;
   /** In enforce and shadow modes: the policy (source, version), and the statements that allowed the call or why it was denied. */
   evaluation?: EvaluationSummary;
-  /** AWS error code for blocked/refused calls. */
+  /** AWS error code for blocked/refused calls; for egress refusals, the reason. */
   error?: string;
   upstreamStatus: number | undefined;
   latencyMs: number;
@@ -61,6 +64,8 @@ export function consoleLines(record: ActionRecord, now: Date): string[] {
   const word = record.decision.toUpperCase();
   const gap = ' '.repeat(Math.max(2, 9 - word.length));
   const detail = record.error ? ` (${record.error})` : '';
+  // `REFUSED  egress:CONNECT example.com:443 (not in the egress allowlist)`
+  if (record.service === 'egress') return [`${time} ${word}${gap}egress:${record.operation ?? '?'} ${record.host}${detail}`];
   const actions = record.authorizations.length
     ? record.authorizations.map((a) => (a.known ? a.action : `UNRESOLVED ${a.action}`))
     : [`${record.service ?? record.host}:${record.operation ?? '?'}`];

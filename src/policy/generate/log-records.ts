@@ -50,6 +50,7 @@ export function recordsByRole(records: ActionRecord[], filter: RecordFilter): Ma
   for (const record of records) {
     const decision: string = record.decision;
     if (!FORWARDED.has(decision) && !(filter.includeBlocked && decision === 'blocked')) continue;
+    if (record.service === 'egress') continue; // non-AWS traffic: no IAM action to allow
     if (filter.agent !== undefined && record.agent !== filter.agent) continue;
     if (since !== undefined && !(Date.parse(record.time) >= since)) continue;
     const role = typeof record.assumedRole === 'string' ? record.assumedRole : OWN_CREDENTIALS;

@@ -1,0 +1,271 @@
+import { describe, expect, it } from 'vitest';
+import {
+  classifyAddress,
+  decideEgress,
+  egressRecord,
+  EgressAllowlistError,
+  isMetadataHost,
+  matchRule,
+  parseEgressAllowlist,
+  type EgressPolicy,
+} from '../../../src/pipeline/intercept/egress.js';
+import { consoleLines } from '../../../src/pipeline/log/action-log.js';
+import { recordsByRole } from '../../../src/policy/generate/log-records.js';
+
+describe('classifyAddress', () => {
+  it.each([
+    ['8.8.8.8', 'public'],
+    ['52.94.76.1', 'public'],
+    ['0.0.0.0', 'loopback'],
+    ['0.1.2.3', 'loopback'],
+    ['127.0.0.1', 'loopback'],
+    ['127.255.255.254', 'loopback'],
+    ['10.0.0.1', 'private'],
+    ['10.255.255.255', 'private'],
+    ['172.16.0.1', 'private'],
+    ['172.31.255.255', 'private'],
+    ['172.32.0.1', 'public'],
+    ['172.15.255.255', 'public'],
+    ['192.168.1.1', 'private'],
+    ['100.64.0.1', 'private'],
+    ['100.127.255.255', 'private'],
+    ['100.128.0.1', 'public'],
+    ['198.18.0.1', 'private'],
+    ['169.254.1.1', 'link-local'],
+    ['169.254.169.254', 'metadata'],
+    ['169.254.170.2', 'metadata'],
+    ['169.254.170.23', 'metadata'],
+    ['169.254.0.23', 'metadata'],
+    ['100.100.100.200', 'metadata'],
+    ['192.0.0.192', 'metadata'],
+    ['168.63.129.16', 'metadata'],
+    ['192.0.0.8', 'reserved'],
+    ['192.0.2.1', 'reserved'],
+    ['198.51.100.7', 'reserved'],
+    ['203.0.113.9', 'reserved'],
+    ['224.0.0.1', 'reserved'],
+    ['239.255.255.250', 'reserved'],
+    ['240.0.0.1', 'reserved'],
+    ['255.255.255.255', 'reserved'],
+  ])('IPv4 %s is %s', (address, kind) => {
+    expect(classifyAddress(address)).toBe(kind);
+  });
+
+  it.each([
+    ['2606:4700:4700::1111', 'public'],
+    ['2a00:1450:4001:80b::200e', 'public'],
+    ['::', 'loopback'],
+    ['::1', 'loopback'],
+    ['0:0:0:0:0:0:0:1', 'loopback'],
+    ['fc00::1', 'private'],
+    ['fd12:3456::1', 'private'],
+    ['fe80::1', 'link-local'],
+    ['fe80::1%eth0', 'link-local'],
+    ['febf::1', 'link-local'],
+    ['fec0::1', 'private'],
+    ['fd00:ec2::254', 'metadata'],
+    ['fd00:ec2:0::254', 'metadata'],
+    ['fd00:ec2::23', 'metadata'],
+    ['ff02::1', 'reserved'],
+    ['100::1', 'reserved'],
+    ['2001:db8::1', 'reserved'],
+    ['2001:0:4136:e378::1', 'reserved'],
+    ['4000::1', 'reserved'],
+    // IPv4-mapped and other forms that embed an IPv4 address are classified by it.
+    ['::ffff:127.0.0.1', 'loopback'],
+    ['::ffff:7f00:1', 'loopback'],
+    ['::ffff:10.1.2.3', 'private'],
+    ['::ffff:169.254.169.254', 'metadata'],
+    ['::ffff:a9fe:a9fe', 'metadata'],
+    ['::ffff:8.8.8.8', 'public'],
+    ['::ffff:0:127.0.0.1', 'loopback'],
+    ['::127.0.0.1', 'loopback'],
+    ['::10.0.0.1', 'private'],
+    ['64:ff9b::169.254.169.254', 'metadata'],
+    ['64:ff9b::a00:1', 'private'],
+    ['64:ff9b::808:808', 'public'],
+    ['64:ff9b:1::1', 'private'],
+    ['2002:7f00:1::1', 'loopback'],
+    ['2002:a9fe:a9fe::', 'metadata'],
+    ['2002:808:808::1', 'public'],
+  ])('IPv6 %s is %s', (address, kind) => {
+    expect(classifyAddress(address)).toBe(kind);
+  });
+
+  it('anything that is not an IP address is reserved', () => {
+    expect(classifyAddress('example.com')).toBe('reserved');
+  });
+});
+
+describe('isMetadataHost', () => {
+  it.each(['metadata.google.internal', 'METADATA.GOOGLE.INTERNAL.', 'metadata.goog', 'metadata', 'metadata.azure.com', 'metadata.tencentyun.com', 'instance-data', 'instance-data.ec2.internal', '169.254.169.254', '[fd00:ec2::254]', '::ffff:169.254.169.254', '100.100.100.200'])(
+    '%s is a metadata endpoint',
+    (host) => expect(isMetadataHost(host)).toBe(true),
+  );
+  it.each(['example.com', 'metadata.example.com', '169.254.1.1', '8.8.8.8'])('%s is not', (host) => expect(isMetadataHost(host)).toBe(false));
+});
+
+describe('parseEgressAllowlist', () => {
+  it('reads hosts, wildcards, IP addresses, ports, comments and blank lines', () => {
+    const rules = parseEgressAllowlist(
+      [
+        '# packages the agent may fetch',
+        'registry.npmjs.org',
+        '  *.pypi.org:443   # trailing comment',
+        '',
+        'GitHub.COM.',
+        '10.0.0.5:5432',
+        '[FD00::0:5]:8080',
+        '[::1]',
+        'fd00::7',
+        'db.internal:5432',
+      ].join('\n'),
+    );
+    expect(rules).toEqual([
+      { host: 'registry.npmjs.org', wildcard: false, port: undefined, line: 2 },
+      { host: 'pypi.org', wildcard: true, port: 443, line: 3 },
+      { host: 'github.com', wildcard: false, port: undefined, line: 5 },
+      { host: '10.0.0.5', wildcard: false, port: 5432, line: 6 },
+      { host: 'fd00::5', wildcard: false, port: 8080, line: 7 },
+      { host: '::1', wildcard: false, port: undefined, line: 8 },
+      { host: 'fd00::7', wildcard: false, port: undefined, line: 9 },
+      { host: 'db.internal', wildcard: false, port: 5432, line: 10 },
+    ]);
+  });
+
+  it('accepts an empty file (then allowlist admits no non-AWS host)', () => {
+    expect(parseEgressAllowlist('# nothing\n\n')).toEqual([]);
+  });
+
+  it.each([
+    ['example.com 443', /line 1: "example.com 443": one entry a line/],
+    ['example.com:0', /line 1: "example.com:0": "0" is not a port \(1-65535\)/],
+    ['example.com:65536', /"65536" is not a port/],
+    ['example.com:https', /"https" is not a port/],
+    ['example.com:', /"" is not a port/],
+    ['*', /only a leading "\*\." is allowed \(\*\.example\.com\); for every host use PROXY_EGRESS=allow-all/],
+    ['*.com.*', /only a leading "\*\."/],
+    ['foo.*.com', /only a leading "\*\."/],
+    ['*.10.0.0.1', /a wildcard cannot precede an IP address/],
+    ['http://example.com', /a host, not a URL or path/],
+    ['exa mple.com', /one entry a line/],
+    ['example..com', /expected a host/],
+    ['-example.com', /expected a host/],
+    ['example.com/path', /a host, not a URL or path/],
+
+    ['[example.com]:443', /\[example.com\] is not an IPv6 address/],
+    ['fd00::1:443:99999', /"99999" is not a port|IPv6/],
+    ['1.2.3', /expected a host/],
+    ['999.1.1.1', /expected a host/],
+    ['169.254.169.254', /cloud metadata endpoints are always refused and cannot be allowed; remove this line/],
+    ['metadata.google.internal:80', /cloud metadata endpoints are always refused/],
+    ['[fd00:ec2::254]:80', /cloud metadata endpoints are always refused/],
+  ])('refuses %j with a clear message', (line, message) => {
+    expect(() => parseEgressAllowlist(`# first\n${line}`)).toThrow(EgressAllowlistError);
+    expect(() => parseEgressAllowlist(`# first\n${line}`)).toThrow(/^line 2: /);
+    expect(() => parseEgressAllowlist(line)).toThrow(message);
+  });
+});
+
+describe('matchRule', () => {
+  const rules = parseEgressAllowlist('example.com:443\n*.example.org\nexact.example.org:8443\n10.0.0.5\n[fd00::5]:80');
+  it.each([
+    ['example.com', 443, 1],
+    ['EXAMPLE.com.', 443, 1],
+    ['a.example.org', 1234, 2],
+    ['a.b.example.org', 443, 2],
+    ['exact.example.org', 8443, 3], // the exact entry wins over the wildcard
+    ['exact.example.org', 443, 2],
+    ['10.0.0.5', 22, 4],
+    ['fd00:0::5', 80, 5],
+  ])('%s:%d matches line %d', (host, port, line) => {
+    expect(matchRule(rules, host, port)?.line).toBe(line);
+  });
+  it.each([
+    ['example.com', 80],
+    ['www.example.com', 443],
+    ['example.org', 443], // *.example.org does not cover example.org itself
+    ['badexample.org', 443],
+    ['10.0.0.6', 22],
+    ['fd00::5', 81],
+  ])('%s:%d matches nothing', (host, port) => {
+    expect(matchRule(rules, host, port)).toBeUndefined();
+  });
+});
+
+describe('decideEgress', () => {
+  const allowAll: EgressPolicy = { mode: 'allow-all', rules: [] };
+  const deny: EgressPolicy = { mode: 'deny', rules: [] };
+  const list: EgressPolicy = { mode: 'allowlist', rules: parseEgressAllowlist('example.com\n*.example.org:443\nlocalhost:8080\n127.0.0.1:9000\ndb.internal:5432\n[::1]:9001') };
+  const reason = (decision: ReturnType<typeof decideEgress>) => (decision.allowed ? 'allowed' : decision.reason);
+
+  it('allow-all admits public, loopback and private addresses (today\'s laptop behaviour)', () => {
+    expect(decideEgress(allowAll, 'example.com', 443, ['93.184.216.34', '2606:2800:220:1::1'])).toEqual({ allowed: true });
+    expect(decideEgress(allowAll, '127.0.0.1', 8080, ['127.0.0.1'])).toEqual({ allowed: true });
+    expect(decideEgress(allowAll, 'nas.lan', 443, ['192.168.1.10'])).toEqual({ allowed: true });
+    expect(decideEgress(allowAll, 'example.com', 443)).toEqual({ allowed: true }); // before the lookup
+  });
+
+  it('allow-all still refuses metadata (by name, by address, by resolution), link-local and reserved addresses', () => {
+    expect(reason(decideEgress(allowAll, 'metadata.google.internal', 80))).toBe('metadata.google.internal is a cloud metadata endpoint');
+    expect(reason(decideEgress(allowAll, '169.254.169.254', 80))).toBe('169.254.169.254 is a cloud metadata endpoint');
+    expect(reason(decideEgress(allowAll, 'fd00:ec2::254', 80))).toBe('fd00:ec2::254 is a cloud metadata endpoint');
+    expect(reason(decideEgress(allowAll, 'innocent.example', 80, ['93.184.216.34', '169.254.169.254']))).toBe('innocent.example resolves to 169.254.169.254, a cloud metadata endpoint');
+    expect(reason(decideEgress(allowAll, 'mapped.example', 80, ['::ffff:169.254.170.2']))).toMatch(/a cloud metadata endpoint/);
+    expect(reason(decideEgress(allowAll, 'x.example', 80, ['169.254.10.10']))).toBe('x.example resolves to 169.254.10.10, a link-local address (refused even with PROXY_EGRESS=allow-all)');
+    expect(reason(decideEgress(allowAll, 'x.example', 80, ['ff02::1']))).toMatch(/a reserved address/);
+    expect(reason(decideEgress(allowAll, 'x.example', 80, []))).toBe('x.example resolves to no address');
+  });
+
+  it('deny refuses every non-AWS host before any lookup', () => {
+    expect(reason(decideEgress(deny, 'example.com', 443))).toBe('non-AWS egress is denied (PROXY_EGRESS=deny)');
+    expect(reason(decideEgress(deny, 'example.com', 443, ['93.184.216.34']))).toMatch(/denied/);
+    expect(reason(decideEgress(deny, 'metadata.google.internal', 80))).toMatch(/metadata/);
+  });
+
+  it('allowlist admits listed hosts on listed ports only', () => {
+    expect(decideEgress(list, 'example.com', 22)).toEqual({ allowed: true });
+    expect(decideEgress(list, 'example.com', 443, ['93.184.216.34'])).toEqual({ allowed: true });
+    expect(decideEgress(list, 'a.example.org', 443, ['93.184.216.35'])).toEqual({ allowed: true });
+    expect(reason(decideEgress(list, 'a.example.org', 80))).toBe('not in the egress allowlist');
+    expect(reason(decideEgress(list, 'evil.com', 443))).toBe('not in the egress allowlist');
+    expect(reason(decideEgress(list, 'localhost', 8081))).toBe('not in the egress allowlist');
+  });
+
+  it('allowlist refuses loopback, private, link-local and reserved addresses unless an exact entry names the host', () => {
+    expect(reason(decideEgress(list, 'example.com', 443, ['127.0.0.1']))).toBe('allowed'); // exact entry: meant
+    expect(reason(decideEgress(list, 'rebind.example.org', 443, ['93.184.216.35', '10.0.0.1']))).toBe(
+      'rebind.example.org resolves to 10.0.0.1, a private address; only an exact allowlist entry (line 2 is a wildcard) admits it',
+    );
+    expect(reason(decideEgress(list, 'x.example.org', 443, ['::ffff:127.0.0.1']))).toMatch(/a loopback address/);
+    expect(reason(decideEgress(list, 'x.example.org', 443, ['fe80::1']))).toMatch(/a link-local address/);
+    expect(reason(decideEgress(list, 'x.example.org', 443, ['fd00::1']))).toMatch(/a private address/);
+    expect(decideEgress(list, 'localhost', 8080, ['127.0.0.1', '::1'])).toEqual({ allowed: true });
+    expect(decideEgress(list, '127.0.0.1', 9000, ['127.0.0.1'])).toEqual({ allowed: true });
+    expect(decideEgress(list, '::1', 9001, ['::1'])).toEqual({ allowed: true });
+    expect(decideEgress(list, 'db.internal', 5432, ['10.1.2.3'])).toEqual({ allowed: true });
+  });
+
+  it('allowlist never admits metadata, even for an exact entry whose name resolves there', () => {
+    expect(reason(decideEgress(list, 'db.internal', 5432, ['169.254.169.254']))).toBe('db.internal resolves to 169.254.169.254, a cloud metadata endpoint');
+    expect(reason(decideEgress(list, 'example.com', 443, ['fd00:ec2::254']))).toMatch(/metadata/);
+  });
+});
+
+describe('egress records', () => {
+  const record = egressRecord({ method: 'CONNECT', host: 'example.com', port: 443, client: '10.0.0.9:51234', reason: 'not in the egress allowlist', latencyMs: 3 }, new Date('2025-01-02T03:04:05Z'));
+
+  it('are refused records of service egress naming the client', () => {
+    expect(record).toMatchObject({ v: 2, service: 'egress', host: 'example.com:443', operation: 'CONNECT', decision: 'refused', client: '10.0.0.9:51234', error: 'not in the egress allowlist', authorizations: [] });
+    expect(egressRecord({ method: 'GET', host: '::1', port: 80, client: undefined, reason: 'r', latencyMs: 0 }, new Date()).host).toBe('[::1]:80');
+  });
+
+  it('print one console line in the action log style', () => {
+    const now = new Date(2025, 0, 2, 9, 8, 7);
+    expect(consoleLines(record, now)).toEqual(['[09:08:07] REFUSED  egress:CONNECT example.com:443 (not in the egress allowlist)']);
+  });
+
+  it('are never material for a policy, whatever their decision', () => {
+    expect(recordsByRole([record, { ...record, decision: 'allowed' }], { includeBlocked: true }).size).toBe(0);
+  });
+});
