@@ -13,6 +13,8 @@ export type ProxyMode = PolicyMode;
 export interface Config {
   host: string;
   port: number;
+  /** PROXY_CREDENTIALS_PORT: the container credential endpoint on 127.0.0.1 (0: any free port); undefined: off. */
+  credentialsPort: number | undefined;
   stateDir: string;
   /** The default agent's socket (creds.sock). */
   socketPath: string;
@@ -43,7 +45,7 @@ export class ConfigError extends Error {}
 
 type Env = Record<string, string | undefined>;
 
-function stateDirFrom(env: Env): string {
+export function stateDirFrom(env: Env): string {
   return resolve(env.IAM_AGENT_PROXY_HOME || join(env.HOME || homedir(), '.iam-agent-proxy'));
 }
 
@@ -57,6 +59,12 @@ export function adminSocketPathFrom(env: Env): string {
 
 export function agentSocketPathFrom(env: Env, agent: string): string {
   return join(stateDirFrom(env), 'agents', `${agent}.sock`);
+}
+
+/** PROXY_CREDENTIALS_PORT: unset or empty, the container credential endpoint is off; 0 picks a free port. */
+export function credentialsPortFrom(env: Env): number | undefined {
+  if (env.PROXY_CREDENTIALS_PORT === undefined || env.PROXY_CREDENTIALS_PORT === '') return undefined;
+  return integerIn(env, 'PROXY_CREDENTIALS_PORT', 0, 0, 65535);
 }
 
 function awsConfigPathFrom(env: Env): string {
@@ -88,6 +96,7 @@ export function loadConfig(env: Env): Config {
   const config: Config = {
     host: env.PROXY_HOST || '127.0.0.1',
     port: integerIn(env, 'PROXY_PORT', 8080, 0, 65535),
+    credentialsPort: credentialsPortFrom(env),
     stateDir,
     socketPath: socketPathFrom(env),
     adminSocketPath: adminSocketPathFrom(env),
@@ -104,6 +113,9 @@ export function loadConfig(env: Env): Config {
     upstreamEndpoint: upstreamEndpointFrom(env.PROXY_UPSTREAM_ENDPOINT),
     egress: egressFrom(env),
   };
+  if (config.credentialsPort && config.credentialsPort === config.port) {
+    throw new ConfigError(`PROXY_CREDENTIALS_PORT and PROXY_PORT are both ${config.port}: give the credential endpoint another port`);
+  }
   for (const path of [config.socketPath, config.adminSocketPath, ...agents.map((agent) => agentSocketPathFrom(env, agent.name))]) {
     if (Buffer.byteLength(path) > MAX_SOCKET_PATH_BYTES) {
       throw new ConfigError(`${path} is too long for a Unix socket (at most ${MAX_SOCKET_PATH_BYTES} bytes): use a shorter IAM_AGENT_PROXY_HOME, PROXY_SOCK_PATH or agent name`);

@@ -11,6 +11,7 @@ describe('loadConfig', () => {
     expect(loadConfig({ HOME })).toStrictEqual({
       host: '127.0.0.1',
       port: 8080,
+      credentialsPort: undefined,
       stateDir: '/home/tester/.iam-agent-proxy',
       socketPath: '/home/tester/.iam-agent-proxy/creds.sock',
       adminSocketPath: '/home/tester/.iam-agent-proxy/admin.sock',
@@ -95,6 +96,21 @@ describe('loadConfig', () => {
 
   it.each(['-1', '65536', '80.5', 'http', '8080abc', '1e9'])('rejects PROXY_PORT=%s', (port) => {
     expect(() => loadConfig({ HOME, PROXY_PORT: port })).toThrow(`PROXY_PORT must be a whole number from 0 to 65535, not "${port}"`);
+  });
+
+  it('PROXY_CREDENTIALS_PORT: unset or empty, the container credential endpoint is off; 0 is any free port', () => {
+    expect(loadConfig({ HOME, PROXY_CREDENTIALS_PORT: '' }).credentialsPort).toBeUndefined();
+    for (const port of ['0', '1', '9911', '65535']) expect(loadConfig({ HOME, PROXY_CREDENTIALS_PORT: port }).credentialsPort).toBe(Number(port));
+    expect(loadConfig({ HOME, PROXY_PORT: '0', PROXY_CREDENTIALS_PORT: '0' }).credentialsPort).toBe(0);
+  });
+
+  it.each(['-1', '65536', '80.5', 'http', '1e9'])('rejects PROXY_CREDENTIALS_PORT=%s', (port) => {
+    expect(() => loadConfig({ HOME, PROXY_CREDENTIALS_PORT: port })).toThrow(`PROXY_CREDENTIALS_PORT must be a whole number from 0 to 65535, not "${port}"`);
+  });
+
+  it('rejects PROXY_CREDENTIALS_PORT equal to PROXY_PORT', () => {
+    expect(() => loadConfig({ HOME, PROXY_CREDENTIALS_PORT: '8080' })).toThrow('PROXY_CREDENTIALS_PORT and PROXY_PORT are both 8080: give the credential endpoint another port');
+    expect(() => loadConfig({ HOME, PROXY_PORT: '9000', PROXY_CREDENTIALS_PORT: '9000' })).toThrow(ConfigError);
   });
 
   it('PROXY_SOCK_PATH moves the default socket only; PROXY_CA_BUNDLE_PATH names where agents read the CA', () => {

@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, type Config } from '../config.js';
 import { openChannels } from '../keys/channels.js';
+import { serveContainerCredentials } from '../keys/container-endpoint.js';
+import { loadOrCreateMasterKey } from '../keys/master-key.js';
 import { openKeyStore } from '../keys/open-key-store.js';
 import { createDecider } from '../pipeline/decide/decide.js';
 import { handleAwsRequest } from '../pipeline/handle-request.js';
@@ -55,6 +57,13 @@ export async function start(env: NodeJS.ProcessEnv): Promise<void> {
   try {
     const { keys, agents } = openKeyStore({ ...config, warn: (message) => notice(`warning: ${message}`) });
     cleanups.push(await openChannels(config, { keys, agents, notice }));
+    let credentialsPort: number | undefined;
+    if (config.credentialsPort !== undefined) {
+      const master = loadOrCreateMasterKey(config.stateDir);
+      const endpoint = await serveContainerCredentials({ port: config.credentialsPort, mode: config.mode, master, stateDir: config.stateDir }, { keys, agents, notice });
+      cleanups.push(() => endpoint.close());
+      credentialsPort = endpoint.port;
+    }
     const log = openActionLog(config.actionLogPath);
     cleanups.push(() => log.close());
     const credentials = standardCredentialSource(env.AWS_PROFILE);
@@ -100,7 +109,7 @@ export async function start(env: NodeJS.ProcessEnv): Promise<void> {
         }),
     });
     cleanups.push(() => proxy.close());
-    printBanner(config, proxy.port, policies.describe());
+    printBanner(config, proxy.port, policies.describe(), credentialsPort);
     discoverIdentity(credentials, config.upstreamEndpoint).then(
       (found) => ((identity = found), (accountId = found.account)),
       (error: Error) => process.stderr.write(`iam-agent-proxy: warning: ${error.message}\n`),
@@ -111,7 +120,7 @@ export async function start(env: NodeJS.ProcessEnv): Promise<void> {
   }
 }
 
-function printBanner(config: Config, port: number, policies: string): void {
+function printBanner(config: Config, port: number, policies: string, credentialsPort: number | undefined): void {
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   process.stderr.write(
     [
@@ -120,6 +129,7 @@ function printBanner(config: Config, port: number, policies: string): void {
       `  agent keys: default on ${config.socketPath}${config.agents.map((agent) => `, ${agent.name} on ${join(config.agentSocketDir, `${agent.name}.sock`)}`).join('')}`,
       `  revoke and keys use ${config.adminSocketPath}`,
       `  non-AWS egress: ${describeEgress(config.egress)}`,
+      ...(credentialsPort === undefined ? [] : [`  container credentials: http://127.0.0.1:${credentialsPort}/agents/<agent> (AWS_CONTAINER_CREDENTIALS_FULL_URI, with the agent's AWS_CONTAINER_AUTHORIZATION_TOKEN)`]),
       `  in the agent's shell: export AWS_PROFILE=iam-agent-proxy HTTPS_PROXY=${url}`,
       '',
     ].join('\n'),
