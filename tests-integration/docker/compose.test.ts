@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { parseEgressAllowlist } from '../../src/pipeline/intercept/egress.js';
 
 type Env = Record<string, unknown> | string[];
 type Volume = string | { type?: string; source?: string };
@@ -27,6 +28,8 @@ interface Sandbox {
   /** compose.aws-credentials.yaml, the optional override that mounts host credentials. */
   override: Compose;
   dockerfile: string;
+  /** egress-allowlist.example, mounted as the proxy's PROXY_EGRESS_ALLOWLIST unless EGRESS_ALLOWLIST_FILE says otherwise. */
+  egressAllowlist: string;
 }
 
 const read = (name: string) => readFileSync(new URL(`../../docker/${name}`, import.meta.url), 'utf8');
@@ -34,6 +37,7 @@ const load = (): Sandbox => ({
   compose: parse(read('compose.yaml')) as Compose,
   override: parse(read('compose.aws-credentials.yaml')) as Compose,
   dockerfile: read('Dockerfile'),
+  egressAllowlist: read('egress-allowlist.example'),
 });
 
 // Names the proxy documents, plus the standard AWS SDK/CLI ones.
@@ -41,6 +45,7 @@ const PROXY_ENV = new Set([
   'PROXY_HOST', 'PROXY_PORT', 'IAM_AGENT_PROXY_HOME', 'PROXY_SOCK_PATH', 'PROXY_KEYPAIR_TTL',
   'PROXY_KEY_TTL_MIN', 'PROXY_KEY_TTL_MAX', 'PROXY_AGENTS', 'PROXY_REFETCH_WARN', 'PROXY_CA_BUNDLE_PATH',
   'PROXY_MODE', 'ALLOWLIST_PATH', 'ACTION_LOG_PATH', 'AWS_CONFIG_FILE', 'AWS_PROFILE',
+  'PROXY_EGRESS', 'PROXY_EGRESS_ALLOWLIST',
 ]);
 const AWS_ENV = new Set([
   'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_REGION', 'AWS_DEFAULT_REGION',
@@ -98,6 +103,12 @@ function finalStageUser(dockerfile: string): string | undefined {
     else if (/^USER\s/i.test(line)) user = line.replace(/^USER\s+/i, '');
   }
   return user;
+}
+
+/** What compose makes of `${NAME:-default}` when NAME is unset; a literal value as is. */
+function composeDefault(value: string | undefined): string | undefined {
+  const match = /^\$\{[A-Za-z_][A-Za-z0-9_]*(?::?-([^}]*))?\}$/.exec(value ?? '');
+  return match ? match[1] : value;
 }
 
 function parseUrl(value: string | undefined): URL | undefined {
@@ -275,6 +286,38 @@ const checks: Check[] = [
       'CA copy not made': (s) => delete (s.compose.services.proxy!.environment as Record<string, unknown>).PROXY_CA_BUNDLE_PATH,
       'socket in the state dir': (s) => delete (s.compose.services.proxy!.environment as Record<string, unknown>).PROXY_SOCK_PATH,
       'agent looks elsewhere': (s) => (s.compose.services.agent!.environment = { ...envObj(s), AWS_CA_BUNDLE: '/tmp/ca.pem' }),
+    },
+  },
+  {
+    name: 'the proxy refuses non-AWS egress by default (deny, or an allowlist that parses)',
+    check: ({ compose, egressAllowlist }) => {
+      const proxy = compose.services.proxy!;
+      const env = envOf(proxy);
+      const mode = composeDefault(env.get('PROXY_EGRESS'));
+      const bad: string[] = [];
+      if (mode !== 'deny' && mode !== 'allowlist') bad.push(`PROXY_EGRESS defaults to ${mode ?? 'unset (allow-all)'}`);
+      const listPath = env.get('PROXY_EGRESS_ALLOWLIST');
+      if (listPath !== undefined || mode === 'allowlist') {
+        // Mounted read-only from docker/, so the agent cannot widen it; the default file must parse.
+        const mount = (proxy.volumes ?? []).find((v): v is string => typeof v === 'string' && (v.endsWith(`:${listPath}`) || v.includes(`:${listPath}:`)));
+        const source = mount ? composeDefault(mount.slice(0, mount.lastIndexOf(':' + listPath))) : undefined;
+        if (!mount || !mount.endsWith(':ro')) bad.push(`PROXY_EGRESS_ALLOWLIST ${listPath} is not a read-only mount`);
+        else if (source !== './egress-allowlist.example') bad.push(`PROXY_EGRESS_ALLOWLIST defaults to ${source}, not ./egress-allowlist.example`);
+        try {
+          parseEgressAllowlist(egressAllowlist);
+        } catch (error) {
+          bad.push(`egress-allowlist.example ${(error as Error).message}`);
+        }
+      }
+      return bad;
+    },
+    breaks: {
+      'allow-all default': (s) => (s.compose.services.proxy!.environment = { ...envObj(s, 'proxy'), PROXY_EGRESS: '${PROXY_EGRESS:-allow-all}' }),
+      'PROXY_EGRESS unset': (s) => delete (s.compose.services.proxy!.environment as Record<string, unknown>).PROXY_EGRESS,
+      'allowlist not mounted': (s) => (s.compose.services.proxy!.volumes = s.compose.services.proxy!.volumes!.filter((v) => !String(v).includes('egress'))),
+      'allowlist mounted writable': (s) => (s.compose.services.proxy!.volumes = s.compose.services.proxy!.volumes!.map((v) => (String(v).includes('egress') ? String(v).replace(/:ro$/, '') : v))),
+      'example file malformed': (s) => (s.egressAllowlist += '\nhttp://example.com/\n'),
+      'example file lists metadata': (s) => (s.egressAllowlist += '\n169.254.169.254\n'),
     },
   },
 ];
