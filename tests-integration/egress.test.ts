@@ -2,7 +2,7 @@
 // to PROXY_EGRESS; refusals are answered 403 with a one-line reason and logged (stdout + actions.log).
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { createServer, type AddressInfo, type Server } from 'node:net';
+import { connect, createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -120,6 +120,22 @@ describe('PROXY_EGRESS=deny', () => {
     expect(web.requests()).toBe(0);
     await proxy.waitForStdout(new RegExp(`REFUSED  egress:GET 127\\.0\\.0\\.1:${web.port} `));
     expect(egressRecords(proxy).some((r) => r.operation === 'GET' && r.host === `127.0.0.1:${web.port}`)).toBe(true);
+  });
+
+  it('refuses a WebSocket upgrade over plain HTTP (the library would otherwise connect on its own)', async () => {
+    let upgrades = 0;
+    web.server.on('upgrade', (_req, socket) => {
+      upgrades++;
+      socket.destroy();
+    });
+    const raw = connect(proxy.port, '127.0.0.1');
+    raw.on('error', () => undefined);
+    raw.write(`GET http://127.0.0.1:${web.port}/ws HTTP/1.1\r\nHost: 127.0.0.1:${web.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    await proxy.waitForStdout(new RegExp(`REFUSED  egress:GET 127\\.0\\.0\\.1:${web.port} `));
+    await new Promise((r) => setTimeout(r, 200));
+    raw.destroy();
+    expect(upgrades).toBe(0);
+    expect(web.requests()).toBe(0);
   });
 
   it('still serves AWS calls, and `policy` material stays AWS-only', async () => {

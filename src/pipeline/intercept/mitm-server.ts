@@ -143,20 +143,25 @@ export async function startInterceptor(options: InterceptorOptions): Promise<Int
     target.host = verdict.addresses[0]!;
     callback();
   };
-  // WebSocket upgrades over plain HTTP: the upgrade has been accepted by then, so a refusal closes it (1008, policy violation).
+  // WebSocket upgrades over plain HTTP: the upgrade has been accepted by then, so a refusal drops the connection.
   proxy.onWebSocketConnection((ctx, callback) => {
+    // The library's close handler assumes an upstream socket exists unless these are set: it would throw and end the process.
+    const drop = () => {
+      Object.assign(ctx, { closedByServer: true, closedByClient: false });
+      ctx.clientToProxyWebSocket?.terminate();
+    };
     const options_ = ctx.proxyToServerWebSocketOptions as { url: string } | undefined;
     let url: URL;
     try {
       url = new URL(options_?.url ?? '');
     } catch {
-      return void ctx.clientToProxyWebSocket?.terminate();
+      return drop();
     }
     const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
     const port = Number(url.port) || (url.protocol === 'wss:' ? 443 : 80);
     const upgrade = (ctx.clientToProxyWebSocket as unknown as { upgradeReq?: IncomingMessage }).upgradeReq;
     void checkEgress('GET', hostname, port, upgrade).then((verdict) => {
-      if (verdict.kind !== 'admitted') return void ctx.clientToProxyWebSocket?.close(1008, verdict.kind === 'refused' ? 'egress refused' : 'unresolved');
+      if (verdict.kind !== 'admitted') return drop();
       const address = verdict.addresses[0]!;
       url.hostname = address.includes(':') ? `[${address}]` : address;
       options_!.url = url.toString();
