@@ -141,7 +141,7 @@ describe('restarting the proxy mid-workload', () => {
 
     const keys = await run(process.execPath, [PROXY_BIN, 'keys'], proxy.agentEnv);
     expect(keys.stdout).toContain(`${aliceCalls[0]!.key}  agent=alice`); // listed once used
-    for (const name of readdirSync(proxy.stateDir).filter((n) => n !== 'ca.pem')) {
+    for (const name of readdirSync(proxy.stateDir).filter((n) => n !== 'ca.pem' && n !== 'ca-bundle.pem')) { // certificates only: public, 0644
       expect((statSync(join(proxy.stateDir, name)).mode & 0o777).toString(8), name).toBe(statSync(join(proxy.stateDir, name)).isDirectory() ? '700' : '600');
     }
     await proxy.stop();
@@ -153,7 +153,8 @@ describe('an agent given only a shared directory (the Docker layout)', () => {
     const shared = mkdtempSync(join(tmpdir(), 'iap-shared-'));
     const env = { PROXY_SOCK_PATH: join(shared, 'creds.sock'), PROXY_CA_BUNDLE_PATH: join(shared, 'ca.pem'), AWS_CONFIG_FILE: join(shared, 'aws-config') };
     const proxy = await startProxy({ upstream, env });
-    expect(readdirSync(shared).sort()).toStrictEqual(['aws-config', 'ca.pem', 'creds.sock']);
+    expect(readdirSync(shared).sort()).toStrictEqual(['aws-config', 'ca-bundle.pem', 'ca.pem', 'creds.sock']); // ca-bundle.pem: system CAs + ca.pem
+    expect(readFileSync(join(shared, 'ca-bundle.pem'), 'utf8').endsWith(readFileSync(join(shared, 'ca.pem'), 'utf8'))).toBe(true);
     expect(readFileSync(join(shared, 'ca.pem'), 'utf8')).toBe(readFileSync(join(proxy.stateDir, 'ca.pem'), 'utf8'));
     expect(readFileSync(join(shared, 'aws-config'), 'utf8')).toContain(`ca_bundle = ${join(shared, 'ca.pem')}`);
     const agentHome = mkdtempSync(join(tmpdir(), 'iap-agent-home-')); // no state dir of its own
