@@ -154,7 +154,17 @@ except Exception as error:
     expect((JSON.parse(again.stdout) as { accessKeyId: string }).accessKeyId).not.toBe(first.key);
   });
 
-  it("botocore's presigned URLs carry an empty X-Amz-Security-Token, which the proxy refuses as a token the key does not own", async () => {
+  it('eval "$(iam-agent-proxy env --agent bob)" with the endpoint on gives container credentials and no profile, and the AWS CLI calls as bob', async () => {
+    const shellEnv = { ...cleanEnv(proxy.home), PROXY_AGENTS: 'alice,bob', PROXY_PORT: String(proxy.port), PROXY_CREDENTIALS_PORT: String(credentialsPort), AWS_DEFAULT_REGION: 'us-east-1' };
+    const script = ['eval "$("$PROXY_BIN" env --agent bob)" || exit 9', 'echo "profile=${AWS_PROFILE:-none}"', `${AWS_CLI} sts get-caller-identity --query Account --output text`].join('\n');
+    const result = await run('/bin/sh', ['-c', script], { ...shellEnv, PROXY_BIN });
+    expect(result.stderr).toBe('');
+    expect(result.stdout.trim().split('\n')).toEqual(['profile=none', upstream.accountId]);
+    expectOnlyRealSignatures();
+    expect(actionRecords(proxy).at(-1)?.agent).toBe('bob');
+  });
+
+  it("botocore's presigned URLs carry an empty X-Amz-Security-Token: no token, so they work, and nothing of it goes upstream", async () => {
     upstream.objects.set('test-bucket/container/presigned.txt', Buffer.from('presigned body'));
     const presign = await run(AWS_CLI, ['s3', 'presign', 's3://test-bucket/container/presigned.txt'], containerEnv('alice'));
     expect(presign.code, presign.stderr).toBe(0);
@@ -162,7 +172,17 @@ except Exception as error:
     expect(url).toMatch(/X-Amz-Credential=AKIAPROXY/);
     expect(url).toMatch(/X-Amz-Security-Token=(&|$)/);
     const fetched = await run('curl', ['-sS', '--proxy', proxy.url, '--cacert', join(proxy.stateDir, 'ca.pem'), url], containerEnv('alice'));
-    expect(fetched.stdout).toContain('<Code>InvalidClientTokenId</Code>');
-    expect(upstream.requests).toStrictEqual([]);
+    expect(fetched.stdout).toBe('presigned body');
+    const [request] = upstream.requests.filter((r) => r.path.includes('presigned.txt'));
+    expect([request?.verified, request?.failure]).toEqual([true, undefined]);
+    expect(request!.path).not.toMatch(/X-Amz-Security-Token/i);
+  });
+
+  it('a presigned URL with a non-empty token next to an agent key is still refused', async () => {
+    const presign = await run(AWS_CLI, ['s3', 'presign', 's3://test-bucket/container/presigned.txt'], containerEnv('alice'));
+    const url = presign.stdout.trim().replace(/X-Amz-Security-Token=(?=&|$)/, 'X-Amz-Security-Token=forged');
+    const fetched = await run('curl', ['-sS', '--proxy', proxy.url, '--cacert', join(proxy.stateDir, 'ca.pem'), url], containerEnv('alice'));
+    expect(fetched.stdout).toMatch(/<Code>(InvalidClientTokenId|SignatureDoesNotMatch)<\/Code>/);
+    expect(upstream.requests.filter((r) => r.path.includes('presigned.txt'))).toStrictEqual([]);
   });
 });

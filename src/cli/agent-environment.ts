@@ -15,10 +15,9 @@ export interface EnvironmentVariable {
 }
 
 /**
- * HOOK for the ECS-style credential endpoint (built separately, not here). When the proxy serves
- * one, whoever builds it passes the agent's URL and token in `AgentEnvironmentInput.containerCredentials`;
- * the list then carries AWS_CONTAINER_CREDENTIALS_FULL_URI and AWS_CONTAINER_AUTHORIZATION_TOKEN
- * and no AWS_PROFILE (a profile comes before container credentials in the SDKs' chains).
+ * The agent's ECS-style credential endpoint (src/keys/container-endpoint.ts): with it the list
+ * carries AWS_CONTAINER_CREDENTIALS_FULL_URI and AWS_CONTAINER_AUTHORIZATION_TOKEN and no
+ * AWS_PROFILE (a profile comes before container credentials in the SDKs' chains).
  */
 export interface ContainerCredentialsEndpoint {
   fullUri: string;
@@ -33,7 +32,7 @@ export interface AgentEnvironmentInput {
   agent?: string;
   /** Use [profile iam-agent-proxy-no-ca-bundle] and leave out AWS_CA_BUNDLE (rclone, aws-sdk-go v1 apps). */
   noCaBundle?: boolean;
-  /** See ContainerCredentialsEndpoint: nothing fills this in yet. */
+  /** The agent's container-credential endpoint, when the proxy serves one (PROXY_CREDENTIALS_PORT). */
   containerCredentials?: ContainerCredentialsEndpoint;
 }
 

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
-import { agentSocketPathFrom, loadConfig } from '../config.js';
+import { agentSocketPathFrom, credentialsPortFrom, loadConfig, stateDirFrom } from '../config.js';
+import { ContainerEndpointError, containerCredentialsEnv } from '../keys/container-credentials.js';
 import { DEFAULT_AGENT } from '../keys/agent-registry.js';
 import { agentEnvironment, combinedCaBundlePath, type ContainerCredentialsEndpoint, type EnvironmentVariable } from './agent-environment.js';
 import { parseOptions, UsageError } from './args.js';
@@ -52,12 +53,20 @@ export function parseShell(raw: string | undefined): Shell {
 }
 
 /**
- * HOOK for the ECS-style credential endpoint: return the agent's endpoint URL and token once the
- * proxy serves one (agentEnvironment then prints AWS_CONTAINER_CREDENTIALS_FULL_URI and
- * AWS_CONTAINER_AUTHORIZATION_TOKEN). Until then: none.
+ * The agent's container-credential endpoint and token, when the proxy serves one
+ * (PROXY_CREDENTIALS_PORT): SDKs then fetch and refresh the agent's keys themselves, and tools that
+ * ignore credential_process get them too.
  */
-export function containerCredentialsFor(_agent: string, _env: NodeJS.ProcessEnv): ContainerCredentialsEndpoint | undefined {
-  return undefined;
+export function containerCredentialsFor(agent: string, env: NodeJS.ProcessEnv): ContainerCredentialsEndpoint | undefined {
+  const credentialsPort = credentialsPortFrom(env);
+  if (credentialsPort === undefined) return undefined;
+  try {
+    const variables = containerCredentialsEnv({ stateDir: stateDirFrom(env), credentialsPort }, agent);
+    return { fullUri: variables.AWS_CONTAINER_CREDENTIALS_FULL_URI, authorizationToken: variables.AWS_CONTAINER_AUTHORIZATION_TOKEN };
+  } catch (error) {
+    if (error instanceof ContainerEndpointError) throw new UsageError(error.message);
+    throw error;
+  }
 }
 
 /** `iam-agent-proxy env`: reads the configuration only; works whether or not the proxy runs. */

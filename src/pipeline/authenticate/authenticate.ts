@@ -190,9 +190,12 @@ function tokenMatches(request: SignedRequest, claim: SignatureClaim, key: Issued
   if (claim.presigned) {
     for (const [, name, value] of request.rawQuery.matchAll(TOKEN_PARAMS)) presented.push([name!.toLowerCase(), percentDecode(value!)]);
   }
-  if (!expected) return presented.length === 0;
-  if (presented.length !== 1) return false;
-  const [name, value] = presented[0]!;
+  // An empty token is no token: SDKs given container credentials with `"Token": ""` (ours) presign
+  // with an empty X-Amz-Security-Token. Either way the proxy's own token headers never go upstream.
+  const tokens = presented.filter(([, value]) => value !== '');
+  if (!expected) return tokens.length === 0;
+  if (tokens.length !== 1) return false;
+  const [name, value] = tokens[0]!;
   const headerName = name.startsWith('x-amz-s3session') ? 'x-amz-s3session-token' : 'x-amz-security-token';
   return headerName === expected.tokenHeader && sameText(value, expected.sessionToken);
 }
