@@ -130,7 +130,7 @@ function printBanner(config: Config, port: number, policies: string, credentials
       `  revoke and keys use ${config.adminSocketPath}`,
       `  non-AWS egress: ${describeEgress(config.egress)}`,
       ...(credentialsPort === undefined ? [] : [`  container credentials: http://127.0.0.1:${credentialsPort}/agents/<agent> (AWS_CONTAINER_CREDENTIALS_FULL_URI, with the agent's AWS_CONTAINER_AUTHORIZATION_TOKEN)`]),
-      `  in the agent's shell: export AWS_PROFILE=iam-agent-proxy HTTPS_PROXY=${url}`,
+      `  in the agent's shell: eval "$(iam-agent-proxy env)" (or export AWS_PROFILE=iam-agent-proxy HTTPS_PROXY=${url})`,
       '',
     ].join('\n'),
   );

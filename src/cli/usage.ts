@@ -26,6 +26,11 @@ Environment (proxy):
   ACTION_LOG_PATH          JSON-lines action log (default ~/.iam-agent-proxy/actions.log)
   IAM_AGENT_PROXY_HOME     state directory (default ~/.iam-agent-proxy)
   PROXY_UPSTREAM_ENDPOINT  send re-signed requests here instead of AWS (e.g. LocalStack)
+  PROXY_EGRESS             non-AWS hosts agents may reach: allow-all (default; never cloud
+                           metadata), deny, or allowlist
+  PROXY_EGRESS_ALLOWLIST   the allowlist file (host, *.suffix or IP, optional :port, a line)
+  PROXY_CREDENTIALS_PORT   serve agent keys ECS-style on 127.0.0.1:<port> (0: any free port;
+                           unset: off), for clients that ignore credential_process
   AWS_CONFIG_FILE          AWS config file that gets [profile iam-agent-proxy] (and
                            [profile iam-agent-proxy-no-ca-bundle], the same without ca_bundle)
 `;
@@ -83,7 +88,7 @@ Prints the variables an agent's shell needs to use the proxy, for:
 
 It reads the configuration only (the same environment variables as the proxy: PROXY_HOST,
 PROXY_PORT, PROXY_AGENTS, PROXY_MODE, IAM_AGENT_PROXY_HOME, PROXY_SOCK_PATH, PROXY_CA_BUNDLE_PATH,
-AWS_CONFIG_FILE), so it works whether or not the proxy is running; it warns on stderr when no
+PROXY_CREDENTIALS_PORT, AWS_CONFIG_FILE), so it works whether or not the proxy is running; it warns on stderr when no
 proxy answers on the agent's socket. Run it with the proxy's configuration.
 
   HTTPS_PROXY, HTTP_PROXY (and lower case)   the proxy's URL
@@ -97,6 +102,8 @@ proxy answers on the agent's socket. Run it with the proxy's configuration.
   SSL_CERT_FILE, REQUESTS_CA_BUNDLE,         ca-bundle.pem beside it: the system's CAs plus the
   CURL_CA_BUNDLE                             proxy CA (these replace the trust store), written
                                              by the proxy when it starts
+  AWS_CONTAINER_CREDENTIALS_FULL_URI,        with PROXY_CREDENTIALS_PORT: the agent's endpoint and
+  AWS_CONTAINER_AUTHORIZATION_TOKEN          token, in place of AWS_PROFILE
 
 --agent <name>    the agent; in enforce mode it must be declared in PROXY_AGENTS
 --no-ca-bundle    AWS_PROFILE=iam-agent-proxy-no-ca-bundle (credential_process only) and no
