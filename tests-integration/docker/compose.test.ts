@@ -4,10 +4,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { combinedCaBundlePath } from '../../src/cli/agent-environment.js';
 import { parseEgressAllowlist } from '../../src/pipeline/intercept/egress.js';
 
 type Env = Record<string, unknown> | string[];
-type Volume = string | { type?: string; source?: string };
+type Volume = string | { type?: string; source?: string; target?: string; read_only?: boolean; tmpfs?: { mode?: number } };
 interface Service {
   environment?: Env;
   env_file?: unknown;
@@ -17,6 +18,12 @@ interface Service {
   volumes_from?: unknown;
   secrets?: unknown;
   user?: string;
+  read_only?: boolean;
+  tmpfs?: string | string[];
+  cap_drop?: string[];
+  cap_add?: string[];
+  security_opt?: string[];
+  privileged?: boolean;
 }
 interface Compose {
   services: Record<string, Service>;
@@ -91,6 +98,62 @@ function mountOf(service: Service | undefined, path: string | undefined): { sour
     if (source && target && path && (path === target || path.startsWith(`${target.replace(/\/$/, '')}/`))) return { source, target };
   }
   return undefined;
+}
+
+/** Where a mount is, whether it is writable, and its options (tmpfs `uid=1000,mode=0700`). */
+interface Mount { kind: 'tmpfs' | 'volume'; target: string; writable: boolean; options: string }
+
+function mountsOf(service: Service): Mount[] {
+  const mounts: Mount[] = [];
+  const tmpfs = service.tmpfs === undefined ? [] : Array.isArray(service.tmpfs) ? service.tmpfs : [service.tmpfs];
+  for (const entry of tmpfs) {
+    const i = entry.indexOf(':');
+    mounts.push({ kind: 'tmpfs', target: i < 0 ? entry : entry.slice(0, i), writable: true, options: i < 0 ? '' : entry.slice(i + 1) });
+  }
+  for (const volume of service.volumes ?? []) {
+    if (typeof volume === 'string') {
+      const parts = volume.split(':');
+      if (parts.length < 2) continue;
+      mounts.push({ kind: 'volume', target: parts[1]!, writable: !(parts[2] ?? '').split(',').includes('ro'), options: parts[2] ?? '' });
+    } else if (volume.target) {
+      const kind = volume.type === 'tmpfs' ? 'tmpfs' : 'volume';
+      const options = kind === 'tmpfs' && volume.tmpfs?.mode !== undefined ? `mode=${volume.tmpfs.mode.toString(8)}` : '';
+      mounts.push({ kind, target: volume.target, writable: volume.read_only !== true, options });
+    }
+  }
+  return mounts;
+}
+
+const under = (path: string, target: string) => path === target || path.startsWith(`${target.replace(/\/$/, '')}/`);
+
+/** The innermost mount holding `path` (the one whose files a program there sees). */
+function mountHolding(service: Service, path: string): Mount | undefined {
+  return mountsOf(service).filter((m) => under(path, m.target)).sort((a, b) => b.target.length - a.target.length)[0];
+}
+
+/** The image's user is `node`, uid 1000, HOME /home/node (node:20-bookworm-slim). */
+const IMAGE_UID = '1000';
+const HOME = '/home/node';
+/** What the programs write outside the volumes: Node, Python and the AWS CLI's caches. */
+const SCRATCH_PATHS: Record<string, string[]> = {
+  proxy: ['/tmp', HOME],
+  agent: ['/tmp', HOME, `${HOME}/.aws/cli/cache`, `${HOME}/.aws/sso/cache`, `${HOME}/.cache`],
+};
+
+/** Directories the proxy writes into (src/config.ts, src/cli/start.ts): state, sockets, CA copies, aws-config, the log. */
+function proxyWriteDirs(compose: Compose): Array<[string, string]> {
+  const env = envOf(compose.services.proxy);
+  const home = env.get('IAM_AGENT_PROXY_HOME') ?? `${HOME}/.iam-agent-proxy`;
+  const parent = (path: string) => path.slice(0, path.lastIndexOf('/')) || '/';
+  const ca = env.get('PROXY_CA_BUNDLE_PATH') ?? `${home}/ca.pem`;
+  return [
+    ['IAM_AGENT_PROXY_HOME', home],
+    ['PROXY_SOCK_PATH', parent(env.get('PROXY_SOCK_PATH') ?? `${home}/creds.sock`)],
+    ['PROXY_CA_BUNDLE_PATH', parent(ca)],
+    ['ca-bundle.pem', parent(combinedCaBundlePath(ca))],
+    ['AWS_CONFIG_FILE', parent(env.get('AWS_CONFIG_FILE') ?? `${HOME}/.aws/config`)],
+    ['ACTION_LOG_PATH', parent(env.get('ACTION_LOG_PATH') ?? `${home}/actions.log`)],
+  ];
 }
 
 const isRootUser = (user: string) => /^(root|0)(:|$)/.test(user.trim());
@@ -214,6 +277,8 @@ const checks: Check[] = [
     check: ({ compose, dockerfile }) => {
       const user = finalStageUser(dockerfile);
       const bad = user === undefined || isRootUser(user) ? [`final Dockerfile USER is ${user ?? 'unset (root)'}`] : [];
+      // The tmpfs mounts are made for uid 1000 and HOME /home/node: the image's `node` user.
+      if (user !== undefined && !isRootUser(user) && user !== 'node' && user !== IMAGE_UID) bad.push(`final Dockerfile USER is ${user}, not node (uid ${IMAGE_UID})`);
       for (const [name, service] of Object.entries(compose.services)) {
         if (service.user !== undefined && isRootUser(String(service.user))) bad.push(`${name} user ${service.user}`);
       }
@@ -226,6 +291,87 @@ const checks: Check[] = [
         s.dockerfile = s.dockerfile.replace(/^USER .*$/gm, '').replace(/^(FROM .* AS build)$/m, '$1\nUSER node');
       },
       'compose user 0': (s) => (s.compose.services.proxy!.user = '0:0'),
+      'agent runs as root': (s) => (s.compose.services.agent!.user = 'root'),
+      'USER another uid': (s) => (s.dockerfile = s.dockerfile.replace(/^USER .*$/m, 'USER 4242')),
+    },
+  },
+  {
+    name: 'both containers have a read-only root filesystem; the agent mounts the shared volume read-only',
+    check: ({ compose }) => {
+      const bad = Object.entries(compose.services).filter(([, s]) => s.read_only !== true).map(([name]) => `${name} read_only is not true`);
+      for (const mount of mountsOf(compose.services.agent!)) {
+        if (mount.kind === 'volume' && mount.writable) bad.push(`agent mounts ${mount.target} writable`);
+      }
+      return bad;
+    },
+    breaks: {
+      'agent read_only removed': (s) => delete s.compose.services.agent!.read_only,
+      'proxy read_only false': (s) => (s.compose.services.proxy!.read_only = false),
+      'agent mounts sandbox writable': (s) => (s.compose.services.agent!.volumes = ['sandbox:/sandbox']),
+    },
+  },
+  {
+    name: 'every path the programs write to is a tmpfs or a writable volume, and tmpfs hides no volume',
+    check: ({ compose }) => {
+      const bad: string[] = [];
+      for (const [name, paths] of Object.entries(SCRATCH_PATHS)) {
+        const service = compose.services[name]!;
+        for (const path of paths) {
+          const mount = mountHolding(service, path);
+          if (!mount || !mount.writable) bad.push(`${name}: ${path} is on the read-only root`);
+          else if (mount.kind !== 'tmpfs') bad.push(`${name}: ${path} is on volume ${mount.target}, not tmpfs`);
+          // A tmpfs is root's 0755 unless told otherwise (Docker makes /tmp 1777): uid 1000 could not write there.
+          else if (mount.target !== '/tmp' && !/(^|,)uid=1000(,|$)/.test(mount.options) && !/(^|,)mode=1?777(,|$)/.test(mount.options)) {
+            bad.push(`${name}: tmpfs ${mount.target} is not writable by uid ${IMAGE_UID} (${mount.options || 'no options'})`);
+          }
+        }
+        for (const mount of mountsOf(service).filter((m) => m.kind === 'tmpfs')) {
+          for (const volume of mountsOf(service).filter((m) => m.kind === 'volume')) {
+            if (under(volume.target, mount.target) || under(mount.target, volume.target)) bad.push(`${name}: tmpfs ${mount.target} overlaps volume ${volume.target}`);
+          }
+        }
+      }
+      for (const [what, dir] of proxyWriteDirs(compose)) {
+        const mount = mountHolding(compose.services.proxy!, dir);
+        if (!mount || !mount.writable) bad.push(`proxy writes ${what} in ${dir}, which is read-only`);
+        else if (mount.kind === 'tmpfs') bad.push(`proxy writes ${what} in ${dir}, a tmpfs: lost on restart and unseen by the agent`);
+      }
+      return bad;
+    },
+    breaks: {
+      'no tmpfs on the agent': (s) => delete s.compose.services.agent!.tmpfs,
+      'agent has /tmp only': (s) => (s.compose.services.agent!.tmpfs = ['/tmp']),
+      'proxy has HOME only': (s) => (s.compose.services.proxy!.tmpfs = [`${HOME}:uid=1000`]),
+      'agent HOME tmpfs owned by root': (s) => (s.compose.services.agent!.tmpfs = ['/tmp', HOME]),
+      'agent .aws read-only bind': (s) => s.compose.services.agent!.volumes!.push({ type: 'volume', source: 'sandbox', target: `${HOME}/.aws`, read_only: true }),
+      'tmpfs over /sandbox': (s) => (s.compose.services.agent!.tmpfs = ['/tmp', `${HOME}:uid=1000`, '/sandbox']),
+      'proxy mounts sandbox read-only': (s) =>
+        (s.compose.services.proxy!.volumes = s.compose.services.proxy!.volumes!.map((v) => (v === 'sandbox:/sandbox' ? 'sandbox:/sandbox:ro' : v))),
+      'state dir on the read-only root': (s) => (s.compose.services.proxy!.environment = { ...envObj(s, 'proxy'), IAM_AGENT_PROXY_HOME: '/var/lib/iap' }),
+      'log on tmpfs': (s) => (s.compose.services.proxy!.environment = { ...envObj(s, 'proxy'), ACTION_LOG_PATH: '/tmp/actions.log' }),
+    },
+  },
+  {
+    name: 'all capabilities dropped, none added, no-new-privileges, not privileged',
+    check: ({ compose }) => {
+      const bad: string[] = [];
+      for (const [name, service] of Object.entries(compose.services)) {
+        if (!(service.cap_drop ?? []).some((c) => String(c).toUpperCase() === 'ALL')) bad.push(`${name} cap_drop lacks ALL`);
+        if ((service.cap_add ?? []).length) bad.push(`${name} cap_add ${service.cap_add!.join(',')}`);
+        if (service.privileged) bad.push(`${name} is privileged`);
+        const opts = (service.security_opt ?? []).map(String);
+        if (!opts.some((o) => /^no-new-privileges([:=]true)?$/.test(o))) bad.push(`${name} security_opt lacks no-new-privileges:true`);
+        if (opts.some((o) => /^no-new-privileges[:=]false$/.test(o))) bad.push(`${name} security_opt has no-new-privileges:false`);
+      }
+      return bad;
+    },
+    breaks: {
+      'agent cap_drop removed': (s) => delete s.compose.services.agent!.cap_drop,
+      'proxy drops one capability only': (s) => (s.compose.services.proxy!.cap_drop = ['NET_RAW']),
+      'agent cap_add NET_ADMIN': (s) => (s.compose.services.agent!.cap_add = ['NET_ADMIN']),
+      'agent privileged': (s) => (s.compose.services.agent!.privileged = true),
+      'proxy security_opt removed': (s) => delete s.compose.services.proxy!.security_opt,
+      'agent no-new-privileges:false': (s) => (s.compose.services.agent!.security_opt = ['no-new-privileges:false']),
     },
   },
   {
@@ -273,6 +419,11 @@ const checks: Check[] = [
         ['ca.pem', proxy.get('PROXY_CA_BUNDLE_PATH'), agent.get('AWS_CA_BUNDLE')],
         ['ca.pem (Node)', proxy.get('PROXY_CA_BUNDLE_PATH'), agent.get('NODE_EXTRA_CA_CERTS')],
       ];
+      // Trust stores that replace the system's get ca-bundle.pem (system CAs + the proxy CA), as `iam-agent-proxy env` says.
+      const proxyCa = proxy.get('PROXY_CA_BUNDLE_PATH');
+      for (const name of ['SSL_CERT_FILE', 'REQUESTS_CA_BUNDLE', 'CURL_CA_BUNDLE']) {
+        pairs.push([`ca-bundle.pem (${name})`, proxyCa && combinedCaBundlePath(proxyCa), agent.get(name)]);
+      }
       for (const [what, proxyPath, agentPath] of pairs) {
         const proxyMount = mountOf(compose.services.proxy, proxyPath);
         const agentMount = mountOf(compose.services.agent, agentPath);
@@ -286,6 +437,8 @@ const checks: Check[] = [
       'CA copy not made': (s) => delete (s.compose.services.proxy!.environment as Record<string, unknown>).PROXY_CA_BUNDLE_PATH,
       'socket in the state dir': (s) => delete (s.compose.services.proxy!.environment as Record<string, unknown>).PROXY_SOCK_PATH,
       'agent looks elsewhere': (s) => (s.compose.services.agent!.environment = { ...envObj(s), AWS_CA_BUNDLE: '/tmp/ca.pem' }),
+      'SSL_CERT_FILE is the proxy CA alone': (s) => (s.compose.services.agent!.environment = { ...envObj(s), SSL_CERT_FILE: '/sandbox/ca.pem' }),
+      'CURL_CA_BUNDLE missing': (s) => delete (s.compose.services.agent!.environment as Record<string, unknown>).CURL_CA_BUNDLE,
     },
   },
   {
