@@ -5,10 +5,11 @@ import type { SocketRequest } from '../keys/socket-protocol.js';
 import { parseOptions, UsageError } from './args.js';
 import { envCommand } from './env.js';
 import { policyCommand } from './policy.js';
+import { parseRunArgs, runCommandLine } from './run.js';
 import { start } from './start.js';
-import { ENV_USAGE, KEYS_USAGE, MAIN_USAGE, POLICY_USAGE, REVOKE_USAGE, START_USAGE } from './usage.js';
+import { ENV_USAGE, KEYS_USAGE, MAIN_USAGE, POLICY_USAGE, REVOKE_USAGE, RUN_USAGE, START_USAGE } from './usage.js';
 
-const COMMANDS: Record<string, { usage: string; run(args: string[], env: NodeJS.ProcessEnv): Promise<void> }> = {
+const COMMANDS: Record<string, { usage: string; wantsHelp?(args: string[]): boolean; run(args: string[], env: NodeJS.ProcessEnv): Promise<void | number> }> = {
   start: { usage: START_USAGE, run: (args, env) => (parseOptions(args, {}), start(env)) },
   policy: { usage: POLICY_USAGE, run: (args, env) => policyCommand(args, env) },
   env: {
@@ -16,6 +17,12 @@ const COMMANDS: Record<string, { usage: string; run(args: string[], env: NodeJS.
     async run(args, env) {
       process.stdout.write(await envCommand(args, env, (message) => process.stderr.write(`iam-agent-proxy: ${message}\n`)));
     },
+  },
+  run: {
+    usage: RUN_USAGE,
+    // A --help after the command is the command's.
+    wantsHelp: (args) => parseRunArgs(args).help,
+    run: (args, env) => runCommandLine(args, env, (line) => process.stderr.write(`iam-agent-proxy: ${line}\n`)),
   },
   revoke: {
     usage: REVOKE_USAGE,
@@ -77,12 +84,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
   const command = COMMANDS[name];
   try {
     if (!command) throw new UsageError(`unknown command "${name}"; run iam-agent-proxy --help`);
-    if (args.includes('--help') || args.includes('-h')) {
+    if (command.wantsHelp ? command.wantsHelp(args) : args.includes('--help') || args.includes('-h')) {
       process.stdout.write(command.usage);
       return 0;
     }
-    await command.run(args, env);
-    return 0;
+    return (await command.run(args, env)) ?? 0;
   } catch (error) {
     process.stderr.write(`iam-agent-proxy: ${(error as Error).message}\n`);
     return error instanceof UsageError ? 2 : 1;

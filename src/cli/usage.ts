@@ -6,6 +6,7 @@ Commands:
   revoke           Revoke agent keys: --key <AccessKeyId>, --agent <name> or --all
   keys             List the agent keys the running proxy accepts
   env              Print the environment an agent's shell needs (eval "$(iam-agent-proxy env)")
+  run              Run a command as an agent: run [--agent <name>] -- <command> [args...]
 
 Environment (proxy):
   AWS_PROFILE              real credentials used to re-sign (standard AWS chain)
@@ -109,6 +110,27 @@ proxy answers on the agent's socket. Run it with the proxy's configuration.
 --no-ca-bundle    AWS_PROFILE=iam-agent-proxy-no-ca-bundle (credential_process only) and no
                   AWS_CA_BUNDLE, for applications whose AWS SDK refuses a custom CA bundle, such
                   as rclone (aws-sdk-go v1); they trust the proxy through SSL_CERT_FILE
+`;
+
+export const RUN_USAGE = `Usage: iam-agent-proxy run [--agent <name>] [--isolate] -- <command> [args...]
+
+Runs the command with the environment 'iam-agent-proxy env --agent <name>' prints, and without
+the variables that carry or point at real credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+AWS_SESSION_TOKEN, AWS_SECURITY_TOKEN, AWS_CREDENTIAL_EXPIRATION, AWS_WEB_IDENTITY_TOKEN_FILE,
+AWS_ROLE_ARN, AWS_ROLE_SESSION_NAME, AWS_SHARED_CREDENTIALS_FILE, AWS_PROFILE and
+AWS_DEFAULT_PROFILE (replaced by the proxy's profile), AWS_CONTAINER_* (but the proxy's own),
+AWS_SSO_*, ...). It does not hide ~/.aws/credentials or other files from the command.
+
+If no proxy answers on the agent's socket, it starts one ('iam-agent-proxy start', with this
+environment, real credentials included), waits for it, and stops it when the command exits; the
+proxy's output goes to run-proxy.log in the state directory. A running proxy is used and left
+running. SIGINT, SIGTERM and SIGHUP are passed on to the command. The exit status is the
+command's (128+n when signal n killed it); 127 when the command is not found, 1 when the proxy
+fails to start (the command is then not run), 2 on a usage error.
+
+--agent <name>    the agent (default "default"); in enforce mode it must be declared in PROXY_AGENTS
+--isolate         (not implemented yet: refused) run the command in network and mount namespaces
+                  where the proxy is all it can reach and the real credential files are hidden
 `;
 
 export const REVOKE_USAGE = `Usage: iam-agent-proxy revoke (--key <AccessKeyId> | --agent <name> | --all)

@@ -1,0 +1,231 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants as fsConstants, createWriteStream, readFileSync, statSync } from 'node:fs';
+import { connect } from 'node:net';
+import { constants as osConstants } from 'node:os';
+import { delimiter, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { agentSocketPathFrom, loadConfig, stateDirFrom } from '../config.js';
+import { DEFAULT_AGENT } from '../keys/agent-registry.js';
+import { agentEnvironment } from './agent-environment.js';
+import { UsageError } from './args.js';
+import { containerCredentialsFor } from './env.js';
+import { childEnvironment } from './run-environment.js';
+
+const PROXY_BIN = fileURLToPath(new URL('../../bin/iam-agent-proxy', import.meta.url));
+
+/** How long a proxy `run` starts may take to print its banner. */
+export const PROXY_START_TIMEOUT_MS = 30_000;
+/** How long a proxy `run` started may take to exit after SIGTERM before it is killed. */
+export const PROXY_STOP_TIMEOUT_MS = 10_000;
+/** Signals `run` passes on to the command. */
+export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
+export interface RunArguments {
+  agent?: string;
+  isolate: boolean;
+  help: boolean;
+  command: string[];
+}
+
+/**
+ * `run [--agent NAME] [--isolate] [--] <cmd> [args…]`: options until `--` or the first argument
+ * that is not an option; everything after belongs to the command, `--help` included.
+ */
+export function parseRunArgs(args: string[]): RunArguments {
+  const parsed: RunArguments = { isolate: false, help: false, command: [] };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') {
+      parsed.command = args.slice(i + 1);
+      break;
+    }
+    if (!arg.startsWith('-') || arg === '-') {
+      parsed.command = args.slice(i);
+      break;
+    }
+    const [name, inline] = arg.startsWith('--') ? (arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined]) : [arg, undefined];
+    if (name === 'help' || arg === '-h') {
+      parsed.help = true;
+    } else if (name === 'isolate') {
+      if (inline !== undefined) throw new UsageError('--isolate takes no value');
+      parsed.isolate = true;
+    } else if (name === 'agent') {
+      const value = inline ?? args[++i];
+      if (value === undefined || value === '' || (inline === undefined && value === '--')) throw new UsageError('--agent needs a value');
+      parsed.agent = value;
+    } else {
+      throw new UsageError(`unexpected argument "${arg}" (run [--agent <name>] [--isolate] -- <command> [args...])`);
+    }
+  }
+  if (!parsed.help && parsed.command.length === 0) throw new UsageError('run needs a command: iam-agent-proxy run [--agent <name>] -- <command> [args...]');
+  return parsed;
+}
+
+/** Where a shell would find `command` on that PATH (an executable regular file), or undefined. */
+export function findExecutable(command: string, path: string | undefined, cwd = process.cwd()): string | undefined {
+  const executable = (candidate: string) => {
+    try {
+      if (!statSync(candidate).isFile()) return false;
+      accessSync(candidate, fsConstants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (command === '') return undefined;
+  if (command.includes('/')) return executable(resolve(cwd, command)) ? command : undefined;
+  for (const dir of (path ?? '').split(delimiter)) {
+    const candidate = resolve(cwd, dir || '.', command);
+    if (executable(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/** The exit status a shell reports for a child that exited with `code` or was killed by `signal`. */
+export function exitStatus(code: number | null, signal: NodeJS.Signals | null): number {
+  if (code !== null) return code;
+  const number = signal ? osConstants.signals[signal] : undefined;
+  return 128 + (number ?? 0);
+}
+
+/** Whether something accepts a connection on that Unix socket (within a second). */
+function accepts(path: string): Promise<boolean> {
+  return new Promise((done) => {
+    const socket = connect(path);
+    const finish = (ok: boolean) => {
+      socket.destroy();
+      done(ok);
+    };
+    socket.setTimeout(1000, () => finish(false));
+    socket.once('connect', () => finish(true));
+    socket.once('error', () => finish(false));
+  });
+}
+
+/** The Node flags on the bin script's `#!/usr/bin/env -S node …` line. */
+function nodeFlagsOf(script: string): string[] {
+  const shebang = readFileSync(script, 'utf8').split('\n', 1)[0]!;
+  return /^#!\/usr\/bin\/env -S node (.+)$/.exec(shebang)?.[1]!.split(/\s+/) ?? [];
+}
+
+interface StartedProxy {
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `iam-agent-proxy start` with the parent's environment (real credentials included) in its
+ * own process group (a terminal's Ctrl-C reaches the command, not the proxy), and waits for its
+ * banner. Its output after the banner goes to <state dir>/run-proxy.log. On failure: an Error
+ * holding the proxy's own error line.
+ */
+async function startProxy(env: NodeJS.ProcessEnv, logPath: string): Promise<StartedProxy> {
+  const child = spawn(process.execPath, [...nodeFlagsOf(PROXY_BIN), PROXY_BIN, 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let stderr = '';
+  let stdoutBuffered = '';
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  const onStdout = (chunk: string) => void (stdoutBuffered += chunk);
+  const onStderr = (chunk: string) => void (stderr += chunk);
+  child.stdout!.setEncoding('utf8').on('data', onStdout);
+  child.stderr!.setEncoding('utf8').on('data', onStderr);
+  const ready = await new Promise<'ok' | 'exited' | 'timeout' | Error>((done) => {
+    const timer = setTimeout(() => done('timeout'), PROXY_START_TIMEOUT_MS);
+    const check = () => {
+      if (/listening on /.test(stderr)) {
+        clearTimeout(timer);
+        done('ok');
+      }
+    };
+    child.stderr!.on('data', check);
+    child.once('error', (error) => (clearTimeout(timer), done(error)));
+    child.once('exit', () => (clearTimeout(timer), done('exited')));
+  });
+  if (ready !== 'ok') {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+    const lines = stderr.split('\n').filter((line) => line.trim() !== '');
+    const reason = ready instanceof Error ? ready.message : ready === 'timeout' ? `no banner within ${PROXY_START_TIMEOUT_MS / 1000} s` : `it exited (${child.exitCode ?? child.signalCode})`;
+    const errorLines = lines.filter((line) => /^iam-agent-proxy: /.test(line)).map((line) => line.replace(/^iam-agent-proxy: /, ''));
+    throw new Error(`the proxy did not start: ${errorLines.at(-1) ?? lines.at(-1) ?? reason}`);
+  }
+  const log = createWriteStream(logPath, { flags: 'a', mode: 0o600 });
+  log.write(stderr + stdoutBuffered);
+  child.stdout!.off('data', onStdout).on('data', (chunk: string) => log.write(chunk));
+  child.stderr!.off('data', onStderr).on('data', (chunk: string) => log.write(chunk));
+  child.unref();
+  (child.stdout as unknown as { unref?: () => void }).unref?.();
+  (child.stderr as unknown as { unref?: () => void }).unref?.();
+  return {
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        const timer = setTimeout(() => child.kill('SIGKILL'), PROXY_STOP_TIMEOUT_MS);
+        await exited;
+        clearTimeout(timer);
+      }
+      await new Promise<void>((done) => log.end(done));
+    },
+  };
+}
+
+/** Runs the command to its end with signals passed on; resolves to its shell-style exit status. */
+function runCommand(file: string, argv: string[], env: Record<string, string>, display: string, warn: (line: string) => void): Promise<number> {
+  return new Promise((done) => {
+    let child: ChildProcess;
+    const forward = (signal: NodeJS.Signals) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    };
+    const handlers = FORWARDED_SIGNALS.map((signal) => [signal, () => forward(signal)] as const);
+    for (const [signal, handler] of handlers) process.on(signal, handler);
+    const finish = (status: number) => {
+      for (const [signal, handler] of handlers) process.off(signal, handler);
+      done(status);
+    };
+    child = spawn(file, argv, { env, stdio: 'inherit', argv0: display });
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') {
+        warn(`${display}: command not found`);
+        finish(127);
+      } else {
+        warn(`${display}: ${error.code === 'EACCES' ? 'permission denied' : error.message}`);
+        finish(126);
+      }
+    });
+    child.once('exit', (code, signal) => finish(exitStatus(code, signal)));
+  });
+}
+
+/** `iam-agent-proxy run`: resolves to the command's exit status (or 127/126 like a shell). */
+export async function runCommandLine(args: string[], env: NodeJS.ProcessEnv, warn: (line: string) => void): Promise<number> {
+  const parsed = parseRunArgs(args);
+  if (parsed.isolate) throw new UsageError('--isolate is not implemented yet: nothing was run');
+  const [command, ...commandArgs] = parsed.command as [string, ...string[]];
+  const agent = parsed.agent ?? DEFAULT_AGENT;
+  // The proxy's configuration; the parent may already be an agent's shell (AWS_PROFILE=iam-agent-proxy).
+  const configEnv = { ...env, AWS_PROFILE: env.AWS_PROFILE === 'iam-agent-proxy' ? undefined : env.AWS_PROFILE };
+  const config = loadConfig(configEnv);
+  const socket = config.agents.some((declared) => declared.name === agent) ? agentSocketPathFrom(env, agent) : config.socketPath;
+  // Checks the agent and the port before anything starts (container credentials come later: the port may be picked at start).
+  const preview = childEnvironment(env, agentEnvironment({ config, env, agent }));
+  const file = findExecutable(command, preview.PATH);
+  if (file === undefined) {
+    warn(`${command}: command not found`);
+    return 127;
+  }
+  let proxy: StartedProxy | undefined;
+  if (!(await accepts(socket))) {
+    try {
+      proxy = await startProxy(env, join(stateDirFrom(env), 'run-proxy.log'));
+    } catch (error) {
+      warn((error as Error).message);
+      return 1;
+    }
+  }
+  try {
+    const variables = agentEnvironment({ config, env, agent, containerCredentials: containerCredentialsFor(agent, env) });
+    return await runCommand(file, commandArgs, childEnvironment(env, variables), command, warn);
+  } finally {
+    await proxy?.stop();
+  }
+}
