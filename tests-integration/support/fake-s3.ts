@@ -52,8 +52,11 @@ export function s3Error(status: number, code: string, message: string): Reply {
 
 const empty = (status: number): Reply => ({ status, headers: {}, body: '' });
 
+/** ETags of objects completed from parts, by the stored Buffer: S3's `"<md5 of the parts' binary md5s>-<part count>"`. */
+const MULTIPART_ETAGS = new WeakMap<Buffer, string>();
+
 function etag(data: Buffer): string {
-  return `"${createHash('md5').update(data).digest('hex')}"`;
+  return MULTIPART_ETAGS.get(data) ?? `"${createHash('md5').update(data).digest('hex')}"`;
 }
 
 function locate(host: string, path: string): { bucket?: string; key?: string } {
@@ -77,7 +80,14 @@ export function handleS3(request: S3Request, store: S3Store): Reply {
 }
 
 function bucketOperation(request: S3Request, store: S3Store, bucket: string, query: URLSearchParams): Reply {
-  if (request.method === 'GET' && query.get('list-type') === '2') return listObjectsV2(store, bucket, query);
+  const listing = [...query.keys()].every((name) => LIST_PARAMETERS.has(name));
+  if (request.method === 'GET' && listing) return listObjects(store, bucket, query);
+  if (request.method === 'GET' && query.has('uploads')) return listMultipartUploads(store, bucket, query);
+  // GetBucketLocation: S3 answers an empty LocationConstraint for us-east-1 (s3cmd reads it before listing).
+  if (request.method === 'GET' && query.has('location')) {
+    const constraint = request.region === 'us-east-1' ? '' : xmlEscape(request.region);
+    return xml(200, `<LocationConstraint xmlns="${NAMESPACE}">${constraint}</LocationConstraint>`);
+  }
   if (query.size > 0) return empty(200);
   switch (request.method) {
     case 'PUT':
@@ -133,10 +143,13 @@ function multipartOperation(request: S3Request, store: S3Store, bucket: string, 
       return { status: 200, headers: { etag: etag(request.body) }, body: '' };
     }
     case 'POST': {
-      const data = Buffer.concat([...upload.parts.entries()].sort(([a], [b]) => a - b).map(([, part]) => part));
+      const parts = [...upload.parts.entries()].sort(([a], [b]) => a - b).map(([, part]) => part);
+      const data = Buffer.concat(parts);
+      const digests = Buffer.concat(parts.map((part) => createHash('md5').update(part).digest()));
+      MULTIPART_ETAGS.set(data, `"${createHash('md5').update(digests).digest('hex')}-${parts.length}"`);
       store.objects.set(id, data);
       store.uploads.delete(query.get('uploadId')!);
-      return xml(200, `<CompleteMultipartUploadResult xmlns="${NAMESPACE}"><Bucket>${xmlEscape(bucket)}</Bucket><Key>${xmlEscape(key)}</Key><ETag>${etag(data)}</ETag></CompleteMultipartUploadResult>`);
+      return xml(200, `<CompleteMultipartUploadResult xmlns="${NAMESPACE}"><Location>${xmlEscape(`https://${request.host}${request.path.split('?')[0]}`)}</Location><Bucket>${xmlEscape(bucket)}</Bucket><Key>${xmlEscape(key)}</Key><ETag>${xmlEscape(etag(data))}</ETag></CompleteMultipartUploadResult>`);
     }
     case 'DELETE':
       store.uploads.delete(query.get('uploadId')!);
@@ -156,28 +169,58 @@ function listBuckets(store: S3Store): Reply {
   return xml(200, `<ListAllMyBucketsResult xmlns="${NAMESPACE}">${owner}<Buckets>${buckets.join('')}</Buckets></ListAllMyBucketsResult>`);
 }
 
-function listObjectsV2(store: S3Store, bucket: string, query: URLSearchParams): Reply {
+/** ListMultipartUploads (minio-js asks for an upload to resume before starting one); one page. */
+function listMultipartUploads(store: S3Store, bucket: string, query: URLSearchParams): Reply {
   const prefix = query.get('prefix') ?? '';
+  const uploads = [...store.uploads]
+    .filter(([, upload]) => upload.id.startsWith(`${bucket}/${prefix}`))
+    .map(([uploadId, upload]) => `<Upload><Key>${xmlEscape(upload.id.slice(bucket.length + 1))}</Key><UploadId>${uploadId}</UploadId><StorageClass>STANDARD</StorageClass><Initiated>${LAST_MODIFIED.toISOString()}</Initiated></Upload>`);
+  return xml(
+    200,
+    `<ListMultipartUploadsResult xmlns="${NAMESPACE}"><Bucket>${xmlEscape(bucket)}</Bucket><KeyMarker></KeyMarker><UploadIdMarker></UploadIdMarker>` +
+      `<Prefix>${xmlEscape(prefix)}</Prefix><MaxUploads>1000</MaxUploads><IsTruncated>false</IsTruncated>${uploads.join('')}</ListMultipartUploadsResult>`,
+  );
+}
+
+/** The query parameters of ListObjects (v1) and ListObjectsV2; a bucket GET with only these is a listing. */
+const LIST_PARAMETERS = new Set(['list-type', 'prefix', 'delimiter', 'marker', 'max-keys', 'encoding-type', 'continuation-token', 'start-after', 'fetch-owner']);
+
+/** ListObjects (v1, as s3cmd and rclone's v1 mode send it) and ListObjectsV2, with delimiter (CommonPrefixes); one page. */
+function listObjects(store: S3Store, bucket: string, query: URLSearchParams): Reply {
+  const v2 = query.get('list-type') === '2';
+  const prefix = query.get('prefix') ?? '';
+  const delimiter = query.get('delimiter') ?? '';
   // With encoding-type=url (AWS CLI sends it) clients URL-decode keys and the prefix.
   const urlEncoded = query.get('encoding-type') === 'url';
   const encode = (text: string): string => xmlEscape(urlEncoded ? encodeURIComponent(text) : text);
-  const contents = [...store.objects]
-    .filter(([id]) => id.startsWith(`${bucket}/${prefix}`))
-    .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([id, data]) =>
+  const prefixes = new Set<string>();
+  const contents: string[] = [];
+  for (const [id, data] of [...store.objects].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (!id.startsWith(`${bucket}/${prefix}`)) continue;
+    const key = id.slice(bucket.length + 1);
+    const cut = delimiter ? key.indexOf(delimiter, prefix.length) : -1;
+    if (cut >= 0) {
+      prefixes.add(key.slice(0, cut + delimiter.length));
+      continue;
+    }
+    contents.push(
       [
-        `<Contents><Key>${encode(id.slice(bucket.length + 1))}</Key>`,
+        `<Contents><Key>${encode(key)}</Key>`,
         `<LastModified>${LAST_MODIFIED.toISOString()}</LastModified>`,
         `<ETag>${xmlEscape(etag(data))}</ETag><Size>${data.length}</Size>`,
         '<StorageClass>STANDARD</StorageClass></Contents>',
       ].join(''),
     );
+  }
+  const common = [...prefixes].map((p) => `<CommonPrefixes><Prefix>${encode(p)}</Prefix></CommonPrefixes>`).join('');
   const encodingType = urlEncoded ? '<EncodingType>url</EncodingType>' : '';
+  const delimiterElement = delimiter ? `<Delimiter>${encode(delimiter)}</Delimiter>` : '';
+  const position = v2 ? `<KeyCount>${contents.length + prefixes.size}</KeyCount>` : `<Marker>${encode(query.get('marker') ?? '')}</Marker>`;
   return xml(
     200,
     `<ListBucketResult xmlns="${NAMESPACE}"><Name>${xmlEscape(bucket)}</Name><Prefix>${encode(prefix)}</Prefix>` +
-      `<KeyCount>${contents.length}</KeyCount><MaxKeys>1000</MaxKeys>${encodingType}<IsTruncated>false</IsTruncated>` +
-      `${contents.join('')}</ListBucketResult>`,
+      `${position}<MaxKeys>1000</MaxKeys>${delimiterElement}${encodingType}<IsTruncated>false</IsTruncated>` +
+      `${contents.join('')}${common}</ListBucketResult>`,
   );
 }
 
