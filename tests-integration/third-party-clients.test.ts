@@ -232,9 +232,55 @@ const RESTIC: Client = {
   outside: (context) => restic(context, ['snapshots'], 'another-bucket'),
 };
 
+// ---------------------------------------------------------------- Go: aws-sdk-go-v2 from Debian
+
+const GO_SOURCE = join(REPO, 'tests-integration/clients/go-s3');
+const GO_SDK = '/usr/share/gocode/src/github.com/aws/aws-sdk-go-v2/feature/s3/manager';
+let goBinary: string | undefined;
+
+/** Builds clients/go-s3 once per test run, offline, in GOPATH mode against Debian's sources (about 20 s cold). */
+function goClient(): string {
+  if (goBinary) return goBinary;
+  const binary = join(mkdtempSync(join(tmpdir(), 'iap-go-s3-')), 'go-s3');
+  const built = spawnSync('go', ['build', '-o', binary, '.'], {
+    cwd: GO_SOURCE,
+    env: { ...process.env, GO111MODULE: 'off', GOPATH: '/usr/share/gocode', GOFLAGS: '', GOPROXY: 'off' },
+    encoding: 'utf8',
+  });
+  if (built.status !== 0) throw new Error(`go build failed: ${built.stderr}`);
+  return (goBinary = binary);
+}
+
+/** The SDK as the README says: AWS_PROFILE (credential_process, ca_bundle) and HTTPS_PROXY, from the agent environment. */
+const goS3 = (context: Context, args: string[]) => run(goClient(), args, { ...context.proxy.agentEnv, AWS_MAX_ATTEMPTS: '1' });
+
+const GO: Client = {
+  name: 'Go (aws-sdk-go-v2)',
+  available: has('go', ['version']) && existsSync(GO_SDK),
+  async workload(context) {
+    const { dir, upstream } = context;
+    must(await goS3(context, ['mb', 'go-bucket']), 'mb');
+    must(await goS3(context, ['put', 'go-bucket', 'dir/small.txt', join(dir, 'small.txt')]), 'put small');
+    must(await goS3(context, ['put', 'go-bucket', 'dir/big.bin', join(dir, 'big.bin')]), 'put big');
+    expect(upstream.objects.get('go-bucket/dir/small.txt')?.equals(context.small)).toBe(true);
+    expect(upstream.objects.get('go-bucket/dir/big.bin')?.equals(context.big)).toBe(true);
+    expect(upstream.requests.filter((r) => r.method === 'PUT' && /uploadId=/.test(r.path)).length).toBeGreaterThan(1);
+    const ls = must(await goS3(context, ['ls', 'go-bucket', 'dir/']), 'ls');
+    expect(ls.stdout.trim().split('\n').sort()).toEqual([`${context.big.length} dir/big.bin`, `${context.small.length} dir/small.txt`]);
+    for (const name of ['small.txt', 'big.bin']) {
+      must(await goS3(context, ['get', 'go-bucket', `dir/${name}`, join(dir, `${name}.back`)]), `get ${name}`);
+      expect(readFileSync(join(dir, `${name}.back`)).equals(name === 'big.bin' ? context.big : context.small)).toBe(true);
+    }
+    must(await goS3(context, ['rm', 'go-bucket', 'dir/small.txt', 'dir/big.bin']), 'rm');
+    expect([...upstream.objects.keys()].filter((k) => k.startsWith('go-bucket/'))).toEqual([]);
+    must(await goS3(context, ['rb', 'go-bucket']), 'rb');
+  },
+  outside: (context) => goS3(context, ['rb', 'another-bucket']),
+};
+
 // ---------------------------------------------------------------- the runs
 
-const CLIENTS: Client[] = [S3CMD, MINIO, RESTIC];
+const CLIENTS: Client[] = [S3CMD, MINIO, RESTIC, GO];
 
 async function settled(upstream: FakeAws): Promise<void> {
   // The proxy learns its account id with a call of its own right after it starts.
@@ -324,4 +370,3 @@ for (const client of CLIENTS) {
   });
 }
 
-void REPO;
