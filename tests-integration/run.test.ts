@@ -159,6 +159,23 @@ describe('with no proxy running', () => {
     }
   });
 
+  it('SIGINT while the proxy starts: it is stopped (AWS config restored), exit 130', async () => {
+    const fresh = mkdtempSync(join(tmpdir(), 'iap-home-'));
+    mkdirSync(join(fresh, '.aws'));
+    writeFileSync(join(fresh, '.aws', 'config'), awsConfig);
+    const child = spawn(PROXY_BIN, ['run', '--', 'sh', '-c', 'sleep 5'], { env: { ...parentEnv, HOME: fresh }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    const deadline = Date.now() + 20_000;
+    while (!existsSync(join(fresh, '.iam-agent-proxy', 'ca.key')) && Date.now() < deadline) await new Promise((wake) => setTimeout(wake, 10));
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).not.toMatch(/Error|at /);
+    expect(await portOpen(port)).toBe(false);
+    expect(readFileSync(join(fresh, '.aws', 'config'), 'utf8')).toBe(awsConfig);
+  });
+
   it('a command that does not exist: 127 and no proxy started', async () => {
     const fresh = mkdtempSync(join(tmpdir(), 'iap-home-'));
     const result = await run(PROXY_BIN, ['run', '--', 'no-such-command-xyz', 'arg'], { ...parentEnv, HOME: fresh });

@@ -88,7 +88,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
       process.stdout.write(command.usage);
       return 0;
     }
-    return (await command.run(args, env)) ?? 0;
+    const status: unknown = await command.run(args, env);
+    // Only run reports a status; other commands' results (policy's write() boolean) are not one.
+    return typeof status === 'number' ? status : 0;
   } catch (error) {
     process.stderr.write(`iam-agent-proxy: ${(error as Error).message}\n`);
     return error instanceof UsageError ? 2 : 1;

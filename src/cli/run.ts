@@ -108,6 +108,13 @@ function nodeFlagsOf(script: string): string[] {
   return /^#!\/usr\/bin\/env -S node (.+)$/.exec(shebang)?.[1]!.split(/\s+/) ?? [];
 }
 
+/** `run` got this signal before the command started: it exits 128+n like a shell. */
+class SignalledError extends Error {
+  constructor(readonly signal: NodeJS.Signals) {
+    super(`${signal} while the proxy was starting: stopped it, nothing was run`);
+  }
+}
+
 interface StartedProxy {
   stop(): Promise<void>;
 }
@@ -127,23 +134,35 @@ async function startProxy(env: NodeJS.ProcessEnv, logPath: string): Promise<Star
   const onStderr = (chunk: string) => void (stderr += chunk);
   child.stdout!.setEncoding('utf8').on('data', onStdout);
   child.stderr!.setEncoding('utf8').on('data', onStderr);
-  const ready = await new Promise<'ok' | 'exited' | 'timeout' | Error>((done) => {
+  // A signal while it starts: stop it (SIGTERM, so it restores the AWS config) and exit like a shell.
+  const signalled: NodeJS.Signals[] = [];
+  const onSignal: Array<readonly [NodeJS.Signals, () => void]> = [];
+  const ready = await new Promise<'ok' | 'exited' | 'timeout' | Error | NodeJS.Signals>((done) => {
     const timer = setTimeout(() => done('timeout'), PROXY_START_TIMEOUT_MS);
-    const check = () => {
-      if (/listening on /.test(stderr)) {
-        clearTimeout(timer);
-        done('ok');
-      }
-    };
-    child.stderr!.on('data', check);
-    child.once('error', (error) => (clearTimeout(timer), done(error)));
-    child.once('exit', () => (clearTimeout(timer), done('exited')));
+    const finish = (outcome: 'ok' | 'exited' | 'timeout' | Error | NodeJS.Signals) => (clearTimeout(timer), done(outcome));
+    for (const signal of FORWARDED_SIGNALS) {
+      const handler = () => (signalled.push(signal), finish(signal));
+      onSignal.push([signal, handler]);
+      process.on(signal, handler);
+    }
+    child.stderr!.on('data', () => /listening on /.test(stderr) && finish('ok'));
+    child.once('error', finish);
+    child.once('exit', () => finish('exited'));
   });
+  for (const [signal, handler] of onSignal) process.off(signal, handler);
+  if (signalled.length > 0 && ready === 'ok') {
+    child.kill('SIGTERM');
+    await exited;
+    throw new SignalledError(signalled[0]!);
+  }
   if (ready !== 'ok') {
     if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
+      child.kill(typeof ready === 'string' && ready.startsWith('SIG') ? 'SIGTERM' : 'SIGKILL');
+      const timer = setTimeout(() => child.kill('SIGKILL'), PROXY_STOP_TIMEOUT_MS);
       await exited;
+      clearTimeout(timer);
     }
+    if (typeof ready === 'string' && ready.startsWith('SIG')) throw new SignalledError(ready as NodeJS.Signals);
     const lines = stderr.split('\n').filter((line) => line.trim() !== '');
     const reason = ready instanceof Error ? ready.message : ready === 'timeout' ? `no banner within ${PROXY_START_TIMEOUT_MS / 1000} s` : `it exited (${child.exitCode ?? child.signalCode})`;
     const errorLines = lines.filter((line) => /^iam-agent-proxy: /.test(line)).map((line) => line.replace(/^iam-agent-proxy: /, ''));
@@ -219,7 +238,7 @@ export async function runCommandLine(args: string[], env: NodeJS.ProcessEnv, war
       proxy = await startProxy(env, join(stateDirFrom(env), 'run-proxy.log'));
     } catch (error) {
       warn((error as Error).message);
-      return 1;
+      return error instanceof SignalledError ? exitStatus(null, error.signal) : 1;
     }
   }
   try {
