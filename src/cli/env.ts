@@ -94,7 +94,7 @@ export async function envCommand(args: string[], env: NodeJS.ProcessEnv, warn: (
 }
 
 /** Whether something accepts a connection on that Unix socket (within a second). */
-function accepts(path: string): Promise<boolean> {
+export function accepts(path: string): Promise<boolean> {
   return new Promise((done) => {
     const socket = connect(path);
     const finish = (ok: boolean) => {

@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants as fsConstants, createWriteStream, readFileSync, statSync } from 'node:fs';
-import { connect } from 'node:net';
 import { constants as osConstants } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +7,7 @@ import { agentSocketPathFrom, loadConfig, stateDirFrom } from '../config.js';
 import { DEFAULT_AGENT } from '../keys/agent-registry.js';
 import { agentEnvironment } from './agent-environment.js';
 import { UsageError } from './args.js';
-import { containerCredentialsFor } from './env.js';
+import { accepts, containerCredentialsFor } from './env.js';
 import { childEnvironment } from './run-environment.js';
 
 const PROXY_BIN = fileURLToPath(new URL('../../bin/iam-agent-proxy', import.meta.url));
@@ -88,22 +87,8 @@ export function exitStatus(code: number | null, signal: NodeJS.Signals | null): 
   return 128 + (number ?? 0);
 }
 
-/** Whether something accepts a connection on that Unix socket (within a second). */
-function accepts(path: string): Promise<boolean> {
-  return new Promise((done) => {
-    const socket = connect(path);
-    const finish = (ok: boolean) => {
-      socket.destroy();
-      done(ok);
-    };
-    socket.setTimeout(1000, () => finish(false));
-    socket.once('connect', () => finish(true));
-    socket.once('error', () => finish(false));
-  });
-}
-
 /** The Node flags on the bin script's `#!/usr/bin/env -S node …` line. */
-function nodeFlagsOf(script: string): string[] {
+export function nodeFlagsOf(script: string): string[] {
   const shebang = readFileSync(script, 'utf8').split('\n', 1)[0]!;
   return /^#!\/usr\/bin\/env -S node (.+)$/.exec(shebang)?.[1]!.split(/\s+/) ?? [];
 }

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { nodeFlagsOf } from '../../src/cli/run.js';
 import type { FakeAws } from './fake-aws.js';
 
 export const REPO = resolve(import.meta.dirname, '..', '..');
@@ -40,12 +41,6 @@ export async function freePort(): Promise<number> {
 /** Base environment with nothing from the developer's own AWS setup leaking in. */
 export function cleanEnv(home: string): Record<string, string> {
   return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, LANG: 'C.UTF-8', AWS_EC2_METADATA_DISABLED: 'true', NO_PROXY: '', no_proxy: '' };
-}
-
-/** The Node flags a bin script's `#!/usr/bin/env -S node …` line gives it, so the tests run it as a user's shell would. */
-function nodeFlagsOf(script: string): string[] {
-  const shebang = readFileSync(script, 'utf8').split('\n', 1)[0]!;
-  return /^#!\/usr\/bin\/env -S node (.+)$/.exec(shebang)?.[1]!.split(/\s+/) ?? [];
 }
 
 /** Runs the built proxy as a child process, as a user would, and waits for its banner. */
