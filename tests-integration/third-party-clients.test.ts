@@ -131,7 +131,7 @@ class TrustingProxyAgent extends HttpsProxyAgent<string> {
     super(url);
   }
   override connect(request: Parameters<HttpsProxyAgent<string>['connect']>[0], options: Parameters<HttpsProxyAgent<string>['connect']>[1]) {
-    return super.connect(request, { ...options, ca: this.trusted });
+    return super.connect(request, { ...options, ca: this.trusted } as typeof options);
   }
 }
 
