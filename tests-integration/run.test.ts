@@ -186,7 +186,7 @@ describe('with no proxy running', () => {
 
 describe('bad input', () => {
   const env = () => cleanEnv(mkdtempSync(join(tmpdir(), 'iap-home-')));
-  for (const args of [['run'], ['run', '--'], ['run', '--bogus', '--', 'true'], ['run', '--agent'], ['run', '--isolate', '--', 'true']]) {
+  for (const args of [['run'], ['run', '--'], ['run', '--bogus', '--', 'true'], ['run', '--agent'], ['run', '--isolate=yes', '--', 'true']]) {
     it(`${args.join(' ')}: one line, exit 2`, async () => {
       const result = await run(PROXY_BIN, args, env());
       expect(result.code).toBe(2);

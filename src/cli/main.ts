@@ -5,7 +5,7 @@ import type { SocketRequest } from '../keys/socket-protocol.js';
 import { parseOptions, UsageError } from './args.js';
 import { envCommand } from './env.js';
 import { policyCommand } from './policy.js';
-import { parseRunArgs, runCommandLine } from './run.js';
+import { ISOLATED_COMMAND, isolatedCommandLine, parseRunArgs, runCommandLine } from './run.js';
 import { start } from './start.js';
 import { ENV_USAGE, KEYS_USAGE, MAIN_USAGE, POLICY_USAGE, REVOKE_USAGE, RUN_USAGE, START_USAGE } from './usage.js';
 
@@ -18,6 +18,7 @@ const COMMANDS: Record<string, { usage: string; wantsHelp?(args: string[]): bool
       process.stdout.write(await envCommand(args, env, (message) => process.stderr.write(`iam-agent-proxy: ${message}\n`)));
     },
   },
+  [ISOLATED_COMMAND]: { usage: '', run: (args, env) => isolatedCommandLine(args, env, (line) => process.stderr.write(`iam-agent-proxy: ${line}\n`)) },
   run: {
     usage: RUN_USAGE,
     // A --help after the command is the command's.

@@ -5,9 +5,10 @@ import { delimiter, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { agentSocketPathFrom, loadConfig, stateDirFrom } from '../config.js';
 import { DEFAULT_AGENT } from '../keys/agent-registry.js';
-import { agentEnvironment } from './agent-environment.js';
+import { agentEnvironment, combinedCaBundlePath } from './agent-environment.js';
 import { UsageError } from './args.js';
 import { accepts, containerCredentialsFor } from './env.js';
+import { credentialPaths, enterIsolation, startRelayOutside, unshareArgv, type IsolationPlan } from './isolate.js';
 import { childEnvironment } from './run-environment.js';
 
 const PROXY_BIN = fileURLToPath(new URL('../../bin/iam-agent-proxy', import.meta.url));
@@ -203,7 +204,10 @@ function runCommand(file: string, argv: string[], env: Record<string, string>, d
 /** `iam-agent-proxy run`: resolves to the command's exit status (or 127/126 like a shell). */
 export async function runCommandLine(args: string[], env: NodeJS.ProcessEnv, warn: (line: string) => void): Promise<number> {
   const parsed = parseRunArgs(args);
-  if (parsed.isolate) throw new UsageError('--isolate is not implemented yet: nothing was run');
+  if (parsed.isolate && process.platform !== 'linux') {
+    warn('--isolate needs Linux namespaces (unshare); nothing was run');
+    return 1;
+  }
   const [command, ...commandArgs] = parsed.command as [string, ...string[]];
   const agent = parsed.agent ?? DEFAULT_AGENT;
   // The proxy's configuration; the parent may already be an agent's shell (AWS_PROFILE=iam-agent-proxy).
@@ -226,10 +230,44 @@ export async function runCommandLine(args: string[], env: NodeJS.ProcessEnv, war
       return error instanceof SignalledError ? exitStatus(null, error.signal) : 1;
     }
   }
+  let relay: Awaited<ReturnType<typeof startRelayOutside>> | undefined;
   try {
     const variables = agentEnvironment({ config, env, agent, containerCredentials: containerCredentialsFor(agent, env) });
-    return await runCommand(file, commandArgs, childEnvironment(env, variables), command, warn);
+    const childEnv = childEnvironment(env, variables);
+    if (!parsed.isolate) return await runCommand(file, commandArgs, childEnv, command, warn);
+    relay = await startRelayOutside(config.port);
+    const plan: IsolationPlan = {
+      relaySocket: relay.socket,
+      proxyPort: config.port,
+      hide: credentialPaths(env),
+      stateDir: stateDirFrom(env),
+      keep: [socket, config.caBundlePath, combinedCaBundlePath(config.caBundlePath)],
+      scratch: relay.scratch,
+    };
+    const inner = [process.execPath, ...nodeFlagsOf(PROXY_BIN), PROXY_BIN, ISOLATED_COMMAND, JSON.stringify(plan), '--', file, ...commandArgs];
+    return await runCommand('unshare', unshareArgv(inner), childEnv, command, warn);
   } finally {
+    relay?.close();
     await proxy?.stop();
+  }
+}
+
+/** The hidden command `run --isolate` starts inside the namespaces: sets them up, then runs the command. */
+export const ISOLATED_COMMAND = '__isolated';
+
+export async function isolatedCommandLine(args: string[], env: NodeJS.ProcessEnv, warn: (line: string) => void): Promise<number> {
+  const [planJson, separator, file, ...commandArgs] = args;
+  if (planJson === undefined || separator !== '--' || file === undefined) throw new UsageError(`${ISOLATED_COMMAND} is internal to run --isolate`);
+  let relay;
+  try {
+    relay = await enterIsolation(JSON.parse(planJson) as IsolationPlan);
+  } catch (error) {
+    warn(`--isolate could not set up the namespaces (${(error as Error).message}); nothing was run`);
+    return 1;
+  }
+  try {
+    return await runCommand(file, commandArgs, env as Record<string, string>, file, warn);
+  } finally {
+    relay.close();
   }
 }

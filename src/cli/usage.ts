@@ -129,8 +129,9 @@ command's (128+n when signal n killed it); 127 when the command is not found, 1 
 fails to start (the command is then not run), 2 on a usage error.
 
 --agent <name>    the agent (default "default"); in enforce mode it must be declared in PROXY_AGENTS
---isolate         (not implemented yet: refused) run the command in network and mount namespaces
-                  where the proxy is all it can reach and the real credential files are hidden
+--isolate         (Linux) run the command in network and mount namespaces (unshare): the proxy
+                  is all it can reach, ~/.aws/credentials and the SSO and CLI caches are
+                  covered, and the state directory holds only its socket and the CA files
 `;
 
 export const REVOKE_USAGE = `Usage: iam-agent-proxy revoke (--key <AccessKeyId> | --agent <name> | --all)
