@@ -83,11 +83,11 @@ describe.runIf(RCLONE)('rclone (aws-sdk-go v1) through the proxy', () => {
     expect(up.stderr).toBe('');
     expect(upstream.objects.get('rclone-bucket/dir/small.txt')?.toString()).toBe(small);
 
-    // One PUT (rclone's multipart cutoff is 200 MiB). Multipart is not tried here: rclone checks the
-    // completed upload's ETag against S3's md5-of-part-md5s-N, which the fake does not produce.
-    const upBig = await rclone(['copyto', join(dir, 'big.bin'), 'aws:rclone-bucket/dir/big.bin']);
+    // In 5 MiB parts (rclone's own cutoff is 200 MiB): rclone checks the completed upload's ETag, S3's md5-of-part-md5s-N.
+    const upBig = await rclone(['copyto', '--s3-upload-cutoff', '5M', '--s3-chunk-size', '5M', join(dir, 'big.bin'), 'aws:rclone-bucket/dir/big.bin']);
     expect(upBig.stderr).toBe('');
     expect(upstream.objects.get('rclone-bucket/dir/big.bin')?.equals(big)).toBe(true);
+    expect(upstream.requests.filter((r) => r.method === 'PUT' && /partNumber=/.test(r.path)).length).toBeGreaterThan(1);
 
     const ls = await rclone(['ls', 'aws:rclone-bucket']);
     expect(ls.code).toBe(0);
