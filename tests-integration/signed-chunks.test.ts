@@ -112,8 +112,9 @@ describe('signed-chunk uploads (STREAMING-AWS4-HMAC-SHA256-PAYLOAD)', () => {
     expect([...upstream.objects.keys()].filter((k) => k.startsWith('chunk-bucket/'))).toEqual([]);
     const line = await proxy.waitForStdout(/s3:DeleteObject/);
     expect(line).toMatch(/ALLOWED/);
-    const record = actionRecords(proxy).find((r) => r.operation === 'DeleteObjects')!;
-    expect(JSON.stringify(record.authorizations)).toContain('arn:aws:s3:::chunk-bucket/b.txt');
+    const record = actionRecords(proxy).find((r) => r.operation === 'DeleteObjects');
+    expect(record).toBeDefined();
+    expect(JSON.stringify(record!.authorizations)).toContain('arn:aws:s3:::chunk-bucket/b.txt');
   });
 
   it("refuses chunks replayed from another of the agent's uploads (same data, another seed), and stores nothing", async () => {

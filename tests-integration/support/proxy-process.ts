@@ -118,11 +118,24 @@ export function agentEnvFor(proxy: ProxyRun, agent: string): Record<string, stri
   return { ...proxy.agentEnv, PROXY_AGENT_NAME: agent };
 }
 
-/** The action log's records so far. */
+/**
+ * The action log's records so far. The proxy answers a call before its record reaches the file, so a
+ * client can finish first: read once the file has stopped growing for a moment (at most ~1 s).
+ */
 export function actionRecords(proxy: ProxyRun): Array<Record<string, unknown>> {
-  const text = existsSync(join(proxy.stateDir, 'actions.log')) ? readFileSync(join(proxy.stateDir, 'actions.log'), 'utf8') : '';
+  const path = join(proxy.stateDir, 'actions.log');
+  const read = () => (existsSync(path) ? readFileSync(path, 'utf8') : '');
+  let text = read();
+  for (let i = 0; i < 40; i++) {
+    Atomics.wait(PAUSE, 0, 0, 25);
+    const again = read();
+    if (again === text) break;
+    text = again;
+  }
   return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
 }
+
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
 
 /** Runs a command to completion and returns its output (never throws on a non-zero exit). */
 export function run(command: string, args: string[], env: Record<string, string>, input?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
