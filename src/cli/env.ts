@@ -3,7 +3,8 @@ import { connect } from 'node:net';
 import { agentSocketPathFrom, credentialsPortFrom, loadConfig, stateDirFrom } from '../config.js';
 import { ContainerEndpointError, containerCredentialsEnv } from '../keys/container-credentials.js';
 import { DEFAULT_AGENT } from '../keys/agent-registry.js';
-import { agentEnvironment, combinedCaBundlePath, type ContainerCredentialsEndpoint, type EnvironmentVariable } from './agent-environment.js';
+import { combinedCaBundlePath } from '../tls/ca-bundle.js';
+import { agentEnvironment, type ContainerCredentialsEndpoint, type EnvironmentVariable } from './agent-environment.js';
 import { parseOptions, UsageError } from './args.js';
 
 export const SHELLS = ['sh', 'fish', 'powershell', 'dotenv'] as const;

@@ -3,7 +3,6 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig, type Config } from '../config.js';
 import { openChannels } from '../keys/channels.js';
 import { serveContainerCredentials } from '../keys/container-endpoint.js';
-import { loadOrCreateMasterKey } from '../keys/master-key.js';
 import { openKeyStore } from '../keys/open-key-store.js';
 import { createDecider } from '../pipeline/decide/decide.js';
 import { handleAwsRequest } from '../pipeline/handle-request.js';
@@ -19,8 +18,8 @@ import { PolicyStore } from '../policy/store/policy-store.js';
 import { reloadOnSignalAndChange } from '../policy/store/watch.js';
 import { defaultCatalog } from '../services/catalog.js';
 import { installProfile } from '../state/aws-config-file.js';
-import { writeCombinedCaBundle } from './agent-environment.js';
 import { ensurePrivateDir, writeFileAtomic } from '../state/files.js';
+import { writeCombinedCaBundle } from '../tls/ca-bundle.js';
 import { loadOrCreateCa } from '../tls/certificate-authority.js';
 import { generateLeafKeyPair, LeafCertificates } from '../tls/leaf-certificates.js';
 
@@ -55,11 +54,10 @@ export async function start(env: NodeJS.ProcessEnv): Promise<void> {
   process.once('SIGTERM', () => stopBySignal('SIGTERM'));
 
   try {
-    const { keys, agents } = openKeyStore({ ...config, warn: (message) => notice(`warning: ${message}`) });
+    const { keys, agents, master } = openKeyStore({ ...config, warn: (message) => notice(`warning: ${message}`) });
     cleanups.push(await openChannels(config, { keys, agents, notice }));
     let credentialsPort: number | undefined;
     if (config.credentialsPort !== undefined) {
-      const master = loadOrCreateMasterKey(config.stateDir);
       const endpoint = await serveContainerCredentials({ port: config.credentialsPort, mode: config.mode, master, stateDir: config.stateDir }, { keys, agents, notice });
       cleanups.push(() => endpoint.close());
       credentialsPort = endpoint.port;

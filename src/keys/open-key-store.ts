@@ -18,8 +18,9 @@ export interface KeyStoreSettings {
 /**
  * The key store with its state from the state dir: master.key, the revocations and the names of
  * agents record mode created (never a secret). Each change is written at once (0600, atomically).
+ * The master key comes back too, for what else derives from it (the container-credential tokens).
  */
-export function openKeyStore(settings: KeyStoreSettings): { keys: KeyStore; agents: AgentRegistry } {
+export function openKeyStore(settings: KeyStoreSettings): { keys: KeyStore; agents: AgentRegistry; master: Buffer } {
   const master = loadOrCreateMasterKey(settings.stateDir);
   const revocationsPath = join(settings.stateDir, 'revocations.json');
   const agentsPath = join(settings.stateDir, 'recorded-agents.json');
@@ -28,7 +29,7 @@ export function openKeyStore(settings: KeyStoreSettings): { keys: KeyStore; agen
     writeFileAtomic(agentsPath, `${JSON.stringify({ v: 1, agents: names }, null, 1)}\n`, 0o600),
   );
   const keys = new KeyStore({ master, agents, lifetimes: settings.lifetimes, revocations, refetchLimit: settings.refetchLimit, warn: settings.warn });
-  return { keys, agents };
+  return { keys, agents, master };
 }
 
 // Losing revocations silently would let revoked keys work again: a damaged file stops the start.

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { combinedCaBundlePath } from '../../src/cli/agent-environment.js';
+import { combinedCaBundlePath } from '../../src/tls/ca-bundle.js';
 import { parseEgressAllowlist } from '../../src/pipeline/intercept/egress.js';
 
 type Env = Record<string, unknown> | string[];
