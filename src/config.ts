@@ -192,8 +192,9 @@ function upstreamEndpointFrom(raw: string | undefined): URL | undefined {
 }
 
 /**
- * PROXY_EGRESS=allow-all (default) | deny | allowlist; PROXY_EGRESS_ALLOWLIST=<file> for allowlist
- * (with deny the file is checked but admits nothing; with allow-all it is a mistake: it would restrict nothing).
+ * PROXY_EGRESS=allow-all (default) | deny | allowlist; PROXY_EGRESS_ALLOWLIST=<file>: for allowlist
+ * the hosts admitted, for allow-all the loopback and private hosts admitted besides public ones
+ * (with deny the file is checked but admits nothing).
  */
 function egressFrom(env: Env): EgressPolicy {
   const mode = (env.PROXY_EGRESS || 'allow-all') as EgressMode;
@@ -204,9 +205,6 @@ function egressFrom(env: Env): EgressPolicy {
   if (!file) {
     if (mode === 'allowlist') throw new ConfigError('PROXY_EGRESS=allowlist needs PROXY_EGRESS_ALLOWLIST=<file> (one host, *.suffix or IP address a line, optionally :port)');
     return { mode, rules: [] };
-  }
-  if (mode === 'allow-all') {
-    throw new ConfigError(`PROXY_EGRESS_ALLOWLIST is set but PROXY_EGRESS is ${env.PROXY_EGRESS ? '"allow-all"' : 'unset (allow-all)'}, which reads no allowlist: set PROXY_EGRESS=allowlist, or unset PROXY_EGRESS_ALLOWLIST`);
   }
   const path = resolve(file);
   let text: string;

@@ -215,6 +215,17 @@ describe('loadConfig: PROXY_EGRESS and PROXY_EGRESS_ALLOWLIST', () => {
     });
   });
 
+  it('allow-all reads the file too: the local hosts it admits besides public ones', () => {
+    const path = listFile('build-cache.internal:8080\n10.0.0.5\n');
+    expect(loadConfig({ HOME, PROXY_EGRESS_ALLOWLIST: path }).egress).toEqual({
+      mode: 'allow-all',
+      rules: [
+        { host: 'build-cache.internal', wildcard: false, port: 8080, line: 1 },
+        { host: '10.0.0.5', wildcard: false, port: undefined, line: 2 },
+      ],
+    });
+  });
+
   it('deny checks a given file but admits nothing from it', () => {
     expect(loadConfig({ HOME, PROXY_EGRESS: 'deny', PROXY_EGRESS_ALLOWLIST: listFile('example.com\n') }).egress).toEqual({ mode: 'deny', rules: [] });
     expect(() => loadConfig({ HOME, PROXY_EGRESS: 'deny', PROXY_EGRESS_ALLOWLIST: listFile('bad host\n') })).toThrow(ConfigError);
@@ -224,8 +235,7 @@ describe('loadConfig: PROXY_EGRESS and PROXY_EGRESS_ALLOWLIST', () => {
     [{ PROXY_EGRESS: 'none' }, 'PROXY_EGRESS must be "allow-all", "deny" or "allowlist", not "none"'],
     [{ PROXY_EGRESS: 'Deny' }, 'PROXY_EGRESS must be "allow-all", "deny" or "allowlist", not "Deny"'],
     [{ PROXY_EGRESS: 'allowlist' }, 'PROXY_EGRESS=allowlist needs PROXY_EGRESS_ALLOWLIST=<file>'],
-    [{ PROXY_EGRESS_ALLOWLIST: '/etc/x' }, 'PROXY_EGRESS_ALLOWLIST is set but PROXY_EGRESS is unset (allow-all), which reads no allowlist: set PROXY_EGRESS=allowlist, or unset PROXY_EGRESS_ALLOWLIST'],
-    [{ PROXY_EGRESS: 'allow-all', PROXY_EGRESS_ALLOWLIST: '/etc/x' }, 'PROXY_EGRESS is "allow-all"'],
+    [{ PROXY_EGRESS_ALLOWLIST: '/nonexistent/egress' }, 'cannot read PROXY_EGRESS_ALLOWLIST /nonexistent/egress: ENOENT'],
     [{ PROXY_EGRESS: 'allowlist', PROXY_EGRESS_ALLOWLIST: '/nonexistent/egress' }, 'cannot read PROXY_EGRESS_ALLOWLIST /nonexistent/egress: ENOENT'],
   ])('%j is refused: %s', (env, message) => {
     expect(() => loadConfig({ HOME, ...env })).toThrow(ConfigError);

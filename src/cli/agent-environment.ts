@@ -32,15 +32,18 @@ export interface AgentEnvironmentInput {
   noCaBundle?: boolean;
   /** The agent's container-credential endpoint, when the proxy serves one (PROXY_CREDENTIALS_PORT). */
   containerCredentials?: ContainerCredentialsEndpoint;
+  /** The agent's proxy password (src/keys/proxy-identity.ts): the proxy URL then names the agent, so refused egress is logged with it. */
+  proxyPassword?: string;
 }
 
 /** Loopback never goes through the proxy (local endpoints, the ECS-style endpoint later). */
 export const NO_PROXY_HOSTS = 'localhost,127.0.0.1,::1';
 
-/** The URL an agent reaches the proxy at: a wildcard listen address is reached on loopback. */
-export function proxyUrl(host: string, port: number): string {
+/** The URL an agent reaches the proxy at: a wildcard listen address is reached on loopback; with a password, as that agent. */
+export function proxyUrl(host: string, port: number, identity?: { agent: string; password: string }): string {
   const reachable = host === '0.0.0.0' ? '127.0.0.1' : host === '::' || host === '[::]' ? '::1' : host;
-  return `http://${reachable.includes(':') && !reachable.startsWith('[') ? `[${reachable}]` : reachable}:${port}`;
+  const userinfo = identity ? `${encodeURIComponent(identity.agent)}:${encodeURIComponent(identity.password)}@` : '';
+  return `http://${userinfo}${reachable.includes(':') && !reachable.startsWith('[') ? `[${reachable}]` : reachable}:${port}`;
 }
 
 /**
@@ -56,7 +59,7 @@ export function agentEnvironment(input: AgentEnvironmentInput): EnvironmentVaria
     throw new UsageError(`agent "${agent}" is not declared: in enforce mode only agents in PROXY_AGENTS (${config.agents.map((a) => a.name).join(', ') || 'none'}) and "${DEFAULT_AGENT}" get keys`);
   }
   if (config.port === 0) throw new UsageError('PROXY_PORT=0 makes the proxy pick a port when it starts: set PROXY_PORT to the port it listens on');
-  const url = proxyUrl(config.host, config.port);
+  const url = proxyUrl(config.host, config.port, input.proxyPassword === undefined ? undefined : { agent, password: input.proxyPassword });
   const vars: EnvironmentVariable[] = [];
   const add = (name: string, value: string) => vars.push({ name, value });
   for (const name of ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy']) add(name, url);

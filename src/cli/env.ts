@@ -3,6 +3,9 @@ import { connect } from 'node:net';
 import { agentSocketPathFrom, credentialsPortFrom, loadConfig, stateDirFrom } from '../config.js';
 import { ContainerEndpointError, containerCredentialsEnv } from '../keys/container-credentials.js';
 import { DEFAULT_AGENT } from '../keys/agent-registry.js';
+import { loadOrCreateMasterKey } from '../keys/master-key.js';
+import { proxyPassword } from '../keys/proxy-identity.js';
+import { ensurePrivateDir } from '../state/files.js';
 import { combinedCaBundlePath } from '../tls/ca-bundle.js';
 import { agentEnvironment, type ContainerCredentialsEndpoint, type EnvironmentVariable } from './agent-environment.js';
 import { parseOptions, UsageError } from './args.js';
@@ -70,6 +73,21 @@ export function containerCredentialsFor(agent: string, env: NodeJS.ProcessEnv): 
   }
 }
 
+/**
+ * The agent's proxy password, so that the proxy URL names the agent. Reads (or, before the proxy's
+ * first start, creates) master.key, as the proxy's user; another user gets a URL without one.
+ */
+export function proxyPasswordFor(agent: string, env: NodeJS.ProcessEnv, warn: (message: string) => void): string | undefined {
+  const stateDir = stateDirFrom(env);
+  try {
+    ensurePrivateDir(stateDir);
+    return proxyPassword(loadOrCreateMasterKey(stateDir), agent);
+  } catch (error) {
+    warn(`warning: the proxy URL names no agent (refused non-AWS connections are logged by address only): ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
 /** `iam-agent-proxy env`: reads the configuration only; works whether or not the proxy runs. */
 export async function envCommand(args: string[], env: NodeJS.ProcessEnv, warn: (message: string) => void): Promise<string> {
   const options = parseOptions(args, { agent: 'value', shell: 'value', 'no-ca-bundle': 'flag' });
@@ -83,6 +101,7 @@ export async function envCommand(args: string[], env: NodeJS.ProcessEnv, warn: (
     agent,
     noCaBundle: options['no-ca-bundle'] === true,
     containerCredentials: containerCredentialsFor(agent, env),
+    proxyPassword: proxyPasswordFor(agent, env, warn),
   });
   const text = formatEnvironment(variables, shell);
   const socket = config.agents.some((declared) => declared.name === agent) ? agentSocketPathFrom(env, agent) : config.socketPath;

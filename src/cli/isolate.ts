@@ -5,18 +5,24 @@ import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
 /**
- * `run --isolate` on Linux: the command runs in its own network namespace, where the only thing
- * listening is a relay on 127.0.0.1:<proxy port> to the proxy (through a Unix socket, which the
- * namespaces share as a file), and its own mount namespace, where the real credential files and the
+ * `run --isolate` on Linux: the command runs in its own network namespace, where the only things
+ * listening are relays on 127.0.0.1:<proxy port> (and the credential endpoint's port, when the proxy
+ * serves one) to the proxy (through Unix sockets, which the namespaces share as files), and its own
+ * mount namespace, where the real credential files and the
  * proxy's state are covered: the state directory is an empty tmpfs but for the agent's socket and
  * the CA files, bound back in. `unshare` and `mount` come from util-linux, `ip` from iproute2.
  */
 
+/** A loopback port inside that leads, through a Unix socket, to the same port outside. */
+export interface Relay {
+  port: number;
+  socket: string;
+}
+
 /** What the isolated side needs to know; passed as one JSON argument. */
 export interface IsolationPlan {
-  /** The Unix socket outside that leads to the proxy's TCP port. */
-  relaySocket: string;
-  proxyPort: number;
+  /** The proxy's port, and the credential endpoint's. */
+  relays: Relay[];
   /** Covered by an empty tmpfs (directories) or /dev/null (files), if they exist. */
   hide: string[];
   /** The state directory: an empty tmpfs in the namespace, but for `keep`. */
@@ -41,20 +47,29 @@ export function unshareArgv(argv: string[], uid = process.getuid?.() ?? 0): stri
   return ['--net', '--mount', '--fork', ...(uid === 0 ? [] : ['--user', '--map-root-user']), '--', ...argv];
 }
 
-/** Outside: a Unix socket in a fresh private directory, each connection piped to the proxy's port. */
-export async function startRelayOutside(proxyPort: number): Promise<{ socket: string; scratch: string; close(): void }> {
+/** Outside: for each port, a Unix socket in a fresh private directory, each connection piped to 127.0.0.1:<port>. */
+export async function startRelaysOutside(ports: number[]): Promise<{ relays: Relay[]; scratch: string; close(): void }> {
   const scratch = mkdtempSync(join(tmpdir(), 'iap-isolate-'));
-  const socket = join(scratch, 'proxy.sock');
-  const server: Server = createServer((client) => pipeBoth(client, connect(proxyPort, '127.0.0.1')));
-  await new Promise<void>((done, fail) => server.once('error', fail).listen(socket, done));
-  return {
-    socket,
-    scratch,
-    close: () => {
-      server.close();
-      rmSync(scratch, { recursive: true, force: true });
-    },
+  const servers: Server[] = [];
+  const close = () => {
+    for (const server of servers) server.close();
+    rmSync(scratch, { recursive: true, force: true });
   };
+  try {
+    const relays = await Promise.all(
+      ports.map(async (port) => {
+        const socket = join(scratch, `port-${port}.sock`);
+        const server = createServer((client) => pipeBoth(client, connect(port, '127.0.0.1')));
+        servers.push(server);
+        await new Promise<void>((done, fail) => server.once('error', fail).listen(socket, done));
+        return { port, socket };
+      }),
+    );
+    return { relays, scratch, close };
+  } catch (error) {
+    close();
+    throw error;
+  }
 }
 
 /**
@@ -62,7 +77,7 @@ export async function startRelayOutside(proxyPort: number): Promise<{ socket: st
  * state directory emptied but for what the agent needs, loopback up, and the relay listening.
  * Throws IsolationError with what failed; the command is then never started.
  */
-export async function enterIsolation(plan: IsolationPlan): Promise<Server> {
+export async function enterIsolation(plan: IsolationPlan): Promise<{ close(): void }> {
   run('mount', ['--make-rprivate', '/']);
   // Only what the tmpfs will cover is staged and bound back (a placeholder elsewhere would clobber a real file).
   const covered = (path: string) => path.startsWith(`${plan.stateDir}/`);
@@ -84,9 +99,19 @@ export async function enterIsolation(plan: IsolationPlan): Promise<Server> {
     else run('mount', ['--bind', '/dev/null', path]);
   }
   run('ip', ['link', 'set', 'lo', 'up']);
-  const server = createServer((client) => pipeBoth(client, connect(plan.relaySocket)));
-  await new Promise<void>((done, fail) => server.once('error', fail).listen(plan.proxyPort, '127.0.0.1', done));
-  return server;
+  const servers: Server[] = [];
+  const close = () => servers.forEach((server) => server.close());
+  try {
+    for (const relay of plan.relays) {
+      const server = createServer((client) => pipeBoth(client, connect(relay.socket)));
+      servers.push(server);
+      await new Promise<void>((done, fail) => server.once('error', fail).listen(relay.port, '127.0.0.1', done));
+    }
+  } catch (error) {
+    close();
+    throw new IsolationError(`a relay could not listen inside: ${(error as Error).message}`);
+  }
+  return { close };
 }
 
 function run(command: string, args: string[]): void {

@@ -8,8 +8,9 @@ import { DEFAULT_AGENT } from '../keys/agent-registry.js';
 import { combinedCaBundlePath } from '../tls/ca-bundle.js';
 import { agentEnvironment } from './agent-environment.js';
 import { UsageError } from './args.js';
-import { accepts, containerCredentialsFor } from './env.js';
-import { credentialPaths, enterIsolation, startRelayOutside, unshareArgv, type IsolationPlan } from './isolate.js';
+import { accepts, containerCredentialsFor, proxyPasswordFor } from './env.js';
+import { commandKeyVariables, issueCommandKey, revokeCommandKey, type CommandKey } from './command-key.js';
+import { credentialPaths, enterIsolation, startRelaysOutside, unshareArgv, type IsolationPlan } from './isolate.js';
 import { childEnvironment } from './run-environment.js';
 
 const PROXY_BIN = fileURLToPath(new URL('../../bin/iam-agent-proxy', import.meta.url));
@@ -24,6 +25,8 @@ export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM'
 export interface RunArguments {
   agent?: string;
   isolate: boolean;
+  /** Give the command static keys of its own (AWS_ACCESS_KEY_ID…), revoked when it exits. */
+  staticKeys: boolean;
   help: boolean;
   command: string[];
 }
@@ -33,7 +36,7 @@ export interface RunArguments {
  * that is not an option; everything after belongs to the command, `--help` included.
  */
 export function parseRunArgs(args: string[]): RunArguments {
-  const parsed: RunArguments = { isolate: false, help: false, command: [] };
+  const parsed: RunArguments = { isolate: false, staticKeys: true, help: false, command: [] };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (arg === '--') {
@@ -47,15 +50,16 @@ export function parseRunArgs(args: string[]): RunArguments {
     const [name, inline] = arg.startsWith('--') ? (arg.slice(2).split(/=(.*)/s, 2) as [string, string | undefined]) : [arg, undefined];
     if (name === 'help' || arg === '-h') {
       parsed.help = true;
-    } else if (name === 'isolate') {
-      if (inline !== undefined) throw new UsageError('--isolate takes no value');
-      parsed.isolate = true;
+    } else if (name === 'isolate' || name === 'no-static-keys') {
+      if (inline !== undefined) throw new UsageError(`--${name} takes no value`);
+      if (name === 'isolate') parsed.isolate = true;
+      else parsed.staticKeys = false;
     } else if (name === 'agent') {
       const value = inline ?? args[++i];
       if (value === undefined || value === '' || (inline === undefined && value === '--')) throw new UsageError('--agent needs a value');
       parsed.agent = value;
     } else {
-      throw new UsageError(`unexpected argument "${arg}" (run [--agent <name>] [--isolate] -- <command> [args...])`);
+      throw new UsageError(`unexpected argument "${arg}" (run [--agent <name>] [--isolate] [--no-static-keys] -- <command> [args...])`);
     }
   }
   if (!parsed.help && parsed.command.length === 0) throw new UsageError('run needs a command: iam-agent-proxy run [--agent <name>] -- <command> [args...]');
@@ -231,24 +235,36 @@ export async function runCommandLine(args: string[], env: NodeJS.ProcessEnv, war
       return error instanceof SignalledError ? exitStatus(null, error.signal) : 1;
     }
   }
-  let relay: Awaited<ReturnType<typeof startRelayOutside>> | undefined;
+  let relays: Awaited<ReturnType<typeof startRelaysOutside>> | undefined;
+  let commandKey: CommandKey | undefined;
   try {
-    const variables = agentEnvironment({ config, env, agent, containerCredentials: containerCredentialsFor(agent, env) });
+    const containerCredentials = containerCredentialsFor(agent, env);
+    const variables = agentEnvironment({ config, env, agent, containerCredentials, proxyPassword: proxyPasswordFor(agent, env, warn) });
+    if (parsed.staticKeys) {
+      try {
+        commandKey = await issueCommandKey(socket, socket === config.socketPath ? agent : undefined, config.lifetimes.maxSeconds);
+      } catch (error) {
+        warn(`${(error as Error).message}; nothing was run`);
+        return 1;
+      }
+      variables.push(...commandKeyVariables(commandKey));
+    }
     const childEnv = childEnvironment(env, variables);
     if (!parsed.isolate) return await runCommand(file, commandArgs, childEnv, command, warn);
-    relay = await startRelayOutside(config.port);
+    const credentialsPort = containerCredentials === undefined ? [] : [Number(new URL(containerCredentials.fullUri).port)];
+    relays = await startRelaysOutside([config.port, ...credentialsPort]);
     const plan: IsolationPlan = {
-      relaySocket: relay.socket,
-      proxyPort: config.port,
+      relays: relays.relays,
       hide: credentialPaths(env),
       stateDir: stateDirFrom(env),
       keep: [socket, config.caBundlePath, combinedCaBundlePath(config.caBundlePath)],
-      scratch: relay.scratch,
+      scratch: relays.scratch,
     };
     const inner = [process.execPath, ...nodeFlagsOf(PROXY_BIN), PROXY_BIN, ISOLATED_COMMAND, JSON.stringify(plan), '--', file, ...commandArgs];
     return await runCommand('unshare', unshareArgv(inner), childEnv, command, warn);
   } finally {
-    relay?.close();
+    relays?.close();
+    if (commandKey) await revokeCommandKey(config.adminSocketPath, commandKey, warn);
     await proxy?.stop();
   }
 }

@@ -4,6 +4,7 @@ import { loadConfig, type Config } from '../config.js';
 import { openChannels } from '../keys/channels.js';
 import { serveContainerCredentials } from '../keys/container-endpoint.js';
 import { openKeyStore } from '../keys/open-key-store.js';
+import { agentOfProxyAuthorization } from '../keys/proxy-identity.js';
 import { createDecider } from '../pipeline/decide/decide.js';
 import { handleAwsRequest } from '../pipeline/handle-request.js';
 import { describeEgress, egressRecord } from '../pipeline/intercept/egress.js';
@@ -87,6 +88,8 @@ export async function start(env: NodeJS.ProcessEnv): Promise<void> {
       leaves: new LeafCertificates(ca, Date.now, undefined, await leafKey),
       warn: notice,
       egress: config.egress,
+      otherOwnPorts: credentialsPort === undefined ? [] : [credentialsPort],
+      agentOf: (proxyAuthorization) => agentOfProxyAuthorization(proxyAuthorization, master),
       onEgressRefused: (refusal) => {
         const now = new Date();
         const record = egressRecord(refusal, now);

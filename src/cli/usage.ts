@@ -112,7 +112,7 @@ proxy answers on the agent's socket. Run it with the proxy's configuration.
                   as rclone (aws-sdk-go v1); they trust the proxy through SSL_CERT_FILE
 `;
 
-export const RUN_USAGE = `Usage: iam-agent-proxy run [--agent <name>] [--isolate] -- <command> [args...]
+export const RUN_USAGE = `Usage: iam-agent-proxy run [--agent <name>] [--isolate] [--no-static-keys] -- <command> [args...]
 
 Runs the command with the environment 'iam-agent-proxy env --agent <name>' prints, and without
 the variables that carry or point at real credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
@@ -120,6 +120,11 @@ AWS_SESSION_TOKEN, AWS_SECURITY_TOKEN, AWS_CREDENTIAL_EXPIRATION, AWS_WEB_IDENTI
 AWS_ROLE_ARN, AWS_ROLE_SESSION_NAME, AWS_SHARED_CREDENTIALS_FILE, AWS_PROFILE and
 AWS_DEFAULT_PROFILE (replaced by the proxy's profile), AWS_CONTAINER_* (but the proxy's own),
 AWS_SSO_*, ...). It does not hide ~/.aws/credentials or other files from the command.
+
+The command also gets AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY: an agent key of its own, for
+tools that read only static keys (s3cmd, restic, s3fs, minio clients). It is issued for the
+lifetime ceiling (PROXY_KEY_TTL_MAX) and revoked when the command exits. SDKs prefer these to the
+profile and will not refresh them: for a command that outlives the ceiling, use --no-static-keys.
 
 If no proxy answers on the agent's socket, it starts one ('iam-agent-proxy start', with this
 environment, real credentials included), waits for it, and stops it when the command exits; the
@@ -130,8 +135,11 @@ fails to start (the command is then not run), 2 on a usage error.
 
 --agent <name>    the agent (default "default"); in enforce mode it must be declared in PROXY_AGENTS
 --isolate         (Linux) run the command in network and mount namespaces (unshare): the proxy
-                  is all it can reach, ~/.aws/credentials and the SSO and CLI caches are
-                  covered, and the state directory holds only its socket and the CA files
+                  (and its credential endpoint) is all it can reach, ~/.aws/credentials and the
+                  SSO and CLI caches are covered, and the state directory holds only its socket
+                  and the CA files
+--no-static-keys  no AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY: SDKs use the profile (or container
+                  credentials) and refresh their keys themselves
 `;
 
 export const REVOKE_USAGE = `Usage: iam-agent-proxy revoke (--key <AccessKeyId> | --agent <name> | --all)

@@ -65,8 +65,11 @@ export class KeyStore {
     this.revocations.prune(this.now());
   }
 
-  /** The key an agent should use now, issuing one if needed; `ttlSeconds` asks for another lifetime. */
-  keyFor(agent: string, ttlSeconds?: number): IssuedKey {
+  /**
+   * The key an agent should use now, issuing one if needed; `ttlSeconds` asks for another lifetime.
+   * `fresh`: a new key that is handed to nobody else, so it can be revoked alone (`run`'s command key).
+   */
+  keyFor(agent: string, ttlSeconds?: number, { fresh = false }: { fresh?: boolean } = {}): IssuedKey {
     const lifetime = ttlSeconds ?? this.agents.ttlOf(agent) ?? this.lifetimes.defaultSeconds;
     const problem = lifetimeProblem(lifetime, this.lifetimes);
     if (problem) throw new KeyRequestError(`ttl ${problem}`);
@@ -74,7 +77,7 @@ export class KeyStore {
     if (tag === undefined) throw new AgentError(`unknown agent "${agent}"`);
     const now = this.now();
     const newest = this.newest.get(agent);
-    if (newest && newest.expiresAt - newest.issuedAt === lifetime * 1000 && newest.expiresAt - now > (lifetime * 1000) / 2 && !this.revocations.covers(newest)) {
+    if (!fresh && newest && newest.expiresAt - newest.issuedAt === lifetime * 1000 && newest.expiresAt - now > (lifetime * 1000) / 2 && !this.revocations.covers(newest)) {
       return newest;
     }
     this.forgetExpired(now);
@@ -82,7 +85,7 @@ export class KeyStore {
     const accessKeyId = encodeKeyId(this.master, { kind: 'agent', issuedAt, lifetimeSeconds: lifetime, agentTag: tag });
     const key: IssuedKey = { accessKeyId, secretAccessKey: secretFor(this.master, accessKeyId), agent, issuedAt, expiresAt: issuedAt + lifetime * 1000 };
     this.known.set(accessKeyId, key);
-    this.newest.set(agent, key);
+    if (!fresh) this.newest.set(agent, key);
     this.latestIssue = Math.max(this.latestIssue, issuedAt);
     this.counted(agent, now);
     return key;

@@ -12,7 +12,7 @@ export type Channel = { kind: 'agent'; agent: string } | { kind: 'default'; mode
 
 /** One JSON line in, one JSON line out. */
 export type SocketRequest =
-  | { op: 'credentials'; agent?: string; ttl?: number }
+  | { op: 'credentials'; agent?: string; ttl?: number; fresh?: true }
   | { op: 'revoke'; accessKeyId?: string; agent?: string; all?: true }
   | { op: 'keys' };
 
@@ -34,7 +34,7 @@ export interface ChannelDeps {
 type Request = Record<string, unknown>;
 type AgentChannel = Exclude<Channel, { kind: 'admin' }>;
 const ADMIN_OPS = new Set(['revoke', 'keys', 'list']);
-const FIELDS: Record<string, string[]> = { credentials: ['agent', 'ttl'], revoke: ['accessKeyId', 'agent', 'all'], keys: [] };
+const FIELDS: Record<string, string[]> = { credentials: ['agent', 'ttl', 'fresh'], revoke: ['accessKeyId', 'agent', 'all'], keys: [] };
 
 export function toProcessCredentials(key: IssuedKey): ProcessCredentials {
   return { Version: 1, AccessKeyId: key.accessKeyId, SecretAccessKey: key.secretAccessKey, Expiration: new Date(key.expiresAt).toISOString() };
@@ -71,6 +71,7 @@ export function answer(request: unknown, channel: Channel, deps: ChannelDeps): o
 function credentials(req: Request, channel: AgentChannel, deps: ChannelDeps): object {
   if (req.agent !== undefined && (typeof req.agent !== 'string' || !AGENT_NAME.test(req.agent))) return { error: `agent name must match ${AGENT_NAME}` };
   if (req.ttl !== undefined && !Number.isSafeInteger(req.ttl)) return { error: 'ttl must be a whole number of seconds' };
+  if (req.fresh !== undefined && req.fresh !== true) return { error: '"fresh" must be true (a key no other client shares, as `run` gives a command)' };
   const named = req.agent as string | undefined;
   let agent: string;
   if (channel.kind === 'agent') {
@@ -81,7 +82,7 @@ function credentials(req: Request, channel: AgentChannel, deps: ChannelDeps): ob
     const refusal = defaultSocketRefusal(agent, channel.mode, deps);
     if (refusal) return { error: refusal };
   }
-  return toProcessCredentials(deps.keys.keyFor(agent, req.ttl as number | undefined));
+  return toProcessCredentials(deps.keys.keyFor(agent, req.ttl as number | undefined, { fresh: req.fresh === true }));
 }
 
 /** On the default socket: `default`, and in record mode any undeclared agent (created on first use). */

@@ -90,4 +90,15 @@ describe('proxyUrl', () => {
   ])('%s:%d → %s', (host, port, url) => {
     expect(proxyUrl(host, port)).toBe(url);
   });
+
+  it('names the agent with its password, percent-encoded', () => {
+    expect(proxyUrl('127.0.0.1', 8080, { agent: 'me@laptop', password: 'a-b_c' })).toBe('http://me%40laptop:a-b_c@127.0.0.1:8080');
+    const url = new URL(proxyUrl('::', 9000, { agent: 'ci', password: 'x/y' }));
+    expect([decodeURIComponent(url.username), decodeURIComponent(url.password), url.host]).toEqual(['ci', 'x/y', '[::1]:9000']);
+  });
+
+  it('every proxy variable carries the agent password when given one', () => {
+    const vars = asObject({ config: config(), env: { HOME }, agent: 'claude', proxyPassword: 'pw' });
+    for (const name of ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy']) expect(vars[name]).toBe('http://claude:pw@127.0.0.1:8080');
+  });
 });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { UsageError } from '../../src/cli/args.js';
 import { envCommand, formatEnvironment, parseShell } from '../../src/cli/env.js';
+import { proxyPassword } from '../../src/keys/proxy-identity.js';
 import { main } from '../../src/cli/main.js';
 
 const HOSTILE = [
@@ -113,7 +114,9 @@ describe('iam-agent-proxy env', () => {
   it('prints the variables and warns on stderr when no proxy answers', async () => {
     const warnings: string[] = [];
     const text = await envCommand(['--agent', 'claude'], { HOME: home, PROXY_PORT: '9123' }, (m) => warnings.push(m));
-    expect(text).toContain(`export HTTPS_PROXY='http://127.0.0.1:9123'\n`);
+    // The URL names the agent with the password the proxy derives from master.key (made here on first use).
+    const password = proxyPassword(readFileSync(join(home, '.iam-agent-proxy', 'master.key')), 'claude');
+    expect(text).toContain(`export HTTPS_PROXY='http://claude:${password}@127.0.0.1:9123'\n`);
     expect(text).toContain(`export PROXY_AGENT_NAME='claude'\n`);
     expect(text).toContain(`export SSL_CERT_FILE='${home}/.iam-agent-proxy/ca-bundle.pem'\n`);
     expect(warnings).toStrictEqual([`warning: no proxy is answering on ${home}/.iam-agent-proxy/creds.sock now; these settings work once iam-agent-proxy runs with this same configuration`]);

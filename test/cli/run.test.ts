@@ -7,8 +7,9 @@ import { exitStatus, findExecutable, parseRunArgs } from '../../src/cli/run.js';
 
 describe('parseRunArgs', () => {
   it('takes options before -- and everything after it as the command', () => {
-    expect(parseRunArgs(['--agent', 'claude', '--', 'aws', '--help'])).toStrictEqual({ agent: 'claude', isolate: false, help: false, command: ['aws', '--help'] });
-    expect(parseRunArgs(['--agent=ci', '--isolate', '--', 'sh', '-c', 'exit 7'])).toStrictEqual({ agent: 'ci', isolate: true, help: false, command: ['sh', '-c', 'exit 7'] });
+    expect(parseRunArgs(['--agent', 'claude', '--', 'aws', '--help'])).toStrictEqual({ agent: 'claude', isolate: false, staticKeys: true, help: false, command: ['aws', '--help'] });
+    expect(parseRunArgs(['--agent=ci', '--isolate', '--', 'sh', '-c', 'exit 7'])).toStrictEqual({ agent: 'ci', isolate: true, staticKeys: true, help: false, command: ['sh', '-c', 'exit 7'] });
+    expect(parseRunArgs(['--no-static-keys', 'aws', 's3', 'ls'])).toMatchObject({ staticKeys: false, command: ['aws', 's3', 'ls'] });
     expect(parseRunArgs(['--', '--', 'x'])).toMatchObject({ command: ['--', 'x'] });
   });
 
@@ -22,7 +23,7 @@ describe('parseRunArgs', () => {
   });
 
   it('refuses no command, an unknown flag, a missing agent name', () => {
-    for (const args of [[], ['--'], ['--agent', 'claude'], ['--agent', 'claude', '--'], ['--bogus', '--', 'x'], ['-x', 'ls'], ['--agent'], ['--agent', '--', 'ls'], ['--agent='], ['--isolate=yes', '--', 'ls']]) {
+    for (const args of [[], ['--'], ['--agent', 'claude'], ['--agent', 'claude', '--'], ['--bogus', '--', 'x'], ['-x', 'ls'], ['--agent'], ['--agent', '--', 'ls'], ['--agent='], ['--isolate=yes', '--', 'ls'], ['--no-static-keys=1', 'ls']]) {
       expect(() => parseRunArgs(args), JSON.stringify(args)).toThrow(UsageError);
     }
   });

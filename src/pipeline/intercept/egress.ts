@@ -1,17 +1,22 @@
 import { isIP } from 'node:net';
 import { ACTION_RECORD_VERSION, type ActionRecord } from '../log/action-log.js';
-import { classifyAddress, isMetadataHost, normalizeHost } from './address-class.js';
+import { classifyAddress, isMetadataHost, normalizeHost, type AddressClass } from './address-class.js';
 
 /**
  * Egress policy for non-AWS traffic (AWS API hosts always go to the pipeline). Pure: the caller
  * resolves the host once, asks `decideEgress` about every address, and connects to a checked one.
  *
- * - `allow-all` (the default): any host, loopback and private ranges included, but never a cloud
- *   metadata address or any link-local or reserved address.
+ * - `allow-all` (the default): any host that resolves to public addresses only. Loopback, private,
+ *   link-local and reserved addresses only for hosts an exact allowlist entry names (below): an
+ *   agent in `run --isolate` or a sandbox must not reach the machine's or the network's own services
+ *   through the proxy.
  * - `deny`: no non-AWS host at all.
  * - `allowlist`: only hosts the allowlist names. A host must resolve to public addresses only,
  *   unless an exact entry (a host name or IP address, not a `*.` pattern) names it: then loopback,
- *   private, link-local and reserved addresses are admitted for it too. Cloud metadata never.
+ *   private, link-local and reserved addresses are admitted for it too.
+ *
+ * In every mode: never a cloud metadata endpoint, and never the proxy's own ports on this machine
+ * (a tunnel back into the proxy, or to its credential endpoint).
  */
 export type EgressMode = 'allow-all' | 'deny' | 'allowlist';
 
@@ -30,7 +35,17 @@ export interface EgressRule {
 
 export interface EgressPolicy {
   mode: EgressMode;
+  /** Read in `allowlist` mode (what is admitted) and in `allow-all` mode (which non-public hosts are). */
   rules: EgressRule[];
+  /** The proxy's own listening ports and this machine's addresses: set when it starts. */
+  own?: OwnEndpoints;
+}
+
+/** Where the proxy itself listens: its ports on loopback and on the machine's own addresses. */
+export interface OwnEndpoints {
+  ports: readonly number[];
+  /** The machine's interface addresses, normalised (loopback is always included). */
+  addresses: ReadonlySet<string>;
 }
 
 export const ALLOW_ALL: EgressPolicy = { mode: 'allow-all', rules: [] };
@@ -124,23 +139,28 @@ export function decideEgress(policy: EgressPolicy, host: string, port: number, a
   const name = normalizeHost(host);
   if (isMetadataHost(name)) return refuse(`${name} is a cloud metadata endpoint`);
   if (policy.mode === 'deny') return refuse('non-AWS egress is denied (PROXY_EGRESS=deny)');
-  const rule = policy.mode === 'allowlist' ? matchRule(policy.rules, name, port) : undefined;
+  const rule = matchRule(policy.rules, name, port);
   if (policy.mode === 'allowlist' && !rule) return refuse('not in the egress allowlist');
   if (addresses === undefined) return ALLOWED;
   if (addresses.length === 0) return refuse(`${name} resolves to no address`);
   for (const address of addresses) {
     const kind = classifyAddress(address);
     const shown = address === name ? address : `${name} resolves to ${address}`;
+    if (isOwnEndpoint(policy.own, address, kind, port)) return refuse(`${shown} port ${port} is the proxy's own`);
     if (kind === 'public') continue;
     if (kind === 'metadata') return refuse(`${shown}, a cloud metadata endpoint`);
+    if (rule && !rule.wildcard) continue; // an exact entry names this very host: its own network is meant
     if (policy.mode === 'allow-all') {
-      if (kind === 'loopback' || kind === 'private') continue;
-      return refuse(`${shown}, a ${kind} address (refused even with PROXY_EGRESS=allow-all)`);
+      return refuse(`${shown}, a ${kind} address (PROXY_EGRESS=allow-all admits public addresses; name the host in PROXY_EGRESS_ALLOWLIST to admit it)`);
     }
-    if (!rule!.wildcard) continue; // an exact entry names this very host: its own network is meant
     return refuse(`${shown}, a ${kind} address; only an exact allowlist entry (line ${rule!.line} is a wildcard) admits it`);
   }
   return ALLOWED;
+}
+
+function isOwnEndpoint(own: OwnEndpoints | undefined, address: string, kind: AddressClass, port: number): boolean {
+  if (!own?.ports.includes(port)) return false;
+  return kind === 'loopback' || own.addresses.has(normalizeHost(address));
 }
 
 /** What a refused connection was, for the log. */
@@ -149,8 +169,10 @@ export interface EgressRefusal {
   method: string;
   host: string;
   port: number;
-  /** The client's address:port (a non-AWS request carries no signature naming an agent). */
+  /** The client's address:port. */
   client: string | undefined;
+  /** The agent its Proxy-Authorization proved (a non-AWS request carries no signature naming one). */
+  agent: string | undefined;
   reason: string;
   latencyMs: number;
 }
@@ -162,7 +184,7 @@ export function egressRecord(refusal: EgressRefusal, now: Date): ActionRecord {
     v: ACTION_RECORD_VERSION,
     time: now.toISOString(),
     accessKeyId: undefined,
-    agent: undefined,
+    agent: refusal.agent,
     client: refusal.client,
     host: `${host}:${refusal.port}`,
     service: EGRESS_SERVICE,
@@ -183,7 +205,10 @@ export const EGRESS_SERVICE = 'egress';
 
 /** One line for the banner. */
 export function describeEgress(policy: EgressPolicy): string {
-  if (policy.mode === 'allow-all') return 'allow-all (any host but cloud metadata, link-local and reserved addresses; PROXY_EGRESS=deny or allowlist to restrict)';
+  if (policy.mode === 'allow-all') {
+    const named = policy.rules.length === 0 ? '' : ` and ${policy.rules.length} allowlist entr${policy.rules.length === 1 ? 'y' : 'ies'} for local hosts`;
+    return `allow-all (any public host${named}; never cloud metadata or the proxy's own ports; PROXY_EGRESS=deny or allowlist to restrict)`;
+  }
   if (policy.mode === 'deny') return 'deny (AWS API hosts only)';
   return `allowlist (AWS API hosts and ${policy.rules.length} allowlist entr${policy.rules.length === 1 ? 'y' : 'ies'})`;
 }

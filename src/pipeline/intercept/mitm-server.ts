@@ -2,11 +2,13 @@ import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { lookup } from 'node:dns/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { TLSSocket } from 'node:tls';
 import { Proxy, type IContext } from 'http-mitm-proxy';
 import { isAwsApiHost } from '../../aws/hosts.js';
+import { normalizeHost } from './address-class.js';
 import { ALLOW_ALL, decideEgress, type EgressPolicy, type EgressRefusal } from './egress.js';
 import { deferContinue } from './expect-continue.js';
 import { publicKeyPem, type CertificateAuthority } from '../../tls/certificate-authority.js';
@@ -24,6 +26,10 @@ export interface InterceptorOptions {
   warn(message: string): void;
   /** Which non-AWS hosts may be reached (default: allow-all). */
   egress?: EgressPolicy;
+  /** The proxy's other listening ports (the credential endpoint): refused as egress, like its own port. */
+  otherOwnPorts?: number[];
+  /** The agent a Proxy-Authorization header proves (src/keys/proxy-identity.ts), for the log of refusals. */
+  agentOf?(proxyAuthorization: string | undefined): string | undefined;
   /** Called once per refused non-AWS connection or request (answered 403 already). */
   onEgressRefused?(refusal: EgressRefusal): void;
 }
@@ -138,8 +144,9 @@ export async function startInterceptor(options: InterceptorOptions): Promise<Int
       return void res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' }).end(body);
     }
     if (verdict.kind === 'unresolved') return void res.writeHead(502, { connection: 'close' }).end();
-    // Connect to the checked address; the Host header still names the host.
+    // Connect to the checked address; the Host header still names the host. The agent's proxy password stays here.
     target.headers = { host: port === 80 ? hostname : `${hostname}:${port}`, ...target.headers };
+    for (const name of Object.keys(target.headers)) if (name.toLowerCase() === 'proxy-authorization') delete target.headers[name];
     target.host = verdict.addresses[0]!;
     callback();
   };
@@ -170,11 +177,15 @@ export async function startInterceptor(options: InterceptorOptions): Promise<Int
   });
 
   type EgressVerdict = { kind: 'admitted'; addresses: string[] } | { kind: 'refused'; reason: string } | { kind: 'unresolved' };
-  const egress = options.egress ?? ALLOW_ALL;
+  // The port is known once listening; the machine's addresses once: a container keeps its own.
+  let egress: EgressPolicy | undefined;
+  const egressPolicy = (): EgressPolicy =>
+    (egress ??= { ...(options.egress ?? ALLOW_ALL), own: { ports: [proxy.httpPort, ...(options.otherOwnPorts ?? [])], addresses: machineAddresses() } });
   /** Decides on the name, resolves it once, decides on every address; logs a refusal. */
   const checkEgress = async (method: string, hostname: string, port: number, req: IncomingMessage | undefined): Promise<EgressVerdict> => {
     const started = Date.now();
-    let decision = decideEgress(egress, hostname, port);
+    const policy = egressPolicy();
+    let decision = decideEgress(policy, hostname, port);
     let addresses: string[] = [];
     if (decision.allowed) {
       try {
@@ -182,12 +193,14 @@ export async function startInterceptor(options: InterceptorOptions): Promise<Int
       } catch {
         return { kind: 'unresolved' };
       }
-      decision = decideEgress(egress, hostname, port, addresses);
+      decision = decideEgress(policy, hostname, port, addresses);
     }
     if (decision.allowed) return { kind: 'admitted', addresses };
     const socket = req?.socket;
     const client = socket?.remoteAddress === undefined ? undefined : `${socket.remoteAddress.includes(':') ? `[${socket.remoteAddress}]` : socket.remoteAddress}:${socket.remotePort}`;
-    options.onEgressRefused?.({ method, host: hostname, port, client, reason: decision.reason, latencyMs: Date.now() - started });
+    const proxyAuthorization = req?.headers['proxy-authorization'];
+    const agent = options.agentOf?.(typeof proxyAuthorization === 'string' ? proxyAuthorization : undefined);
+    options.onEgressRefused?.({ method, host: hostname, port, client, agent, reason: decision.reason, latencyMs: Date.now() - started });
     return { kind: 'refused', reason: decision.reason };
   };
 
@@ -204,6 +217,12 @@ export async function startInterceptor(options: InterceptorOptions): Promise<Int
       tlsRequests.closeAllConnections();
     },
   };
+}
+
+/** Every address of this machine's interfaces, normalised as the egress policy compares them. */
+function machineAddresses(): Set<string> {
+  const addresses = Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((entry) => normalizeHost(entry.address.replace(/%.*$/, ''))));
+  return new Set(addresses);
 }
 
 /** `host:port` or `[v6]:port` of a CONNECT; undefined unless both parts are well formed. */

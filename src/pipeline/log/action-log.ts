@@ -64,8 +64,8 @@ export function consoleLines(record: ActionRecord, now: Date): string[] {
   const word = record.decision.toUpperCase();
   const gap = ' '.repeat(Math.max(2, 9 - word.length));
   const detail = record.error ? ` (${record.error})` : '';
-  // `REFUSED  egress:CONNECT example.com:443 (not in the egress allowlist)`
-  if (record.service === 'egress') return [`${time} ${word}${gap}egress:${record.operation ?? '?'} ${record.host}${detail}`];
+  // `REFUSED  egress:CONNECT example.com:443 by claude (not in the egress allowlist)`
+  if (record.service === 'egress') return [`${time} ${word}${gap}egress:${record.operation ?? '?'} ${record.host}${record.agent ? ` by ${record.agent}` : ''}${detail}`];
   const actions = record.authorizations.length
     ? record.authorizations.map((a) => (a.known ? a.action : `UNRESOLVED ${a.action}`))
     : [`${record.service ?? record.host}:${record.operation ?? '?'}`];

@@ -104,22 +104,47 @@ describe('decideEgress', () => {
   const list: EgressPolicy = { mode: 'allowlist', rules: parseEgressAllowlist('example.com\n*.example.org:443\nlocalhost:8080\n127.0.0.1:9000\ndb.internal:5432\n[::1]:9001') };
   const reason = (decision: ReturnType<typeof decideEgress>) => (decision.allowed ? 'allowed' : decision.reason);
 
-  it('allow-all admits public, loopback and private addresses (today\'s laptop behaviour)', () => {
+  it('allow-all admits hosts that resolve to public addresses only', () => {
     expect(decideEgress(allowAll, 'example.com', 443, ['93.184.216.34', '2606:2800:220:1::1'])).toEqual({ allowed: true });
-    expect(decideEgress(allowAll, '127.0.0.1', 8080, ['127.0.0.1'])).toEqual({ allowed: true });
-    expect(decideEgress(allowAll, 'nas.lan', 443, ['192.168.1.10'])).toEqual({ allowed: true });
     expect(decideEgress(allowAll, 'example.com', 443)).toEqual({ allowed: true }); // before the lookup
+    const localHint = '(PROXY_EGRESS=allow-all admits public addresses; name the host in PROXY_EGRESS_ALLOWLIST to admit it)';
+    expect(reason(decideEgress(allowAll, '127.0.0.1', 8080, ['127.0.0.1']))).toBe(`127.0.0.1, a loopback address ${localHint}`);
+    expect(reason(decideEgress(allowAll, 'localhost', 22, ['::1']))).toBe(`localhost resolves to ::1, a loopback address ${localHint}`);
+    expect(reason(decideEgress(allowAll, 'nas.lan', 443, ['192.168.1.10']))).toBe(`nas.lan resolves to 192.168.1.10, a private address ${localHint}`);
+    expect(reason(decideEgress(allowAll, 'rebind.example', 443, ['93.184.216.34', '10.0.0.1']))).toMatch(/10\.0\.0\.1, a private address/);
+    expect(reason(decideEgress(allowAll, '0.0.0.0', 80, ['0.0.0.0']))).toMatch(/a loopback address/);
+    expect(reason(decideEgress(allowAll, 'x.example', 80, ['169.254.10.10']))).toBe(`x.example resolves to 169.254.10.10, a link-local address ${localHint}`);
+    expect(reason(decideEgress(allowAll, 'x.example', 80, ['ff02::1']))).toMatch(/a reserved address/);
   });
 
-  it('allow-all still refuses metadata (by name, by address, by resolution), link-local and reserved addresses', () => {
+  it('allow-all admits a local host only when an exact allowlist entry names it (a wildcard never does)', () => {
+    const withLocal: EgressPolicy = { mode: 'allow-all', rules: parseEgressAllowlist('cache.lan:8080\n127.0.0.1:9000\n*.lan\n') };
+    expect(decideEgress(withLocal, 'cache.lan', 8080, ['192.168.1.10'])).toEqual({ allowed: true });
+    expect(decideEgress(withLocal, '127.0.0.1', 9000, ['127.0.0.1'])).toEqual({ allowed: true });
+    expect(reason(decideEgress(withLocal, 'cache.lan', 8081, ['192.168.1.10']))).toMatch(/a private address/); // another port
+    expect(reason(decideEgress(withLocal, 'nas.lan', 443, ['192.168.1.11']))).toMatch(/a private address/);
+    expect(decideEgress(withLocal, 'example.com', 443, ['93.184.216.34'])).toEqual({ allowed: true }); // public: still any
+  });
+
+  it('allow-all still refuses metadata (by name, by address, by resolution)', () => {
     expect(reason(decideEgress(allowAll, 'metadata.google.internal', 80))).toBe('metadata.google.internal is a cloud metadata endpoint');
     expect(reason(decideEgress(allowAll, '169.254.169.254', 80))).toBe('169.254.169.254 is a cloud metadata endpoint');
     expect(reason(decideEgress(allowAll, 'fd00:ec2::254', 80))).toBe('fd00:ec2::254 is a cloud metadata endpoint');
     expect(reason(decideEgress(allowAll, 'innocent.example', 80, ['93.184.216.34', '169.254.169.254']))).toBe('innocent.example resolves to 169.254.169.254, a cloud metadata endpoint');
     expect(reason(decideEgress(allowAll, 'mapped.example', 80, ['::ffff:169.254.170.2']))).toMatch(/a cloud metadata endpoint/);
-    expect(reason(decideEgress(allowAll, 'x.example', 80, ['169.254.10.10']))).toBe('x.example resolves to 169.254.10.10, a link-local address (refused even with PROXY_EGRESS=allow-all)');
-    expect(reason(decideEgress(allowAll, 'x.example', 80, ['ff02::1']))).toMatch(/a reserved address/);
     expect(reason(decideEgress(allowAll, 'x.example', 80, []))).toBe('x.example resolves to no address');
+  });
+
+  it('every mode refuses the proxy own ports on loopback and on the machine addresses, even when listed', () => {
+    const own = { ports: [8080, 8099], addresses: new Set(['172.18.0.2', 'fd12::2']) };
+    const listed: EgressPolicy = { mode: 'allowlist', rules: parseEgressAllowlist('127.0.0.1\nproxy\nexample.com\n'), own };
+    expect(reason(decideEgress(listed, '127.0.0.1', 8080, ['127.0.0.1']))).toBe("127.0.0.1 port 8080 is the proxy's own");
+    expect(reason(decideEgress(listed, '127.0.0.1', 8099, ['127.0.0.1']))).toMatch(/the proxy's own/);
+    expect(reason(decideEgress(listed, 'proxy', 8080, ['172.18.0.2']))).toBe("proxy resolves to 172.18.0.2 port 8080 is the proxy's own");
+    expect(reason(decideEgress(listed, 'proxy', 8080, ['fd12:0:0::2']))).toMatch(/the proxy's own/);
+    expect(decideEgress(listed, '127.0.0.1', 9000, ['127.0.0.1'])).toEqual({ allowed: true }); // another port
+    expect(decideEgress(listed, 'example.com', 8080, ['93.184.216.34'])).toEqual({ allowed: true }); // another machine
+    expect(reason(decideEgress({ mode: 'allow-all', rules: [], own }, 'localhost', 8080, ['::1']))).toMatch(/the proxy's own/);
   });
 
   it('deny refuses every non-AWS host before any lookup', () => {
@@ -158,16 +183,17 @@ describe('decideEgress', () => {
 });
 
 describe('egress records', () => {
-  const record = egressRecord({ method: 'CONNECT', host: 'example.com', port: 443, client: '10.0.0.9:51234', reason: 'not in the egress allowlist', latencyMs: 3 }, new Date('2025-01-02T03:04:05Z'));
+  const record = egressRecord({ method: 'CONNECT', host: 'example.com', port: 443, client: '10.0.0.9:51234', agent: 'claude', reason: 'not in the egress allowlist', latencyMs: 3 }, new Date('2025-01-02T03:04:05Z'));
 
   it('are refused records of service egress naming the client', () => {
-    expect(record).toMatchObject({ v: 2, service: 'egress', host: 'example.com:443', operation: 'CONNECT', decision: 'refused', client: '10.0.0.9:51234', error: 'not in the egress allowlist', authorizations: [] });
-    expect(egressRecord({ method: 'GET', host: '::1', port: 80, client: undefined, reason: 'r', latencyMs: 0 }, new Date()).host).toBe('[::1]:80');
+    expect(record).toMatchObject({ v: 2, service: 'egress', host: 'example.com:443', operation: 'CONNECT', decision: 'refused', client: '10.0.0.9:51234', agent: 'claude', error: 'not in the egress allowlist', authorizations: [] });
+    expect(egressRecord({ method: 'GET', host: '::1', port: 80, client: undefined, agent: undefined, reason: 'r', latencyMs: 0 }, new Date()).host).toBe('[::1]:80');
   });
 
   it('print one console line in the action log style', () => {
     const now = new Date(2025, 0, 2, 9, 8, 7);
-    expect(consoleLines(record, now)).toEqual(['[09:08:07] REFUSED  egress:CONNECT example.com:443 (not in the egress allowlist)']);
+    expect(consoleLines(record, now)).toEqual(['[09:08:07] REFUSED  egress:CONNECT example.com:443 by claude (not in the egress allowlist)']);
+    expect(consoleLines({ ...record, agent: undefined }, now)).toEqual(['[09:08:07] REFUSED  egress:CONNECT example.com:443 (not in the egress allowlist)']);
   });
 
   it('are never material for a policy, whatever their decision', () => {
