@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeAws, type FakeAws } from './support/fake-aws.js';
-import { actionRecords, REAL, startProxy, type ProxyRun } from './support/proxy-process.js';
+import { actionRecords, cleanEnv, PROXY_BIN, REAL, run, startProxy, type ProxyRun } from './support/proxy-process.js';
 import { agentKeys, GET_CALLER_IDENTITY, sendThroughProxy } from './support/raw-client.js';
 
 /** A TCP echo server on 127.0.0.1 that counts its connections. */
@@ -203,19 +203,54 @@ describe('PROXY_EGRESS=allowlist', () => {
 describe('PROXY_EGRESS=allow-all (the default)', () => {
   let proxy: ProxyRun;
   let echo: Awaited<ReturnType<typeof echoServer>>;
+  let listed: Awaited<ReturnType<typeof echoServer>>;
   beforeAll(async () => {
     echo = await echoServer();
-    proxy = await startProxy();
+    listed = await echoServer();
+    const file = join(mkdtempSync(join(tmpdir(), 'iap-egress-')), 'egress-allowlist');
+    // Exact entries admit local hosts besides public ones; `127.0.0.2` (any port) for the own-port check.
+    writeFileSync(file, `127.0.0.1:${listed.port}\n127.0.0.2\n`);
+    proxy = await startProxy({ env: { PROXY_AGENTS: 'claude', PROXY_EGRESS_ALLOWLIST: file } });
   });
   afterAll(async () => {
     await proxy?.stop();
     echo?.server.close();
+    listed?.server.close();
   });
 
-  it('keeps tunnelling to loopback, as before', async () => {
-    expect(proxy.stderr()).toContain('non-AWS egress: allow-all');
-    const result = await connectThrough(proxy, `localhost:${echo.port}`);
-    expect(result).toMatchObject({ status: 200, echo: 'echo:ping' });
+  it('refuses loopback unless the allowlist names it exactly, and then tunnels it', async () => {
+    expect(proxy.stderr()).toContain('non-AWS egress: allow-all (any public host and 2 allowlist entries for local hosts;');
+    const refused = await connectThrough(proxy, `localhost:${echo.port}`);
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatch(/^iam-agent-proxy: egress refused: localhost resolves to (127\.0\.0\.1|::1), a loopback address \(PROXY_EGRESS=allow-all admits public addresses; name the host in PROXY_EGRESS_ALLOWLIST to admit it\)\n$/);
+    expect(echo.connections()).toBe(0);
+    const admitted = await connectThrough(proxy, `127.0.0.1:${listed.port}`);
+    expect(admitted).toMatchObject({ status: 200, echo: 'echo:ping' });
+  });
+
+  it("refuses the proxy's own port, even on a listed loopback address", async () => {
+    for (const target of [`127.0.0.1:${proxy.port}`, `127.0.0.2:${proxy.port}`, `[::ffff:127.0.0.2]:${proxy.port}`]) {
+      const result = await connectThrough(proxy, target);
+      expect(result.status).toBe(403);
+      expect(result.body).toMatch(new RegExp(`port ${proxy.port} is the proxy's own`));
+    }
+  });
+
+  it('logs a refusal with the agent its proxy URL names (curl with the HTTPS_PROXY that env prints)', async () => {
+    const printed = await run(PROXY_BIN, ['env', '--agent', 'claude', '--shell', 'dotenv'], { ...cleanEnv(proxy.home), PROXY_AGENTS: 'claude', PROXY_PORT: String(proxy.port) });
+    const url = /^HTTPS_PROXY=(.*)$/m.exec(printed.stdout)![1]!;
+    expect(url).toMatch(new RegExp(`^http://claude:[A-Za-z0-9_-]{43}@127\\.0\\.0\\.1:${proxy.port}$`));
+    const curl = (target: string, proxyUrl: string) => run('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_connect} %{http_code}', '--noproxy', '', '-x', proxyUrl, target], cleanEnv(proxy.home));
+    expect((await curl('https://169.254.169.254/latest/meta-data/', url)).stdout).toBe('403 000');
+    expect((await curl(`http://10.255.255.1:${echo.port}/`, url)).stdout).toBe('000 403');
+    // A wrong password, or none: logged by address only.
+    expect((await curl('https://metadata.google.internal/', url.replace(/:([^:@]+)@/, ':wrong@'))).stdout).toBe('403 000');
+    await proxy.waitForStdout(/REFUSED  egress:CONNECT metadata\.google\.internal:443 /);
+    const records = egressRecords(proxy);
+    expect(records.find((r) => r.host === '169.254.169.254:443')).toMatchObject({ agent: 'claude', operation: 'CONNECT' });
+    expect(records.find((r) => r.host === `10.255.255.1:${echo.port}`)).toMatchObject({ agent: 'claude', operation: 'GET' });
+    expect(records.find((r) => r.host === 'metadata.google.internal:443')?.agent).toBeUndefined();
+    expect(proxy.stdout.join("\n")).toMatch(/REFUSED  egress:CONNECT 169\.254\.169\.254:443 by claude \(169\.254\.169\.254 is a cloud metadata endpoint\)/);
   });
 
   it.each([
@@ -225,7 +260,7 @@ describe('PROXY_EGRESS=allow-all (the default)', () => {
     ['169.254.170.2:80', '169.254.170.2 is a cloud metadata endpoint'],
     ['metadata.google.internal:80', 'metadata.google.internal is a cloud metadata endpoint'],
     ['100.100.100.200:80', '100.100.100.200 is a cloud metadata endpoint'],
-    ['169.254.10.10:80', '169.254.10.10, a link-local address (refused even with PROXY_EGRESS=allow-all)'],
+    ['169.254.10.10:80', '169.254.10.10, a link-local address (PROXY_EGRESS=allow-all admits public addresses; name the host in PROXY_EGRESS_ALLOWLIST to admit it)'],
     // Names the resolver turns into metadata addresses are caught on the address the one lookup returned.
     ['2852039166:80', '2852039166 resolves to 169.254.169.254, a cloud metadata endpoint'],
     ['0xa9fea9fe:80', '0xa9fea9fe resolves to 169.254.169.254, a cloud metadata endpoint'],

@@ -5,10 +5,10 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FakeAws } from './support/fake-aws.js';
 import { proxyInFrontOfFakeAws } from './support/harness.js';
-import { AWS_CLI, cleanEnv, PROXY_BIN, PYTHON, run, type ProxyRun } from './support/proxy-process.js';
+import { AWS_CLI, cleanEnv, PROXY_BIN, PYTHON, run, startProxy, type ProxyRun } from './support/proxy-process.js';
 
 let upstream: FakeAws;
 let proxy: ProxyRun;
@@ -39,17 +39,22 @@ describe('run --isolate', () => {
       `ls -A "$HOME/.aws/sso/cache" | wc -l`,
       `ls -A "${proxy.stateDir}" | sort | tr '\\n' ' '; echo`,
       `cat "${join(proxy.stateDir, 'master.key')}" 2>/dev/null; echo "master:$?"`,
+      // Through the proxy, the machine's own ports are refused too (allow-all admits public hosts only).
+      `curl -s -o /dev/null -w '%{http_connect}\\n' --noproxy '' -p -x "$HTTPS_PROXY" http://127.0.0.1:${upstreamPort}/ 2>/dev/null`,
+      `echo "static:\${AWS_ACCESS_KEY_ID%%[A-Z2-7]*}"`,
     ].join('\n');
     const result = await run(PROXY_BIN, ['run', '--isolate', '--', '/bin/sh', '-c', script], parentEnv());
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    const [account, connectLine, credentials, ssoFiles, stateFiles, master] = result.stdout.trim().split('\n');
+    const [account, connectLine, credentials, ssoFiles, stateFiles, master, viaProxy, staticKey] = result.stdout.trim().split('\n');
     expect(account).toBe(upstream.accountId);
     expect(connectLine).toMatch(/^refused /);
     expect(credentials).toBe('credentials:0'); // /dev/null: readable, empty
     expect(ssoFiles!.trim()).toBe('0');
     expect(stateFiles!.trim().split(' ').sort()).toEqual(['ca-bundle.pem', 'ca.pem', 'creds.sock']);
     expect(master).toBe('master:1');
+    expect(viaProxy).toBe('403');
+    expect(staticKey).toBe('static:'); // the command's own agent key (AKIAPROXY… stripped by the pattern)
     expect(result.stdout).not.toMatch(/REAL-SECRET|REAL-SSO/);
     expect(upstream.requests.every((r) => r.verified)).toBe(true);
   });
@@ -66,5 +71,26 @@ describe('run --isolate', () => {
   it('exit status passes through from inside the namespaces', async () => {
     const result = await run(PROXY_BIN, ['run', '--isolate', '--', '/bin/sh', '-c', 'exit 5'], parentEnv());
     expect(result.code).toBe(5);
+  });
+});
+
+describe('run --isolate with the container credential endpoint', () => {
+  let endpointProxy: ProxyRun;
+  beforeAll(async () => {
+    endpointProxy = await startProxy({ upstream, env: { PROXY_CREDENTIALS_PORT: '0' } });
+  });
+  afterAll(async () => {
+    await endpointProxy?.stop();
+  });
+
+  it('relays its port into the namespace: the AWS CLI fetches its keys there', async () => {
+    const env = { ...cleanEnv(endpointProxy.home), PROXY_PORT: String(endpointProxy.port), PROXY_CREDENTIALS_PORT: '0', AWS_DEFAULT_REGION: 'us-east-1' };
+    const script = `echo "$AWS_CONTAINER_CREDENTIALS_FULL_URI"; ${AWS_CLI} sts get-caller-identity --query Account --output text`;
+    const result = await run(PROXY_BIN, ['run', '--isolate', '--no-static-keys', '--', '/bin/sh', '-c', script], env);
+    expect(result.stderr).toBe('');
+    const [uri, account] = result.stdout.trim().split('\n');
+    expect(uri).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/agents\/default$/);
+    expect(account).toBe(upstream.accountId);
+    expect(result.code).toBe(0);
   });
 });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { isRealCredentialVariable } from '../src/cli/run-environment.js';
 import { startFakeAws, type FakeAws } from './support/fake-aws.js';
 import { actionRecords, AWS_CLI, cleanEnv, freePort, PROXY_BIN, REAL, run, startProxy, type ProxyRun } from './support/proxy-process.js';
+import { agentKeys, GET_CALLER_IDENTITY, sendThroughProxy } from './support/raw-client.js';
 
 /** `iam-agent-proxy run`: with a proxy already running, with none (it starts one), and bad input. */
 let upstream: FakeAws;
@@ -83,13 +84,71 @@ describe('with a proxy running', () => {
     expect(result.code).toBe(0);
     const env = parseEnv(result.stdout);
     const printed = parseEnv((await run(PROXY_BIN, ['env', '--agent', 'claude', '--shell', 'dotenv'], parentEnv)).stdout);
-    expect(Object.keys(env).filter((name) => isRealCredentialVariable(name) && !(name in printed))).toStrictEqual([]);
-    for (const name of Object.keys(LEAKY)) if (name !== 'AWS_PROFILE') expect(env).not.toHaveProperty(name);
+    // The only credential variables are the command's own key, an agent key (below).
+    const commandKey = ['AWS_ACCESS_KEY_ID', 'AWS_CREDENTIAL_EXPIRATION', 'AWS_SECRET_ACCESS_KEY'];
+    expect(Object.keys(env).filter((name) => isRealCredentialVariable(name) && !(name in printed)).sort()).toStrictEqual(commandKey);
+    expect(env.AWS_ACCESS_KEY_ID).toMatch(/^AKIAPROXY[A-Z2-7]{32}$/);
+    for (const name of Object.keys(LEAKY)) if (!['AWS_PROFILE', ...commandKey].includes(name)) expect(env).not.toHaveProperty(name);
     expect(env).toMatchObject(printed);
     expect(env.AWS_PROFILE).toBe('iam-agent-proxy');
     expect(env.PROXY_AGENT_NAME).toBe('claude');
     expect(result.stdout).not.toContain(LEAKY.AWS_SECRET_ACCESS_KEY);
     expect(result.stdout).not.toContain(LEAKY.AWS_ACCESS_KEY_ID);
+  });
+
+  it('the command gets a key of its own, valid while it runs and revoked when it exits, whatever its status', async () => {
+    const script = `echo "$AWS_ACCESS_KEY_ID"; echo "$AWS_SECRET_ACCESS_KEY"; ${AWS_CLI} sts get-caller-identity --query Account --output text; exit 3`;
+    const result = await run(PROXY_BIN, ['run', '--agent', 'claude', '--', 'sh', '-c', script], parentEnv);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(3);
+    const [accessKeyId, secretAccessKey, account] = result.stdout.trim().split('\n');
+    expect(account).toBe(upstream.accountId);
+    const records = actionRecords(proxy);
+    expect(records.at(-1)).toMatchObject({ accessKeyId, agent: 'claude', decision: 'allowed' });
+    // The key the agent's other clients get is another one.
+    expect((await agentKeys(proxy, 'claude')).accessKeyId).not.toBe(accessKeyId);
+    const after = await sendThroughProxy(proxy, { ...GET_CALLER_IDENTITY, signWith: { accessKeyId: accessKeyId!, secretAccessKey: secretAccessKey! } });
+    expect(after.status).toBe(403);
+    expect(after.body).toContain('InvalidClientTokenId');
+    const keys = await run(PROXY_BIN, ['keys'], parentEnv);
+    expect(keys.stdout).not.toContain(accessKeyId);
+  });
+
+  it.runIf(existsSync('/usr/bin/restic'))('a tool that reads only static keys works under run as it is: restic (minio-go) init and snapshots', async () => {
+    const repo = ['-r', 's3:https://s3.amazonaws.com/run-restic/repo'];
+    const env = { ...parentEnv, RESTIC_PASSWORD: 'test-password', XDG_CACHE_HOME: mkdtempSync(join(tmpdir(), 'iap-restic-cache-')) };
+    const init = await run(PROXY_BIN, ['run', '--agent', 'claude', '--', 'restic', ...repo, 'init'], env);
+    expect(init.stderr).not.toMatch(/Fatal/);
+    expect(init.code).toBe(0);
+    const snapshots = await run(PROXY_BIN, ['run', '--agent', 'claude', '--', 'restic', ...repo, 'snapshots', '--json'], env);
+    expect(snapshots.code).toBe(0);
+    expect(JSON.parse(snapshots.stdout)).toStrictEqual([]);
+    expect(upstream.objects.has('run-restic/repo/config')).toBe(true);
+    expectOnlyRealSignatures();
+    const keys = new Set(actionRecords(proxy).filter((r) => r.service === 's3').map((r) => r.accessKeyId));
+    expect(keys.size).toBe(2); // one key per command
+  });
+
+  it('two commands at once: each its own key; one exiting leaves the other working', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'iap-run-'));
+    const go = join(dir, 'go');
+    const long = spawn(PROXY_BIN, ['run', '--agent', 'claude', '--', 'sh', '-c', `echo "$AWS_ACCESS_KEY_ID"; while [ ! -f ${go} ]; do sleep 0.1; done; ${AWS_CLI} sts get-caller-identity --query Account --output text`], { env: parentEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    long.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    const exited = new Promise<number | null>((done) => long.on('exit', (code) => done(code)));
+    await new Promise<void>((done) => long.stdout.on('data', () => out.includes('\n') && done()));
+    const short = await run(PROXY_BIN, ['run', '--agent', 'claude', '--', 'sh', '-c', 'echo "$AWS_ACCESS_KEY_ID"'], parentEnv);
+    expect(short.code).toBe(0);
+    writeFileSync(go, '');
+    expect(await exited).toBe(0);
+    const [longKey, account] = out.trim().split('\n');
+    expect(short.stdout.trim()).not.toBe(longKey);
+    expect(account).toBe(upstream.accountId);
+  });
+
+  it('--no-static-keys: no key variables; the AWS CLI uses the profile', async () => {
+    const result = await run(PROXY_BIN, ['run', '--no-static-keys', '--agent', 'claude', '--', 'sh', '-c', `env | grep -c '^AWS_ACCESS_KEY_ID=' ; ${AWS_CLI} sts get-caller-identity --query Account --output text`], parentEnv);
+    expect(result.stdout.trim().split('\n')).toStrictEqual(['0', upstream.accountId]);
   });
 
   it("exits with the command's status, 128+n for a signal", async () => {
@@ -130,11 +189,14 @@ describe('with no proxy running', () => {
   });
 
   it('starts one with the real credentials, the command calls through it without them, and it is gone afterwards', async () => {
-    const script = `env | grep -c '^AWS_SECRET_ACCESS_KEY=\\|^AWS_ACCESS_KEY_ID='; ${AWS_CLI} sts get-caller-identity --query Account --output text`;
+    // The key variables the command holds are its own agent key, never the real key.
+    const script = `env | grep -c '${REAL.accessKeyId}\\|${REAL.secretAccessKey}'; echo "$AWS_ACCESS_KEY_ID"; ${AWS_CLI} sts get-caller-identity --query Account --output text`;
     const result = await run(PROXY_BIN, ['run', '--', 'sh', '-c', script], parentEnv);
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(result.stdout.trim().split('\n')).toStrictEqual(['0', upstream.accountId]);
+    const [realCount, commandKey, account] = result.stdout.trim().split('\n');
+    expect([realCount, account]).toStrictEqual(['0', upstream.accountId]);
+    expect(commandKey).toMatch(/^AKIAPROXY/);
     expectOnlyRealSignatures();
     const records = actionRecords({ stateDir: join(home, '.iam-agent-proxy') } as ProxyRun);
     expect(records.at(-1)).toMatchObject({ agent: 'default' });

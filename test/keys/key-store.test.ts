@@ -23,6 +23,19 @@ describe('KeyStore: agent keys', () => {
     expect(keyFor('a')).toBe(first);
   });
 
+  it('fresh: a new key each time, handed to nobody else, and revocable alone', () => {
+    const { store, keyFor } = fixture();
+    const shared = keyFor('a');
+    const one = store.keyFor('a', undefined, { fresh: true });
+    const two = store.keyFor('a', undefined, { fresh: true });
+    expect(new Set([shared.accessKeyId, one.accessKeyId, two.accessKeyId]).size).toBe(3);
+    expect(keyFor('a')).toBe(shared); // the shared key is still the one handed out
+    store.revoke({ accessKeyId: one.accessKeyId });
+    expect(store.lookup(one.accessKeyId).status).toBe('revoked');
+    expect(store.lookup(two.accessKeyId).status).toBe('valid');
+    expect(store.lookup(shared.accessKeyId).status).toBe('valid');
+  });
+
   it('issues a new key after half the lifetime; both stay valid (overlap) until each one expires', () => {
     const { store, keyFor, clock } = fixture();
     const first = keyFor('a');

@@ -61,6 +61,18 @@ describe('agent sockets: credentials only, for the socket’s own agent', () => 
     expect(store.liveKeys()).toStrictEqual([]);
   });
 
+  it('fresh: a key of its own, for the socket agent only; anything but true is refused', () => {
+    const { ask } = setup();
+    const shared = ask({ op: 'credentials' }, CI);
+    const fresh = ask({ op: 'credentials', fresh: true, ttl: 43_200 }, CI);
+    expect(fresh.AccessKeyId).not.toBe(shared.AccessKeyId);
+    expect(fresh.Expiration).toBe(new Date(T0 + 43_200_000).toISOString());
+    expect(ask({ op: 'credentials' }, CI)).toStrictEqual(shared);
+    expect(ask({ op: 'credentials', fresh: true, agent: 'other' }, CI).error).toMatch(/serves no other agent/);
+    expect(ask({ op: 'credentials', fresh: 'yes' }, CI)).toStrictEqual({ error: '"fresh" must be true (a key no other client shares, as `run` gives a command)' });
+    expect(ask({ op: 'credentials', fresh: true, agent: 'newcomer' }, DEFAULT_ENFORCE).error).toMatch(/unknown agent "newcomer"/);
+  });
+
   it('ttl: within the bounds it sets the lifetime; outside, the error names the bound', () => {
     const { ask } = setup();
     expect(ask({ op: 'credentials', ttl: 120 }, CI).Expiration).toBe(new Date(T0 + 120_000).toISOString());
