@@ -5,7 +5,7 @@
  * enforce mode with it lets the same run through with nothing blocked, and refuses one call outside
  * the recording (AccessDenied, nothing sent upstream).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +14,7 @@ import { HttpsProxyAgent } from 'https-proxy-agent';
 import * as Minio from 'minio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeAws, type FakeAws } from './support/fake-aws.js';
-import { actionRecords, cleanEnv, PROXY_BIN, REAL, REPO, run, startProxy, type ProxyRun } from './support/proxy-process.js';
+import { actionRecords, AWS_CLI, cleanEnv, PROXY_BIN, REAL, REPO, run, startProxy, type ProxyRun } from './support/proxy-process.js';
 import { agentKeys } from './support/raw-client.js';
 
 type Keys = { accessKeyId: string; secretAccessKey: string };
@@ -39,6 +39,8 @@ interface Client {
   outside(context: Context): Promise<Result>;
   /** `policy --resources` (default exact): a client whose object names change from run to run needs wildcard. */
   resources?: 'exact' | 'collapse' | 'wildcard';
+  /** Undoes what a failed run may have left behind on this machine (a mount). */
+  cleanUp?(): Promise<void>;
 }
 
 const has = (command: string, args: string[] = ['--version']) => spawnSync(command, args).status === 0;
@@ -278,9 +280,156 @@ const GO: Client = {
   outside: (context) => goS3(context, ['rb', 'another-bucket']),
 };
 
+// ---------------------------------------------------------------- s3fs-fuse
+
+/**
+ * s3fs (Debian's 1.90, libcurl on GnuTLS): static keys in AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, `https_proxy`,
+ * the combined bundle as CURL_CA_BUNDLE. s3fs reads CURL_CA_BUNDLE only once a request has failed verification
+ * against the system's CAs, then retries that request: its `retries` must stay above 1 (the default is 5).
+ * `-o sigv4`: otherwise a refused bucket check is retried with SigV2, which the proxy does not take.
+ * Everything on the mount runs in child processes: a blocking call on it from this process would stall the fake
+ * AWS, which answers s3fs from this same event loop.
+ */
+interface S3fsMount {
+  dir: string;
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+const S3FS_MOUNTS = new Set<S3fsMount>();
+const FUSERMOUNT = has('fusermount', ['-V']) ? 'fusermount' : 'fusermount3';
+const sleep = (ms: number) => new Promise((wake) => setTimeout(wake, ms));
+
+/** Whether s3fs has a file system mounted on `dir` (mountinfo: the mount point is field 5, the type follows ` - `). */
+function s3fsMounted(dir: string): boolean {
+  return readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .some((line) => line.split(' ')[4] === dir && / - fuse\.s3fs /.test(line));
+}
+
+function s3fsEnv(context: Context): Record<string, string> {
+  return {
+    ...cleanEnv(context.proxy.home),
+    https_proxy: context.proxy.url,
+    CURL_CA_BUNDLE: join(context.proxy.stateDir, 'ca-bundle.pem'),
+    AWS_ACCESS_KEY_ID: context.keys.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: context.keys.secretAccessKey,
+  };
+}
+
+/** Unmounts (lazily if busy) and waits for s3fs to leave; its exit status, or null if it had to be killed. */
+async function unmountS3fs(mount: S3fsMount): Promise<number | null> {
+  const env = cleanEnv(tmpdir());
+  const unmount = async () => {
+    if (s3fsMounted(mount.dir) && (await run(FUSERMOUNT, ['-u', mount.dir], env)).code !== 0) await run(FUSERMOUNT, ['-u', '-z', mount.dir], env);
+  };
+  await unmount();
+  let code = await Promise.race([mount.exited, sleep(15_000).then(() => 'hung' as const)]);
+  if (code === 'hung') {
+    mount.child.kill('SIGKILL');
+    await mount.exited;
+    await unmount(); // a killed s3fs leaves its mount behind ("Transport endpoint is not connected")
+    code = null;
+  }
+  S3FS_MOUNTS.delete(mount);
+  expect(s3fsMounted(mount.dir), `still mounted: ${mount.dir}`).toBe(false);
+  return code;
+}
+
+/**
+ * Starts s3fs in the foreground on `dir`; the mount once it serves requests, or undefined and s3fs's output
+ * if it did not come up (its bucket check failed, for one).
+ */
+async function mountS3fs(context: Context, bucket: string, dir: string): Promise<{ mount?: S3fsMount; output: string }> {
+  mkdirSync(dir, { recursive: true });
+  const options = ['url=https://s3.amazonaws.com', 'endpoint=us-east-1', 'sigv4', 'dbglevel=err'];
+  const child = spawn('s3fs', [bucket, dir, '-f', ...options.flatMap((option) => ['-o', option])], { env: s3fsEnv(context), stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+  const mount: S3fsMount = { dir, child, output: () => output, exited };
+  S3FS_MOUNTS.add(mount);
+  for (const deadline = Date.now() + 20_000; !s3fsMounted(dir) && child.exitCode === null && Date.now() < deadline; ) await sleep(50);
+  // The kernel holds requests on a FUSE mount until s3fs has answered INIT, which is where it checks the bucket:
+  // `ls` answers once s3fs serves the mount, and fails once a failed check has made it leave.
+  const listed = s3fsMounted(dir) ? await run('timeout', ['20', 'ls', '-a', dir], cleanEnv(context.proxy.home)) : undefined;
+  await sleep(300);
+  if (listed?.code === 0 && child.exitCode === null && s3fsMounted(dir)) return { mount, output };
+  await unmountS3fs(mount);
+  return { output: `${output}${listed?.stderr ?? ''}` };
+}
+
+/** Runs `use` on a fresh mount of `bucket` and unmounts whatever happens; s3fs must then leave with status 0. */
+async function withS3fs(context: Context, bucket: string, dir: string, use: () => Promise<void>): Promise<void> {
+  const { mount, output } = await mountS3fs(context, bucket, dir);
+  expect(mount, `s3fs did not mount ${bucket}: ${output}`).toBeDefined();
+  let code: number | null;
+  try {
+    await use();
+  } finally {
+    code = await unmountS3fs(mount!);
+  }
+  expect(code, `s3fs: ${mount!.output()}`).toBe(0);
+}
+
+const S3FS: Client = {
+  name: 's3fs-fuse',
+  available: has('s3fs') && existsSync('/dev/fuse') && existsSync(AWS_CLI),
+  async workload(context) {
+    const { dir, upstream } = context;
+    const sh = (command: string, args: string[]) => run('timeout', ['60', command, ...args], cleanEnv(context.proxy.home));
+    const mnt = join(dir, 'mnt');
+    // s3fs makes no buckets (1.90's undocumented `-o createbucket` is gone from later versions): the AWS CLI
+    // makes and removes this one, through the proxy as well, so it is in the recording too.
+    must(await run(AWS_CLI, ['s3', 'mb', 's3://s3fs-bucket'], context.proxy.agentEnv), 'aws s3 mb');
+    await withS3fs(context, 's3fs-bucket', mnt, async () => {
+      must(await sh('mkdir', [join(mnt, 'dir')]), 'mkdir');
+      must(await sh('cp', [join(dir, 'small.txt'), join(mnt, 'dir/small.txt')]), 'cp small');
+      must(await sh('cp', [join(dir, 'big.bin'), join(mnt, 'dir/big.bin')]), 'cp big');
+    });
+    expect(upstream.objects.get('s3fs-bucket/dir/')?.length).toBe(0); // mkdir: an empty object named `dir/`
+    expect(upstream.objects.get('s3fs-bucket/dir/small.txt')?.equals(context.small)).toBe(true);
+    expect(upstream.objects.get('s3fs-bucket/dir/big.bin')?.equals(context.big)).toBe(true);
+    // Over 20 MiB: s3fs uploads it in 10 MiB parts.
+    expect(upstream.requests.filter((r) => r.method === 'PUT' && /uploadId=/.test(r.path)).length).toBeGreaterThan(1);
+
+    // Mounted afresh, so the listing and the bytes come from S3, not from the first mount's caches.
+    const before = upstream.requests.length;
+    await withS3fs(context, 's3fs-bucket', mnt, async () => {
+      const ls = must(await sh('ls', ['-ln', join(mnt, 'dir')]), 'ls');
+      expect(ls.stdout).toMatch(new RegExp(`\\s${context.small.length}\\s.*\\ssmall\\.txt$`, 'm'));
+      expect(ls.stdout).toMatch(new RegExp(`\\s${context.big.length}\\s.*\\sbig\\.bin$`, 'm'));
+      const back = join(dir, 'back');
+      mkdirSync(back);
+      must(await sh('cp', [join(mnt, 'dir/small.txt'), join(mnt, 'dir/big.bin'), back]), 'cp back');
+      expect(readFileSync(join(back, 'small.txt')).equals(context.small)).toBe(true);
+      expect(readFileSync(join(back, 'big.bin')).equals(context.big)).toBe(true);
+      must(await sh('rm', [join(mnt, 'dir/small.txt'), join(mnt, 'dir/big.bin')]), 'rm');
+      must(await sh('rmdir', [join(mnt, 'dir')]), 'rmdir');
+    });
+    const later = upstream.requests.slice(before).map((r) => `${r.method} ${r.host}${r.path.split('?')[0]}`);
+    expect(later).toContain('GET s3fs-bucket.s3.amazonaws.com/dir/big.bin');
+    expect(later).toContain('DELETE s3fs-bucket.s3.amazonaws.com/dir/big.bin');
+    expect([...upstream.objects.keys()].filter((k) => k.startsWith('s3fs-bucket/'))).toEqual([]);
+    must(await run(AWS_CLI, ['s3', 'rb', 's3://s3fs-bucket'], context.proxy.agentEnv), 'aws s3 rb');
+  },
+  // Mounting another bucket: s3fs checks it first. s3fs 1.90 leaves with status 0 even when that check fails (it
+  // keeps the failure but returns fuse_main's status), so the status here is whether the mount came up.
+  async outside(context) {
+    const { mount, output } = await mountS3fs(context, 'another-bucket', join(context.dir, 'another'));
+    if (mount) await unmountS3fs(mount);
+    return { code: mount ? 0 : 1, stdout: '', stderr: output };
+  },
+  async cleanUp() {
+    for (const mount of [...S3FS_MOUNTS]) await unmountS3fs(mount);
+  },
+};
+
 // ---------------------------------------------------------------- the runs
 
-const CLIENTS: Client[] = [S3CMD, MINIO, RESTIC, GO];
+const CLIENTS: Client[] = [S3CMD, MINIO, RESTIC, GO, S3FS];
 
 async function settled(upstream: FakeAws): Promise<void> {
   // The proxy learns its account id with a call of its own right after it starts.
@@ -314,6 +463,7 @@ for (const client of CLIENTS) {
       upstream = await startFakeAws({ credentials: REAL, dir: mkdtempSync(join(tmpdir(), 'iap-upstream-')) });
     });
     afterAll(async () => {
+      await client.cleanUp?.();
       await upstream?.close();
     });
 
