@@ -5,6 +5,7 @@ import { AGENT_NAME, DEFAULT_AGENT, type DeclaredAgent } from './keys/agent-regi
 import { DEFAULT_REFETCH_LIMIT, type RefetchLimit } from './keys/issuance-rate.js';
 import { DEFAULT_LIFETIMES, lifetimeProblem, MAX_LIFETIME_SECONDS, type Lifetimes } from './keys/lifetimes.js';
 import type { PolicyMode } from './policy/types.js';
+import { DEFAULT_TIMEOUT_SETTINGS, type TimeoutSettings } from './pipeline/forward/timeouts.js';
 import { EGRESS_MODES, EgressAllowlistError, parseEgressAllowlist, type EgressMode, type EgressPolicy } from './pipeline/intercept/egress.js';
 
 /** PROXY_MODE: the mode of ALLOWLIST_PATH's policy, and of PROXY_POLICIES entries that name none. */
@@ -38,6 +39,10 @@ export interface Config {
   upstreamEndpoint: URL | undefined;
   /** PROXY_EGRESS (+ PROXY_EGRESS_ALLOWLIST): which non-AWS hosts agents may reach through the proxy. */
   egress: EgressPolicy;
+  /** PROXY_UPSTREAM_CONNECT_TIMEOUT_MS, PROXY_UPSTREAM_TIMEOUT_MS, PROXY_UPSTREAM_LONG_TIMEOUT_MS. */
+  upstreamTimeouts: TimeoutSettings;
+  /** PROXY_DRAIN_TIMEOUT_MS: how long a stop waits for requests under way. */
+  drainMs: number;
 }
 
 /** A configuration mistake the user can fix; the message says how. */
@@ -112,6 +117,12 @@ export function loadConfig(env: Env): Config {
     caBundlePath: resolve(env.PROXY_CA_BUNDLE_PATH || join(stateDir, 'ca.pem')),
     upstreamEndpoint: upstreamEndpointFrom(env.PROXY_UPSTREAM_ENDPOINT),
     egress: egressFrom(env),
+    upstreamTimeouts: {
+      connectMs: integerIn(env, 'PROXY_UPSTREAM_CONNECT_TIMEOUT_MS', DEFAULT_TIMEOUT_SETTINGS.connectMs, 1, MAX_TIMEOUT_MS),
+      responseMs: integerIn(env, 'PROXY_UPSTREAM_TIMEOUT_MS', DEFAULT_TIMEOUT_SETTINGS.responseMs, 1, MAX_TIMEOUT_MS),
+      longResponseMs: integerIn(env, 'PROXY_UPSTREAM_LONG_TIMEOUT_MS', DEFAULT_TIMEOUT_SETTINGS.longResponseMs, 1, MAX_TIMEOUT_MS),
+    },
+    drainMs: integerIn(env, 'PROXY_DRAIN_TIMEOUT_MS', 10_000, 0, MAX_TIMEOUT_MS),
   };
   if (config.credentialsPort && config.credentialsPort === config.port) {
     throw new ConfigError(`PROXY_CREDENTIALS_PORT and PROXY_PORT are both ${config.port}: give the credential endpoint another port`);
@@ -123,6 +134,9 @@ export function loadConfig(env: Env): Config {
   }
   return config;
 }
+
+/** A day: longer is surely a typo (and beyond what a Node timer holds exactly). */
+const MAX_TIMEOUT_MS = 86_400_000;
 
 /** sun_path holds 108 bytes on Linux, including the terminating NUL. */
 const MAX_SOCKET_PATH_BYTES = 107;

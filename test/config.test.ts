@@ -27,7 +27,16 @@ describe('loadConfig', () => {
       caBundlePath: '/home/tester/.iam-agent-proxy/ca.pem',
       upstreamEndpoint: undefined,
       egress: { mode: 'allow-all', rules: [] },
+      upstreamTimeouts: { connectMs: 10_000, responseMs: 30_000, longResponseMs: 900_000 },
+      drainMs: 10_000,
     });
+  });
+
+  it('upstream timeouts: each setting in ms, refused outside 1 ms to a day', () => {
+    const env = { HOME: '/h', PROXY_UPSTREAM_CONNECT_TIMEOUT_MS: '2000', PROXY_UPSTREAM_TIMEOUT_MS: '5000', PROXY_UPSTREAM_LONG_TIMEOUT_MS: '60000' };
+    expect(loadConfig(env).upstreamTimeouts).toStrictEqual({ connectMs: 2000, responseMs: 5000, longResponseMs: 60_000 });
+    expect(() => loadConfig({ HOME: '/h', PROXY_UPSTREAM_TIMEOUT_MS: '0' })).toThrow('PROXY_UPSTREAM_TIMEOUT_MS must be a whole number from 1 to 86400000, not "0"');
+    expect(() => loadConfig({ HOME: '/h', PROXY_UPSTREAM_CONNECT_TIMEOUT_MS: '5s' })).toThrow(ConfigError);
   });
 
   it('falls back to the OS home directory without HOME', () => {

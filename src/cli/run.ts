@@ -17,8 +17,8 @@ const PROXY_BIN = fileURLToPath(new URL('../../bin/iam-agent-proxy', import.meta
 
 /** How long a proxy `run` starts may take to print its banner. */
 export const PROXY_START_TIMEOUT_MS = 30_000;
-/** How long a proxy `run` started may take to exit after SIGTERM before it is killed. */
-export const PROXY_STOP_TIMEOUT_MS = 10_000;
+/** How long a proxy `run` started may take to exit after SIGTERM (it lets requests under way finish, 10 s by default) before it is killed. */
+export const PROXY_STOP_TIMEOUT_MS = 15_000;
 /** Signals `run` passes on to the command. */
 export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 

@@ -8,7 +8,8 @@ import { agentOfProxyAuthorization } from '../keys/proxy-identity.js';
 import { createDecider } from '../pipeline/decide/decide.js';
 import { handleAwsRequest } from '../pipeline/handle-request.js';
 import { describeEgress, egressRecord } from '../pipeline/intercept/egress.js';
-import { startInterceptor } from '../pipeline/intercept/mitm-server.js';
+import { Drain } from '../pipeline/intercept/drain.js';
+import { startInterceptor, type Interceptor } from '../pipeline/intercept/mitm-server.js';
 import { consoleLines, openActionLog } from '../pipeline/log/action-log.js';
 import { discoverIdentity } from '../pipeline/resign/account.js';
 import type { RealIdentity } from '../pipeline/decide/global-context.js';
@@ -37,8 +38,9 @@ export async function start(env: NodeJS.ProcessEnv): Promise<void> {
   if (ca.warning) process.stderr.write(`iam-agent-proxy: warning: ${ca.warning}\n`);
   const leafKey = generateLeafKeyPair();
   const cleanups: Array<() => unknown> = [];
+  // Each cleanup runs once, whichever way the proxy stops (a second signal while draining included).
   const stop = async (code: number): Promise<never> => {
-    for (const cleanup of cleanups.reverse()) {
+    for (const cleanup of cleanups.splice(0).reverse()) {
       try {
         await cleanup();
       } catch (error) {
@@ -47,12 +49,20 @@ export async function start(env: NodeJS.ProcessEnv): Promise<void> {
     }
     process.exit(code);
   };
+  const drain = new Drain();
+  let interceptor: Interceptor | undefined;
   const stopBySignal = (signal: string) => {
-    process.stderr.write(`iam-agent-proxy: ${signal}: stopping; [profile iam-agent-proxy] is taken out of ${config.awsConfigPath}\n`);
-    void stop(0);
+    if (drain.draining) {
+      process.stderr.write(`iam-agent-proxy: ${signal} again: stopping now, ${drain.inFlight} request(s) cut off; [profile iam-agent-proxy] is taken out of ${config.awsConfigPath}\n`);
+      return void stop(0);
+    }
+    const waiting = drain.inFlight ? `, letting ${drain.inFlight} request(s) under way finish (up to ${config.drainMs / 1000} s; ${signal} again to stop now)` : '';
+    process.stderr.write(`iam-agent-proxy: ${signal}: stopping${waiting}; [profile iam-agent-proxy] is taken out of ${config.awsConfigPath}\n`);
+    interceptor?.stopAccepting();
+    void drain.start(config.drainMs).then(() => stop(0));
   };
-  process.once('SIGINT', () => stopBySignal('SIGINT'));
-  process.once('SIGTERM', () => stopBySignal('SIGTERM'));
+  process.on('SIGINT', () => stopBySignal('SIGINT'));
+  process.on('SIGTERM', () => stopBySignal('SIGTERM'));
 
   try {
     const { keys, agents, master } = openKeyStore({ ...config, warn: (message) => notice(`warning: ${message}`) });
@@ -97,18 +107,20 @@ export async function start(env: NodeJS.ProcessEnv): Promise<void> {
         for (const line of consoleLines(record, now)) process.stdout.write(`${line}\n`);
       },
       onAwsRequest: (req, res, connectHost) =>
-        handleAwsRequest(req, res, connectHost, {
+        drain.track(res, () => handleAwsRequest(req, res, connectHost, {
           keys,
           credentials,
           decide,
           resolve,
           log,
           upstreamEndpoint: config.upstreamEndpoint,
+          upstreamTimeouts: config.upstreamTimeouts,
           accountId: () => accountId,
           print: (line) => process.stdout.write(`${line}\n`),
           onUnresolved: () => void unresolved++,
-        }),
+        })),
     });
+    interceptor = proxy;
     cleanups.push(() => proxy.close());
     printBanner(config, proxy.port, policies.describe(), credentialsPort);
     discoverIdentity(credentials, config.upstreamEndpoint).then(

@@ -6,6 +6,8 @@ import type { Protocol } from '../services/model.js';
 import { identifyCaller } from './authenticate/caller.js';
 import type { Decider, EvaluationSummary } from './decide/decide.js';
 import { forward, upstreamTargetFor, type Redaction } from './forward/forward.js';
+import { DEFAULT_TIMEOUT_SETTINGS, timeoutsFor, type TimeoutSettings } from './forward/timeouts.js';
+import { upstreamFailure } from './forward/upstream-failure.js';
 import { AwsRequest } from './intercept/aws-request.js';
 import { continueBody, stillAwaitingContinue } from './intercept/expect-continue.js';
 import { BodyTooLargeError, readBody } from './intercept/read-body.js';
@@ -35,6 +37,8 @@ export interface PipelineDeps {
   resolve: ResolveDeps;
   log: ActionLog;
   upstreamEndpoint: URL | undefined;
+  /** How long to wait on AWS (DEFAULT_TIMEOUT_SETTINGS when absent). */
+  upstreamTimeouts?: TimeoutSettings;
   accountId: () => string | undefined;
   print: (line: string) => void;
   /** Called once per request that needed an action AWS does not define (counted, reported on stop). */
@@ -122,7 +126,7 @@ export async function handleAwsRequest(req: IncomingMessage, res: ServerResponse
   const locations = operation?.credentials;
   if (!request.body) continueBody(req, ex.res); // the body streams upstream from here
   const outbound = await outboundRequest({ request, caller, call, credentials, readsResponse: locations !== undefined, now: deps.now?.() ?? new Date() }, request.body ?? req);
-  const upstream = upstreamTargetFor(request.hostname, deps.upstreamEndpoint);
+  const upstream = upstreamTargetFor(request.hostname, deps.upstreamEndpoint, timeoutsFor(call, deps.upstreamTimeouts ?? DEFAULT_TIMEOUT_SETTINGS));
   if (locations) {
     const credentialCall: CredentialCall = { protocol: call.protocol, service: call.service, operation: call.operation, method: request.method, locations };
     const answer = await exchangeForCredentials(outbound, upstream, credentialCall, (found) => standInFor(found, caller.key, call, (r) => deps.keys.issueSession(r)));
@@ -138,10 +142,10 @@ export async function handleAwsRequest(req: IncomingMessage, res: ServerResponse
     record(ex, call, { decision: verdict, upstreamStatus, evaluation }, identity);
   } catch (error) {
     // A signed-chunk upload refused part-way: upstream was cut off before the object could complete.
-    const failure = error instanceof SignedChunkError ? error.error : { status: 502, code: 'BadGateway', message: `iam-agent-proxy could not reach ${request.hostname}: ${(error as Error).message}` };
+    const failure = error instanceof SignedChunkError ? error.error : upstreamFailure(request.hostname, error as Error);
     ex.res.shouldKeepAlive = false; // the rest of the agent's body is not read
     answerError(ex, call.protocol, failure, call.service);
-    record(ex, call, { decision: failure.code === 'BadGateway' ? verdict : 'refused', error: failure.code, evaluation }, identity);
+    record(ex, call, { decision: error instanceof SignedChunkError ? 'refused' : verdict, error: failure.code, evaluation }, identity);
   }
 }
 

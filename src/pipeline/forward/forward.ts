@@ -4,12 +4,14 @@ import { Readable } from 'node:stream';
 import { isIP } from 'node:net';
 import { checkServerIdentity } from 'node:tls';
 import { gunzip } from '../../aws/wire/gzip.js';
+import { DEFAULT_TIMEOUT_SETTINGS, UpstreamTimeoutError, type UpstreamTimeouts } from './timeouts.js';
 
-/** Where re-signed requests go: the AWS host itself, or PROXY_UPSTREAM_ENDPOINT with the Host kept. */
+/** Where re-signed requests go: the AWS host itself, or PROXY_UPSTREAM_ENDPOINT with the Host kept; and how long to wait on it. */
 export interface UpstreamTarget {
   protocol: 'https:' | 'http:';
   hostname: string;
   port: number;
+  timeouts: UpstreamTimeouts;
 }
 
 export interface OutboundRequest {
@@ -30,11 +32,11 @@ const agents = {
   'http:': new http.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 }),
 };
 
-export function upstreamTargetFor(awsHost: string, override: URL | undefined): UpstreamTarget {
-  if (!override) return { protocol: 'https:', hostname: awsHost, port: 443 };
+export function upstreamTargetFor(awsHost: string, override: URL | undefined, timeouts: UpstreamTimeouts = DEFAULT_TIMEOUT_SETTINGS): UpstreamTarget {
+  if (!override) return { protocol: 'https:', hostname: awsHost, port: 443, timeouts };
   const protocol = override.protocol === 'http:' ? 'http:' : 'https:';
   const port = override.port ? Number(override.port) : protocol === 'https:' ? 443 : 80;
-  return { protocol, hostname: override.hostname.replace(/^\[|\]$/g, ''), port };
+  return { protocol, hostname: override.hostname.replace(/^\[|\]$/g, ''), port, timeouts };
 }
 
 /**
@@ -143,7 +145,7 @@ export function relayableHeaders(headers: http.IncomingHttpHeaders): http.Outgoi
 
 function openUpstream(request: OutboundRequest, target: UpstreamTarget): http.ClientRequest {
   const transport = target.protocol === 'https:' ? https : http;
-  return transport.request({
+  const upstream = transport.request({
     method: request.method,
     hostname: target.hostname,
     port: target.port,
@@ -154,6 +156,51 @@ function openUpstream(request: OutboundRequest, target: UpstreamTarget): http.Cl
     servername: isIP(target.hostname) ? undefined : target.hostname,
     checkServerIdentity: (_host, cert) => checkServerIdentity(target.hostname, cert),
   });
+  limitWaiting(upstream, target);
+  return upstream;
+}
+
+/**
+ * Ends the request with an UpstreamTimeoutError when a new connection is not up within connectMs,
+ * no response has begun responseMs after the request was sent, or the response body pauses longer.
+ * The agent's own upload is not timed: its pace is the agent's.
+ */
+function limitWaiting(upstream: http.ClientRequest, { timeouts, protocol }: UpstreamTarget): void {
+  const fail = (phase: UpstreamTimeoutError['phase'], ms: number) => () => upstream.destroy(new UpstreamTimeoutError(phase, ms));
+  const timers: NodeJS.Timeout[] = [];
+  const start = (phase: UpstreamTimeoutError['phase'], ms: number) => {
+    const timer = setTimeout(fail(phase, ms), ms);
+    timers.push(timer);
+    return timer;
+  };
+  upstream.once('socket', (socket) => {
+    if (upstream.reusedSocket) return;
+    const connecting = start('connect', timeouts.connectMs);
+    socket.once(protocol === 'https:' ? 'secureConnect' : 'connect', () => clearTimeout(connecting));
+  });
+  let waiting: NodeJS.Timeout | undefined;
+  let answered = false;
+  upstream.once('finish', () => {
+    if (!answered) waiting = start('response', timeouts.responseMs);
+  });
+  // An answer may come before the upload ends (an early error): it stops the wait either way.
+  upstream.once('response', (answer) => {
+    answered = true;
+    clearTimeout(waiting);
+    // Progress is read off the socket (a listener on the body would change how it flows); a body
+    // held back because the agent reads slowly is the agent's pace, not a stalled upstream.
+    let seen = answer.socket?.bytesRead ?? 0;
+    const pause = setTimeout(function check() {
+      const read = answer.socket?.bytesRead ?? seen;
+      const heldBack = answer.readableFlowing === false || answer.readableLength > 0;
+      if (read === seen && !heldBack) return upstream.destroy(new UpstreamTimeoutError('body', timeouts.responseMs));
+      seen = read;
+      pause.refresh();
+    }, timeouts.responseMs);
+    timers.push(pause);
+    answer.once('end', () => clearTimeout(pause));
+  });
+  upstream.once('close', () => timers.forEach(clearTimeout));
 }
 
 /** Buffered bodies go in slices, as the socket drains: handed over whole, TLS would hold a second, encrypted copy. */

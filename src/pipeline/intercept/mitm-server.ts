@@ -36,6 +36,9 @@ export interface InterceptorOptions {
 
 export interface Interceptor {
   port: number;
+  /** Stops taking connections and closes idle ones; requests under way go on. */
+  stopAccepting(): void;
+  /** Ends every connection, under way or not. */
   close(): void;
 }
 
@@ -210,10 +213,17 @@ export async function startInterceptor(options: InterceptorOptions): Promise<Int
     proxy.listen({ host: options.host, port: options.port, keepAlive: true, sslCaDir }, (error) => (error ? reject(error) : resolve()));
   });
   listening = true;
+  const stopAccepting = () => {
+    if (!listening) return;
+    listening = false;
+    proxy.close();
+    tlsRequests.closeIdleConnections();
+  };
   return {
     port: proxy.httpPort,
+    stopAccepting,
     close: () => {
-      proxy.close();
+      stopAccepting();
       tlsRequests.closeAllConnections();
     },
   };
