@@ -9,8 +9,10 @@ import { createTestCa } from './test-ca.js';
 /** What the faulty upstream answers every STS call with when all is well. */
 export const IDENTITY = `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/real</Arn><UserId>AIDAREAL</UserId><Account>123456789012</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></GetCallerIdentityResponse>`;
 
-/** ok; hang (never answers); 503; reset-mid and stall-body (headers and a little, then a cut or nothing); slow (ok after a second). */
-export type Mode = 'ok' | 'hang' | 'reset-mid' | 'stall-body' | '503' | 'slow';
+/** ok; hang (never answers); 503; reset-mid and stall-body (headers and a little, then a cut or nothing); slow (ok after a second); big (BIG_BODY_BYTES at once). */
+export type Mode = 'ok' | 'hang' | 'reset-mid' | 'stall-body' | '503' | 'slow' | 'big';
+
+export const BIG_BODY_BYTES = 8 * 1024 * 1024;
 
 export interface FaultyUpstream {
   server: Server;
@@ -36,6 +38,7 @@ export async function faultyUpstream(): Promise<FaultyUpstream> {
       if (mode === 'ok') return void answer(res);
       if (mode === 'slow') return void setTimeout(() => answer(res), 1000);
       if (mode === 'hang') return;
+      if (mode === 'big') return void res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': BIG_BODY_BYTES }).end(Buffer.alloc(BIG_BODY_BYTES, 1));
       if (mode === '503') {
         const body = '<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code><Message>Try again</Message></Error><RequestId>2</RequestId></ErrorResponse>';
         return void res.writeHead(503, { 'content-type': 'text/xml', 'content-length': Buffer.byteLength(body) }).end(body);
