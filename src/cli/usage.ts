@@ -27,9 +27,15 @@ Environment (proxy):
   ACTION_LOG_PATH          JSON-lines action log (default ~/.iam-agent-proxy/actions.log)
   IAM_AGENT_PROXY_HOME     state directory (default ~/.iam-agent-proxy)
   PROXY_UPSTREAM_ENDPOINT  send re-signed requests here instead of AWS (e.g. LocalStack)
-  PROXY_EGRESS             non-AWS hosts agents may reach: allow-all (default; never cloud
-                           metadata), deny, or allowlist
-  PROXY_EGRESS_ALLOWLIST   the allowlist file (host, *.suffix or IP, optional :port, a line)
+  PROXY_EGRESS             non-AWS hosts agents may reach: allow-all (default: public hosts;
+                           never cloud metadata or the proxy's own ports), deny, or allowlist
+  PROXY_EGRESS_ALLOWLIST   the allowlist file (host, *.suffix or IP, optional :port, a line);
+                           with allow-all, the local hosts admitted besides public ones
+  PROXY_UPSTREAM_CONNECT_TIMEOUT_MS  new connection to AWS (default 10000)
+  PROXY_UPSTREAM_TIMEOUT_MS          AWS starts answering / pauses mid-answer (default 30000)
+  PROXY_UPSTREAM_LONG_TIMEOUT_MS     the same for Lambda Invoke, Bedrock (default 900000)
+  PROXY_DRAIN_TIMEOUT_MS   on SIGTERM/SIGINT, how long requests under way may finish
+                           (default 10000; a second signal stops at once)
   PROXY_CREDENTIALS_PORT   serve agent keys ECS-style on 127.0.0.1:<port> (0: any free port;
                            unset: off), for clients that ignore credential_process
   AWS_CONFIG_FILE          AWS config file that gets [profile iam-agent-proxy] (and
