@@ -32,6 +32,8 @@ export interface Config {
   /** A policy and mode per agent: a file, or a directory of `<agent>.json` files (src/policy/store). */
   policiesPath: string | undefined;
   actionLogPath: string;
+  /** ACTION_LOG_MAX_BYTES: rotate the action log once it reaches this size; undefined: never. */
+  actionLogMaxBytes: number | undefined;
   awsConfigPath: string;
   /** The CA certificate agents trust, named in [profile iam-agent-proxy]: ca.pem, or a copy where agents can read it. */
   caBundlePath: string;
@@ -113,6 +115,7 @@ export function loadConfig(env: Env): Config {
     allowlistPath: env.ALLOWLIST_PATH ? resolve(env.ALLOWLIST_PATH) : undefined,
     policiesPath: env.PROXY_POLICIES ? resolve(env.PROXY_POLICIES) : undefined,
     actionLogPath: actionLogPathFrom(env),
+    actionLogMaxBytes: env.ACTION_LOG_MAX_BYTES ? integerIn(env, 'ACTION_LOG_MAX_BYTES', 0, 1024, Number.MAX_SAFE_INTEGER) : undefined,
     awsConfigPath: awsConfigPathFrom(env),
     caBundlePath: resolve(env.PROXY_CA_BUNDLE_PATH || join(stateDir, 'ca.pem')),
     upstreamEndpoint: upstreamEndpointFrom(env.PROXY_UPSTREAM_ENDPOINT),

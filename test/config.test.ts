@@ -23,6 +23,7 @@ describe('loadConfig', () => {
       allowlistPath: undefined,
       policiesPath: undefined,
       actionLogPath: '/home/tester/.iam-agent-proxy/actions.log',
+      actionLogMaxBytes: undefined,
       awsConfigPath: '/home/tester/.aws/config',
       caBundlePath: '/home/tester/.iam-agent-proxy/ca.pem',
       upstreamEndpoint: undefined,
@@ -61,6 +62,12 @@ describe('loadConfig', () => {
     expect(config.awsConfigPath).toBe(resolve('rel/config'));
     expect(config.socketPath).toBe('/tmp/s.sock');
     expect(config.actionLogPath).toBe('/var/log/a.log');
+  });
+
+  it('ACTION_LOG_MAX_BYTES: a whole number of bytes, at least 1024; unset or empty, no rotation', () => {
+    expect(loadConfig({ HOME, ACTION_LOG_MAX_BYTES: '1048576' }).actionLogMaxBytes).toBe(1048576);
+    expect(loadConfig({ HOME, ACTION_LOG_MAX_BYTES: '' }).actionLogMaxBytes).toBeUndefined();
+    for (const bad of ['1023', '10M', '-5', '1.5']) expect(() => loadConfig({ HOME, ACTION_LOG_MAX_BYTES: bad })).toThrow(/ACTION_LOG_MAX_BYTES must be a whole number from 1024/);
   });
 
   it('empty variables count as unset', () => {

@@ -1,17 +1,19 @@
-import { readFileSync } from 'node:fs';
 import { adminSocketPathFrom } from '../config.js';
+import { proxyVersion } from '../version.js';
 import { askProxy } from '../keys/socket-client.js';
 import type { SocketRequest } from '../keys/socket-protocol.js';
 import { parseOptions, UsageError } from './args.js';
 import { envCommand } from './env.js';
 import { policyCommand } from './policy.js';
 import { ISOLATED_COMMAND, isolatedCommandLine, parseRunArgs, runCommandLine } from './run.js';
-import { start } from './start.js';
-import { ENV_USAGE, KEYS_USAGE, MAIN_USAGE, POLICY_USAGE, REVOKE_USAGE, RUN_USAGE, START_USAGE } from './usage.js';
+import { logCommand } from './log.js';
+import { start, startOptionsFrom } from './start.js';
+import { ENV_USAGE, KEYS_USAGE, LOG_USAGE, MAIN_USAGE, POLICY_USAGE, REVOKE_USAGE, RUN_USAGE, START_USAGE } from './usage.js';
 
 const COMMANDS: Record<string, { usage: string; wantsHelp?(args: string[]): boolean; run(args: string[], env: NodeJS.ProcessEnv): Promise<void | number> }> = {
-  start: { usage: START_USAGE, run: (args, env) => (parseOptions(args, {}), start(env)) },
+  start: { usage: START_USAGE, run: (args, env) => start(env, startOptionsFrom(args)) },
   policy: { usage: POLICY_USAGE, run: (args, env) => policyCommand(args, env) },
+  log: { usage: LOG_USAGE, run: (args, env) => logCommand(args, env) },
   env: {
     usage: ENV_USAGE,
     async run(args, env) {
@@ -76,8 +78,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<numb
     return 0;
   }
   if (first === '--version' || first === '-v') {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-    process.stdout.write(`${pkg.version}\n`);
+    process.stdout.write(`${proxyVersion()}\n`);
     return 0;
   }
   const name = first === undefined || first.startsWith('-') ? 'start' : first;

@@ -12,6 +12,7 @@ import { RESOURCE_MODES, type ResourceMode } from '../policy/generate/resource-s
 import { parseSince } from '../policy/generate/since.js';
 import type { PolicyDocument } from '../policy/types.js';
 import { describeProblems, validatePolicyDocument } from '../policy/validate.js';
+import { rotatedFiles } from '../pipeline/log/log-files.js';
 import { parseOptions, UsageError } from './args.js';
 
 export class PolicyInputError extends Error {}
@@ -185,9 +186,11 @@ function writeAtomically(path: string, text: string, force: boolean): void {
   }
 }
 
+/** The whole log: its rotated files, oldest first, then the live one. */
 export function readActionLog(path: string): string {
   try {
-    return readFileSync(path, 'utf8');
+    const rotated = rotatedFiles(path).map((file) => readFileSync(file, 'utf8'));
+    return [...rotated, readFileSync(path, 'utf8')].join('');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new PolicyInputError(`no action log at ${path}: start the proxy and run the agent through it first (or set ACTION_LOG_PATH)`);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig, type Config } from '../config.js';
@@ -10,7 +11,8 @@ import { handleAwsRequest } from '../pipeline/handle-request.js';
 import { describeEgress, egressRecord } from '../pipeline/intercept/egress.js';
 import { Drain } from '../pipeline/intercept/drain.js';
 import { startInterceptor, type Interceptor } from '../pipeline/intercept/mitm-server.js';
-import { consoleLines, openActionLog } from '../pipeline/log/action-log.js';
+import { consoleLines, type ActionRecord } from '../pipeline/log/action-log.js';
+import { openActionLog } from '../pipeline/log/log-writer.js';
 import { discoverIdentity } from '../pipeline/resign/account.js';
 import type { RealIdentity } from '../pipeline/decide/global-context.js';
 import { standardCredentialSource } from '../pipeline/resign/upstream-credentials.js';
@@ -22,13 +24,26 @@ import { defaultCatalog } from '../services/catalog.js';
 import { installProfile } from '../state/aws-config-file.js';
 import { ensurePrivateDir, writeFileAtomic } from '../state/files.js';
 import { writeCombinedCaBundle } from '../tls/ca-bundle.js';
+import { proxyVersion } from '../version.js';
+import { parseOptions, UsageError } from './args.js';
 import { loadOrCreateCa } from '../tls/certificate-authority.js';
 import { generateLeafKeyPair, LeafCertificates } from '../tls/leaf-certificates.js';
 
 const PROXY_CREDS_BIN = fileURLToPath(new URL('../../bin/proxy-creds', import.meta.url));
 
+export interface StartOptions {
+  /** stdout: console lines (text), or each record as its JSON line (json). */
+  logFormat: 'text' | 'json';
+}
+
+export function startOptionsFrom(args: string[]): StartOptions {
+  const format = parseOptions(args, { 'log-format': 'value' })['log-format'] ?? 'text';
+  if (format !== 'text' && format !== 'json') throw new UsageError(`--log-format takes text or json, not "${format}"`);
+  return { logFormat: format };
+}
+
 /** Runs the proxy in the foreground until SIGINT/SIGTERM; every step undone on the way out. */
-export async function start(env: NodeJS.ProcessEnv): Promise<void> {
+export async function start(env: NodeJS.ProcessEnv, options: StartOptions = { logFormat: 'text' }): Promise<void> {
   const config = loadConfig(env);
   const notice = (message: string) => process.stderr.write(`iam-agent-proxy: ${message}\n`);
   // Refuses to start on any invalid policy; prints the condition keys it cannot supply.
@@ -73,8 +88,12 @@ export async function start(env: NodeJS.ProcessEnv): Promise<void> {
       cleanups.push(() => endpoint.close());
       credentialsPort = endpoint.port;
     }
-    const log = openActionLog(config.actionLogPath);
+    const log = openActionLog({ path: config.actionLogPath, maxBytes: config.actionLogMaxBytes, instance: randomUUID(), version: proxyVersion(), notice });
     cleanups.push(() => log.close());
+    const show = (record: ActionRecord, line: string | undefined) => {
+      const lines = options.logFormat === 'json' ? [line ?? JSON.stringify(record)] : consoleLines(record, new Date(record.time));
+      for (const text of lines) process.stdout.write(`${text}\n`);
+    };
     const credentials = standardCredentialSource(env.AWS_PROFILE);
     let identity: RealIdentity | undefined;
     if (policies.reloadable) cleanups.push(reloadOnSignalAndChange(policies, { notice }));
@@ -101,10 +120,8 @@ export async function start(env: NodeJS.ProcessEnv): Promise<void> {
       otherOwnPorts: credentialsPort === undefined ? [] : [credentialsPort],
       agentOf: (proxyAuthorization) => agentOfProxyAuthorization(proxyAuthorization, master),
       onEgressRefused: (refusal) => {
-        const now = new Date();
-        const record = egressRecord(refusal, now);
-        log.write(record);
-        for (const line of consoleLines(record, now)) process.stdout.write(`${line}\n`);
+        const record = egressRecord(refusal, new Date());
+        show(record, log.write(record));
       },
       onAwsRequest: (req, res, connectHost) =>
         drain.track(res, () => handleAwsRequest(req, res, connectHost, {
@@ -116,7 +133,7 @@ export async function start(env: NodeJS.ProcessEnv): Promise<void> {
           upstreamEndpoint: config.upstreamEndpoint,
           upstreamTimeouts: config.upstreamTimeouts,
           accountId: () => accountId,
-          print: (line) => process.stdout.write(`${line}\n`),
+          show,
           onUnresolved: () => void unresolved++,
         })),
     });
@@ -138,7 +155,7 @@ function printBanner(config: Config, port: number, policies: string, credentials
   process.stderr.write(
     [
       `iam-agent-proxy listening on ${url} (${policies})`,
-      `  actions are logged to ${config.actionLogPath}`,
+      `  actions are logged to ${config.actionLogPath}${config.actionLogMaxBytes === undefined ? '' : ` (rotated at ${config.actionLogMaxBytes} bytes)`}`,
       `  agent keys: default on ${config.socketPath}${config.agents.map((agent) => `, ${agent.name} on ${join(config.agentSocketDir, `${agent.name}.sock`)}`).join('')}`,
       `  revoke and keys use ${config.adminSocketPath}`,
       `  non-AWS egress: ${describeEgress(config.egress)}`,

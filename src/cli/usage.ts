@@ -3,6 +3,7 @@ export const MAIN_USAGE = `Usage: iam-agent-proxy [command] [--help | --version]
 Commands:
   start            Run the proxy in the foreground (the default command)
   policy           Print an IAM policy of the actions recorded in the action log
+  log              Show the action log (filters, --follow); log verify checks its hash chain
   revoke           Revoke agent keys: --key <AccessKeyId>, --agent <name> or --all
   keys             List the agent keys the running proxy accepts
   env              Print the environment an agent's shell needs (eval "$(iam-agent-proxy env)")
@@ -25,6 +26,8 @@ Environment (proxy):
   PROXY_CA_BUNDLE_PATH     copy ca.pem here for agents and name it in the profile
                            (ca-bundle.pem, system CAs + proxy CA, goes beside it)
   ACTION_LOG_PATH          JSON-lines action log (default ~/.iam-agent-proxy/actions.log)
+  ACTION_LOG_MAX_BYTES     rotate it at this size (at least 1024) to actions.log.1, .2, ...
+                           (oldest lowest); unset: never
   IAM_AGENT_PROXY_HOME     state directory (default ~/.iam-agent-proxy)
   PROXY_UPSTREAM_ENDPOINT  send re-signed requests here instead of AWS (e.g. LocalStack)
   PROXY_EGRESS             non-AWS hosts agents may reach: allow-all (default: public hosts;
@@ -42,13 +45,38 @@ Environment (proxy):
                            [profile iam-agent-proxy-no-ca-bundle], the same without ca_bundle)
 `;
 
-export const START_USAGE = `Usage: iam-agent-proxy [start]
+export const START_USAGE = `Usage: iam-agent-proxy [start] [--log-format text|json]
 
 Runs the proxy in the foreground until Ctrl-C. On start it adds [profile iam-agent-proxy]
 (and [profile iam-agent-proxy-no-ca-bundle], without ca_bundle) to the AWS config file and
 writes ca-bundle.pem (the system's CAs plus the proxy CA) beside ca.pem; on exit it removes
 the profiles again. Configure with the environment
 variables listed in 'iam-agent-proxy --help'.
+
+--log-format json   print each action record to stdout as its JSON line in the action log
+                    (default text: one console line per action)
+`;
+
+export const LOG_USAGE = `Usage: iam-agent-proxy log [--agent <name>] [--decision <verdict>] [--service <id>]
+                          [--since <when>] [--follow] [--format text|json]
+       iam-agent-proxy log verify [FILE] [--anchor SEQ:SHA256]
+
+Shows the action log (ACTION_LOG_PATH, default ~/.iam-agent-proxy/actions.log, after its rotated
+files actions.log.1, .2, ...) one line per record, in local time: the verdict, the IAM actions, the
+agent, the resources and the error. Proxy starts and lost records are shown unless a filter is given.
+  --agent <name>           only this agent's calls
+  --decision <verdict>     allowed, blocked, would-block or refused
+  --service <id>           only calls to this service (s3, dynamodb, egress, ...)
+  --since <when>           only records since a duration ago (30m, 2h, 7d) or an ISO time
+  --follow                 keep printing records as they are appended (across rotation); without
+                           --since it starts with the next record
+  --format json            print the matching records as the JSON lines they are in the log
+
+log verify checks the hash chain of FILE (default ACTION_LOG_PATH) and its rotated files FILE.1,
+FILE.2, ...: exit 0 with a one-line summary and the chain's head when intact, 1 naming the first
+broken or missing record (file, line and seq) otherwise. A cut or rewritten tail leaves a chain
+that checks: --anchor <seq>:<sha256>, a head noted earlier (the proxy prints it on shutdown),
+fails unless that record is still there, unchanged.
 `;
 
 export const POLICY_USAGE = `Usage: iam-agent-proxy policy [options]

@@ -11,7 +11,8 @@ import { upstreamFailure } from './forward/upstream-failure.js';
 import { AwsRequest } from './intercept/aws-request.js';
 import { continueBody, stillAwaitingContinue } from './intercept/expect-continue.js';
 import { BodyTooLargeError, readBody } from './intercept/read-body.js';
-import { ACTION_RECORD_VERSION, consoleLines, type ActionLog, type ActionRecord, type Verdict } from './log/action-log.js';
+import { ACTION_RECORD_VERSION, type ActionRecord, type Verdict } from './log/action-log.js';
+import type { ActionLog } from './log/log-writer.js';
 import { outboundRequest } from './resign/outbound.js';
 import { SignedChunkError } from './resign/signed-chunks.js';
 import type { CredentialSource } from './resign/upstream-credentials.js';
@@ -40,7 +41,8 @@ export interface PipelineDeps {
   /** How long to wait on AWS (DEFAULT_TIMEOUT_SETTINGS when absent). */
   upstreamTimeouts?: TimeoutSettings;
   accountId: () => string | undefined;
-  print: (line: string) => void;
+  /** Shows a record on the console: its line in the log, or undefined when it could not be written. */
+  show: (record: ActionRecord, line: string | undefined) => void;
   /** Called once per request that needed an action AWS does not define (counted, reported on stop). */
   onUnresolved?: () => void;
   now?: () => Date;
@@ -115,6 +117,12 @@ export async function handleAwsRequest(req: IncomingMessage, res: ServerResponse
   }
   const verdict = decision.verdict;
   const evaluation = decision.evaluation;
+  // Enforce mode forwards nothing it cannot record (the log said so on stderr when it failed).
+  const unwritable = evaluation?.mode === 'enforce' ? deps.log.unwritable() : undefined;
+  if (unwritable !== undefined) {
+    answerError(ex, call.protocol, { status: 503, code: 'ServiceUnavailable', message: `iam-agent-proxy cannot write its action log (${unwritable}); enforce mode forwards no call it cannot record.` }, call.service);
+    return record(ex, call, { decision: 'refused', error: 'ActionLogUnwritable', evaluation }, identity);
+  }
 
   let credentials;
   try {
@@ -228,6 +236,5 @@ function record(ex: Exchange, described: Described, outcome: { decision: Verdict
     upstreamStatus: outcome.upstreamStatus,
     latencyMs: Math.round((performance.now() - ex.started) * 100) / 100,
   };
-  ex.deps.log.write(entry);
-  for (const line of consoleLines(entry, ex.now)) ex.deps.print(line);
+  ex.deps.show(entry, ex.deps.log.write(entry));
 }

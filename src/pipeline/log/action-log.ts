@@ -1,4 +1,3 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
 import type { Protocol } from '../../services/model.js';
 import type { EvaluationSummary } from '../decide/decide.js';
 import type { Authorization, RequestContext } from '../resolve/types.js';
@@ -6,8 +5,13 @@ import type { Authorization, RequestContext } from '../resolve/types.js';
 /** allowed and would-block (shadow mode) calls were forwarded; blocked (enforce mode) and refused ones were not. */
 export type Verdict = 'allowed' | 'blocked' | 'would-block' | 'refused';
 
-/** The version of the record below; readers (`policy`) check it. */
-export const ACTION_RECORD_VERSION = 2;
+/**
+ * The version of the record below; readers (`policy`) check it. 3: as 2, plus `seq` and `prev` (the
+ * hash chain, chain.ts) on every line, and header and lost-record lines (with `kind`) among them.
+ */
+export const ACTION_RECORD_VERSION = 3;
+/** Versions whose action records read the same: 2 only lacks the chain. */
+export const READABLE_RECORD_VERSIONS: readonly number[] = [2, 3];
 
 /** One line of actions.log: what one request was, and what became of it. Never holds a secret. */
 export interface ActionRecord {
@@ -37,21 +41,6 @@ export interface ActionRecord {
   error?: string;
   upstreamStatus: number | undefined;
   latencyMs: number;
-}
-
-export interface ActionLog {
-  write(record: ActionRecord): void;
-  close(): Promise<void>;
-}
-
-/** Appends JSON lines to the action log (created 0600: it names resources the agent touched). */
-export function openActionLog(path: string): ActionLog {
-  const stream: WriteStream = createWriteStream(path, { flags: 'a', mode: 0o600 });
-  stream.on('error', (error) => process.stderr.write(`iam-agent-proxy: cannot write ${path}: ${error.message}\n`));
-  return {
-    write: (record) => void stream.write(`${JSON.stringify(record)}\n`),
-    close: () => new Promise((resolve) => stream.end(resolve)),
-  };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { ACTION_RECORD_VERSION, type ActionRecord } from '../../pipeline/log/action-log.js';
+import { READABLE_RECORD_VERSIONS, type ActionRecord } from '../../pipeline/log/action-log.js';
 
 /** The key calls made with the proxy's own credentials are filed under (records without assumedRole). */
 export const OWN_CREDENTIALS = '(proxy credentials)';
@@ -22,7 +22,10 @@ export interface RecordFilter {
  */
 const FORWARDED: ReadonlySet<string> = new Set(['allowed', 'would-block']);
 
-/** The version 2 records in an action log's text; a line cut short by a crash, or of another version, is skipped. */
+/**
+ * The action records (versions 2 and 3) in an action log's text; chain headers and lost-record
+ * notes (`kind`), a line cut short by a crash, or one of another version are skipped.
+ */
 export function parseActionLog(text: string): ActionRecord[] {
   const records: ActionRecord[] = [];
   for (const line of text.split('\n')) {
@@ -40,7 +43,7 @@ export function parseActionLog(text: string): ActionRecord[] {
 
 function isRecord(value: unknown): value is ActionRecord {
   const record = value as Partial<ActionRecord> | null;
-  return typeof record === 'object' && record !== null && record.v === ACTION_RECORD_VERSION && typeof record.decision === 'string' && Array.isArray(record.authorizations);
+  return typeof record === 'object' && record !== null && READABLE_RECORD_VERSIONS.includes(record.v as number) && !('kind' in record) && typeof record.decision === 'string' && Array.isArray(record.authorizations);
 }
 
 /** The records the filter keeps, by whose credentials they were made with (assumedRole, or OWN_CREDENTIALS). */

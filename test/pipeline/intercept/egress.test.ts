@@ -186,7 +186,7 @@ describe('egress records', () => {
   const record = egressRecord({ method: 'CONNECT', host: 'example.com', port: 443, client: '10.0.0.9:51234', agent: 'claude', reason: 'not in the egress allowlist', latencyMs: 3 }, new Date('2025-01-02T03:04:05Z'));
 
   it('are refused records of service egress naming the client', () => {
-    expect(record).toMatchObject({ v: 2, service: 'egress', host: 'example.com:443', operation: 'CONNECT', decision: 'refused', client: '10.0.0.9:51234', agent: 'claude', error: 'not in the egress allowlist', authorizations: [] });
+    expect(record).toMatchObject({ v: 3, service: 'egress', host: 'example.com:443', operation: 'CONNECT', decision: 'refused', client: '10.0.0.9:51234', agent: 'claude', error: 'not in the egress allowlist', authorizations: [] });
     expect(egressRecord({ method: 'GET', host: '::1', port: 80, client: undefined, agent: undefined, reason: 'r', latencyMs: 0 }, new Date()).host).toBe('[::1]:80');
   });
 

@@ -15,7 +15,14 @@ const records = [
 const actions = (list: ReturnType<typeof parseActionLog>) => list.flatMap((r) => r.authorizations.map((a) => a.action));
 
 describe('parseActionLog', () => {
-  it('keeps version 2 records, skipping lines cut short, other versions, blank lines and CRLF ends', () => {
+  it('keeps version 3 and 2 records, skipping chain headers, lost-record notes, lines cut short, other versions, blank lines and CRLF ends', () => {
+    const header = '{"v":3,"seq":0,"prev":null,"kind":"header","reason":"start","time":"2026-11-23T12:00:00.000Z","instance":"i","version":"0.1.0","decision":"allowed","authorizations":[]}';
+    const lost = '{"v":3,"seq":1,"prev":"00","kind":"lost","time":"2026-11-23T12:00:00.000Z","decision":"allowed","authorizations":[]}';
+    const version2 = JSON.stringify({ ...records[1], v: 2 });
+    expect(actions(parseActionLog(`${header}\n${lost}\n${version2}\n${JSON.stringify(records[0])}\n`))).toEqual(['sqs:ListQueues', 's3:ListAllMyBuckets']);
+  });
+
+  it('skips lines cut short, other versions, blank lines and CRLF ends', () => {
     const text = `\r\n${logText(records.slice(0, 2)).replace(/\n/g, '\r\n')}{"v":1,"decision":"allowed","authorizations":[]}\n${JSON.stringify(records[0]).slice(0, 50)}\nnot json\n`;
     expect(actions(parseActionLog(text))).toEqual(['s3:ListAllMyBuckets', 'sqs:ListQueues']);
   });
