@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeAws, type FakeAws } from './support/fake-aws.js';
-import { AWS_CLI, PROXY_BIN, PYTHON, REAL, REPO, run, startProxy, type ProxyRun } from './support/proxy-process.js';
+import { actionRecords, AWS_CLI, PROXY_BIN, PYTHON, REAL, REPO, run, startProxy, type ProxyRun } from './support/proxy-process.js';
 
 let upstream: FakeAws;
 let proxy: ProxyRun;
@@ -147,9 +147,9 @@ describe('AWS SDK for JavaScript v3 through the proxy', () => {
 
 describe('the record', () => {
   it('logs every call as JSON lines without secrets, and turns them into a policy', async () => {
-    const log = readFileSync(join(proxy.stateDir, 'actions.log'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const log = actionRecords(proxy) as Array<Record<string, any>>; // as JSON.parse gave them
     const put = log.find((r) => r.operation === 'PutObject');
-    expect(put).toMatchObject({ v: 2, service: 's3', region: 'us-east-1', protocol: 'restXml', decision: 'allowed', upstreamStatus: 200 });
+    expect(put).toMatchObject({ v: 3, service: 's3', region: 'us-east-1', protocol: 'restXml', decision: 'allowed', upstreamStatus: 200 });
     expect(put.authorizations).toEqual([{ action: 's3:PutObject', known: true, resources: [{ arn: 'arn:aws:s3:::test-bucket/cli/up.txt', type: 'object', resolved: true }] }]);
     expect(put.context).toMatchObject({ 'aws:RequestedRegion': 'us-east-1' });
     expect(put.accessKeyId).toMatch(/^AKIAPROXY[A-Z2-7]{32}$/);

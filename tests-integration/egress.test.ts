@@ -109,7 +109,7 @@ describe('PROXY_EGRESS=deny', () => {
     const line = await proxy.waitForStdout(new RegExp(`REFUSED  egress:CONNECT 127\\.0\\.0\\.1:${echo.port} `));
     expect(line).toMatch(new RegExp(`^\\[\\d\\d:\\d\\d:\\d\\d\\] REFUSED  egress:CONNECT 127\\.0\\.0\\.1:${echo.port} \\(non-AWS egress is denied \\(PROXY_EGRESS=deny\\)\\)$`));
     const record = egressRecords(proxy).find((r) => r.host === `127.0.0.1:${echo.port}`);
-    expect(record).toMatchObject({ v: 2, service: 'egress', operation: 'CONNECT', decision: 'refused', error: 'non-AWS egress is denied (PROXY_EGRESS=deny)', authorizations: [] });
+    expect(record).toMatchObject({ v: 3, service: 'egress', operation: 'CONNECT', decision: 'refused', error: 'non-AWS egress is denied (PROXY_EGRESS=deny)', authorizations: [] });
     expect(record!.client).toMatch(/^127\.0\.0\.1:\d+$/);
   });
 

@@ -44,7 +44,7 @@ export function cleanEnv(home: string): Record<string, string> {
 }
 
 /** Runs the built proxy as a child process, as a user would, and waits for its banner. */
-export async function startProxy(options: { upstream?: FakeAws; home?: string; env?: Record<string, string>; port?: number } = {}): Promise<ProxyRun> {
+export async function startProxy(options: { upstream?: FakeAws; home?: string; env?: Record<string, string>; port?: number; args?: string[]; wrap?: string[] } = {}): Promise<ProxyRun> {
   const home = options.home ?? mkdtempSync(join(tmpdir(), 'iap-home-'));
   const port = options.port ?? (await freePort());
   const env: Record<string, string> = {
@@ -55,7 +55,10 @@ export async function startProxy(options: { upstream?: FakeAws; home?: string; e
     ...(options.upstream ? { PROXY_UPSTREAM_ENDPOINT: options.upstream.endpoint, NODE_EXTRA_CA_CERTS: options.upstream.caFile } : {}),
     ...options.env,
   };
-  const child = spawn(process.execPath, [...nodeFlagsOf(PROXY_BIN), PROXY_BIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // wrap: a command the proxy runs under (unshare ... exec "$@"), which must exec it in place.
+  const command = [process.execPath, ...nodeFlagsOf(PROXY_BIN), PROXY_BIN, ...(options.args ?? [])];
+  const [program, ...args] = [...(options.wrap ?? []), ...command];
+  const child = spawn(program!, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const stdout: string[] = [];
   let stderr = '';
   let partial = '';
@@ -119,7 +122,7 @@ export function agentEnvFor(proxy: ProxyRun, agent: string): Record<string, stri
 }
 
 /**
- * The action log's records so far. The proxy answers a call before its record reaches the file, so a
+ * The action log's action records so far (not its chain headers or lost-record notes). The proxy answers a call before its record reaches the file, so a
  * client can finish first: read once the file has stopped growing for a moment (at most ~1 s).
  */
 export function actionRecords(proxy: ProxyRun): Array<Record<string, unknown>> {
@@ -132,7 +135,7 @@ export function actionRecords(proxy: ProxyRun): Array<Record<string, unknown>> {
     if (again === text) break;
     text = again;
   }
-  return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>);
+  return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>).filter((record) => record.kind === undefined);
 }
 
 const PAUSE = new Int32Array(new SharedArrayBuffer(4));
