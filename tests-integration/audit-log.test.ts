@@ -146,3 +146,17 @@ describe('log --follow', () => {
     }
   });
 });
+
+describe('--log-format json', () => {
+  it('prints each record to stdout as its line in the action log', async () => {
+    const proxy = await startProxy({ upstream, args: ['--log-format', 'json'] });
+    try {
+      await calls(proxy, 1);
+      const printed = await proxy.waitForStdout(/^\{"v":3,"seq":1,/);
+      expect(lines(join(proxy.stateDir, 'actions.log'))[1]).toBe(printed);
+      expect(JSON.parse(printed)).toMatchObject({ operation: 'GetCallerIdentity', decision: 'allowed' });
+    } finally {
+      await proxy.stop();
+    }
+  });
+});
