@@ -89,7 +89,8 @@ export async function start(env: NodeJS.ProcessEnv, options: StartOptions = { lo
       credentialsPort = endpoint.port;
     }
     const log = openActionLog({ path: config.actionLogPath, maxBytes: config.actionLogMaxBytes, instance: randomUUID(), version: proxyVersion(), notice });
-    cleanups.push(() => log.close());
+    let served = false;
+    cleanups.push(() => log.close({ printHead: served }));
     const show = (record: ActionRecord, line: string | undefined) => {
       const lines = options.logFormat === 'json' ? [line ?? JSON.stringify(record)] : consoleLines(record, new Date(record.time));
       for (const text of lines) process.stdout.write(`${text}\n`);
@@ -139,6 +140,7 @@ export async function start(env: NodeJS.ProcessEnv, options: StartOptions = { lo
     });
     interceptor = proxy;
     cleanups.push(() => proxy.close());
+    served = true;
     printBanner(config, proxy.port, policies.describe(), credentialsPort);
     discoverIdentity(credentials, config.upstreamEndpoint).then(
       (found) => ((identity = found), (accountId = found.account)),

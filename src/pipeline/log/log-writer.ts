@@ -12,7 +12,8 @@ export interface ActionLog {
   unwritable(): string | undefined;
   /** The last line written: an operator who notes it elsewhere can detect a cut tail. */
   head(): ChainHead;
-  close(): void;
+  /** Reports lost records, and the head when asked (a proxy that never served has nothing to anchor). */
+  close(options?: { printHead: boolean }): void;
 }
 
 export interface ActionLogOptions {
@@ -130,10 +131,10 @@ export function openActionLog(options: ActionLogOptions): ActionLog {
       return failure;
     },
     head: () => head,
-    close() {
+    close({ printHead } = { printHead: true }) {
       closeSync(fd);
       if (lostTotal) notice(`${lostTotal} action record(s) could not be written to ${path}`);
-      notice(`action log head ${describeHead(head)}: noted elsewhere, 'log verify --anchor' with it detects a cut or rewritten tail`);
+      if (printHead) notice(`action log head ${describeHead(head)}: noted elsewhere, 'log verify --anchor' with it detects a cut or rewritten tail`);
     },
   };
 }
