@@ -40,6 +40,13 @@ const refuse = (status: number, code: string, message: string): { ok: false; err
   error: { status, code, message },
 });
 
+/** Whether the header was sent more than once (any letter case); only the raw header list can tell. */
+function repeats(request: SignedRequest, name: string): boolean {
+  let count = 0;
+  for (let i = 0; i < (request.rawHeaders?.length ?? 0); i += 2) if (request.rawHeaders![i]!.toLowerCase() === name && ++count > 1) return true;
+  return false;
+}
+
 /** Step 1, headers only: is this a well-formed, fresh SigV4 request, and does its body need buffering? */
 export function readSignatureClaim(request: SignedRequest, now: Date): Result<SignatureClaim> {
   const header = request.headers.authorization;
@@ -49,6 +56,8 @@ export function readSignatureClaim(request: SignedRequest, now: Date): Result<Si
     if (/(^|&)X-Amz-(Algorithm|Signature)=/.test(request.rawQuery)) return readPresignedClaim(request, now);
     return refuse(403, 'MissingAuthenticationToken', 'Request is missing Authentication Token');
   }
+  // Node keeps the first of repeated Authorization headers: which credential is meant must not depend on that.
+  if (repeats(request, 'authorization')) return refuse(400, 'InvalidArgument', 'Only one Authorization header is allowed.');
   // The signer libraries leave any such parameter out of the canonical query, AWS may not: it could be read two ways.
   if (querySignatures > 0) return refuse(400, 'InvalidArgument', 'A request signed in its Authorization header may not also carry an X-Amz-Signature query parameter.');
   const auth = parseAuthorization(header, request.headers['x-amz-region-set']);

@@ -162,6 +162,18 @@ describe('authenticate: headers and clock', () => {
     expectRefused(await authenticate(unsigned, undefined, store, T0), 403, 'IncompleteSignature');
   });
 
+  it('refuses two Authorization headers, whichever comes first and even if both are the same valid one', async () => {
+    const { store, key } = setup();
+    const request = sign(key);
+    const auth = String(request.headers.authorization);
+    const rawHeaders = (second: string) => [...Object.entries(request.headers).flat(), 'Authorization', second];
+    // Node keeps the first and drops the second: only the raw list shows there were two.
+    for (const second of [auth, 'AWS4-HMAC-SHA256 garbage']) {
+      expect(expectRefused(await authenticate({ ...request, rawHeaders: rawHeaders(second) }, undefined, store, T0), 400, 'InvalidArgument')).toContain('one Authorization');
+    }
+    expect((await authenticate({ ...request, rawHeaders: Object.entries(request.headers).flat() }, undefined, store, T0)).ok).toBe(true);
+  });
+
   it('answers a request without Authorization with MissingAuthenticationToken 403', async () => {
     const { store } = setup();
     const request: SignedRequest = { method: 'GET', rawPath: '/', rawQuery: 'Action=GetCallerIdentity', headers: { host: 'sts.amazonaws.com' } };
