@@ -12,6 +12,12 @@ function replaceAuthorization(request: Signed, value: string): Signed {
   return withHeaders(request, (h) => h.map(([n, v]) => [n, n.toLowerCase() === 'authorization' ? value : v]));
 }
 
+/** The signature with the hex digit at `at` changed to another hex digit: well formed, wrong. */
+function otherHexDigit(rng: Rng, signature: string, at: number): string {
+  const digits = '0123456789abcdef'.replace(signature[at]!, '');
+  return signature.slice(0, at) + digits[rng.int(digits.length)] + signature.slice(at + 1);
+}
+
 /** One part of `AWS4-HMAC-SHA256 Credential=AKID/date/region/service/aws4_request, SignedHeaders=…, Signature=…` broken. */
 function mangle(rng: Rng, auth: string): { what: string; value: string } {
   const match = /^(\S+) Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]+)$/.exec(auth)!;
@@ -29,7 +35,7 @@ function mangle(rng: Rng, auth: string): { what: string; value: string } {
       const list = signedHeaders!.split(';');
       return rng.pick([list.filter((h) => h !== 'host').join(';'), list.filter((h) => h !== 'x-amz-date').join(';'), [...list, 'x-missing'].join(';'), ['host', ...list].join(';'), list.join(';').toUpperCase(), '', ';;', list.join(';;'), Array.from({ length: 3_000 }, (_, n) => `h${n}`).join(';'), junk()]);
     },
-    signature: () => rng.pick([signature!.slice(0, -1), `${signature}0`, signature!.toUpperCase(), rng.bytes(32).toString('hex'), signature!.replace(/.$/, 'g'), 'f'.repeat(rng.pick([128, 10_000])), junk()]),
+    signature: () => rng.pick([otherHexDigit(rng, signature!, signature!.length - 1), otherHexDigit(rng, signature!, 0), otherHexDigit(rng, signature!, rng.int(signature!.length)), signature!.slice(0, -1), `${signature}0`, signature!.toUpperCase(), rng.bytes(32).toString('hex'), signature!.replace(/.$/, 'g'), 'f'.repeat(rng.pick([128, 10_000])), junk()]),
   };
   const what = rng.pick(Object.keys(options));
   parts[what] = options[what]!();
