@@ -16,6 +16,8 @@ export interface Config {
   port: number;
   /** PROXY_CREDENTIALS_PORT: the container credential endpoint on 127.0.0.1 (0: any free port); undefined: off. */
   credentialsPort: number | undefined;
+  /** PROXY_ADMIN_PORT: /healthz and /metrics on 127.0.0.1 (0: any free port); undefined: off. */
+  adminPort: number | undefined;
   stateDir: string;
   /** The default agent's socket (creds.sock). */
   socketPath: string;
@@ -74,6 +76,12 @@ export function credentialsPortFrom(env: Env): number | undefined {
   return integerIn(env, 'PROXY_CREDENTIALS_PORT', 0, 0, 65535);
 }
 
+/** PROXY_ADMIN_PORT: unset or empty, the admin listener (/healthz, /metrics) is off; 0 picks a free port. */
+export function adminPortFrom(env: Env): number | undefined {
+  if (env.PROXY_ADMIN_PORT === undefined || env.PROXY_ADMIN_PORT === '') return undefined;
+  return integerIn(env, 'PROXY_ADMIN_PORT', 0, 0, 65535);
+}
+
 function awsConfigPathFrom(env: Env): string {
   return resolve(env.AWS_CONFIG_FILE || join(env.HOME || homedir(), '.aws', 'config'));
 }
@@ -104,6 +112,7 @@ export function loadConfig(env: Env): Config {
     host: env.PROXY_HOST || '127.0.0.1',
     port: integerIn(env, 'PROXY_PORT', 8080, 0, 65535),
     credentialsPort: credentialsPortFrom(env),
+    adminPort: adminPortFrom(env),
     stateDir,
     socketPath: socketPathFrom(env),
     adminSocketPath: adminSocketPathFrom(env),
@@ -129,6 +138,10 @@ export function loadConfig(env: Env): Config {
   };
   if (config.credentialsPort && config.credentialsPort === config.port) {
     throw new ConfigError(`PROXY_CREDENTIALS_PORT and PROXY_PORT are both ${config.port}: give the credential endpoint another port`);
+  }
+  if (config.adminPort && (config.adminPort === config.port || config.adminPort === config.credentialsPort)) {
+    const other = config.adminPort === config.port ? 'PROXY_PORT' : 'PROXY_CREDENTIALS_PORT';
+    throw new ConfigError(`PROXY_ADMIN_PORT and ${other} are both ${config.adminPort}: give the admin listener another port`);
   }
   for (const path of [config.socketPath, config.adminSocketPath, ...agents.map((agent) => agentSocketPathFrom(env, agent.name))]) {
     if (Buffer.byteLength(path) > MAX_SOCKET_PATH_BYTES) {

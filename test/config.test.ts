@@ -12,6 +12,7 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       port: 8080,
       credentialsPort: undefined,
+      adminPort: undefined,
       stateDir: '/home/tester/.iam-agent-proxy',
       socketPath: '/home/tester/.iam-agent-proxy/creds.sock',
       adminSocketPath: '/home/tester/.iam-agent-proxy/admin.sock',
@@ -127,6 +128,15 @@ describe('loadConfig', () => {
   it('rejects PROXY_CREDENTIALS_PORT equal to PROXY_PORT', () => {
     expect(() => loadConfig({ HOME, PROXY_CREDENTIALS_PORT: '8080' })).toThrow('PROXY_CREDENTIALS_PORT and PROXY_PORT are both 8080: give the credential endpoint another port');
     expect(() => loadConfig({ HOME, PROXY_PORT: '9000', PROXY_CREDENTIALS_PORT: '9000' })).toThrow(ConfigError);
+  });
+
+  it('PROXY_ADMIN_PORT: unset or empty, the admin listener is off; 0 is any free port; never another listener\'s port', () => {
+    expect(loadConfig({ HOME, PROXY_ADMIN_PORT: '' }).adminPort).toBeUndefined();
+    for (const port of ['0', '9100', '65535']) expect(loadConfig({ HOME, PROXY_ADMIN_PORT: port }).adminPort).toBe(Number(port));
+    expect(loadConfig({ HOME, PROXY_PORT: '0', PROXY_CREDENTIALS_PORT: '0', PROXY_ADMIN_PORT: '0' }).adminPort).toBe(0);
+    expect(() => loadConfig({ HOME, PROXY_ADMIN_PORT: 'x' })).toThrow('PROXY_ADMIN_PORT must be a whole number from 0 to 65535, not "x"');
+    expect(() => loadConfig({ HOME, PROXY_ADMIN_PORT: '8080' })).toThrow('PROXY_ADMIN_PORT and PROXY_PORT are both 8080: give the admin listener another port');
+    expect(() => loadConfig({ HOME, PROXY_CREDENTIALS_PORT: '9000', PROXY_ADMIN_PORT: '9000' })).toThrow('PROXY_ADMIN_PORT and PROXY_CREDENTIALS_PORT are both 9000: give the admin listener another port');
   });
 
   it('PROXY_SOCK_PATH moves the default socket only; PROXY_CA_BUNDLE_PATH names where agents read the CA', () => {

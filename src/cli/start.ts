@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { openAdmin } from '../admin/open-admin.js';
 import { loadConfig, type Config } from '../config.js';
 import { openChannels } from '../keys/channels.js';
 import { serveContainerCredentials } from '../keys/container-endpoint.js';
@@ -13,6 +14,7 @@ import { Drain } from '../pipeline/intercept/drain.js';
 import { startInterceptor, type Interceptor } from '../pipeline/intercept/mitm-server.js';
 import { consoleLines, type ActionRecord } from '../pipeline/log/action-log.js';
 import { openActionLog } from '../pipeline/log/log-writer.js';
+import { observedLog } from '../pipeline/observer.js';
 import { discoverIdentity } from '../pipeline/resign/account.js';
 import type { RealIdentity } from '../pipeline/decide/global-context.js';
 import { standardCredentialSource } from '../pipeline/resign/upstream-credentials.js';
@@ -88,14 +90,17 @@ export async function start(env: NodeJS.ProcessEnv, options: StartOptions = { lo
       cleanups.push(() => endpoint.close());
       credentialsPort = endpoint.port;
     }
-    const log = openActionLog({ path: config.actionLogPath, maxBytes: config.actionLogMaxBytes, instance: randomUUID(), version: proxyVersion(), notice });
+    const admin = config.adminPort === undefined ? undefined : await openAdmin({ port: config.adminPort, mode: config.mode }, { liveKeys: () => keys.liveKeys(), isDeclared: (agent) => agents.isDeclared(agent) });
+    if (admin) cleanups.push(() => admin.close());
+    const log = observedLog(openActionLog({ path: config.actionLogPath, maxBytes: config.actionLogMaxBytes, instance: randomUUID(), version: proxyVersion(), notice }), admin?.observer, notice);
     let served = false;
     cleanups.push(() => log.close({ printHead: served }));
     const show = (record: ActionRecord, line: string | undefined) => {
       const lines = options.logFormat === 'json' ? [line ?? JSON.stringify(record)] : consoleLines(record, new Date(record.time));
       for (const text of lines) process.stdout.write(`${text}\n`);
     };
-    const credentials = standardCredentialSource(env.AWS_PROFILE);
+    const upstreamCredentials = standardCredentialSource(env.AWS_PROFILE);
+    const credentials = admin ? admin.watchCredentials(upstreamCredentials) : upstreamCredentials;
     let identity: RealIdentity | undefined;
     if (policies.reloadable) cleanups.push(reloadOnSignalAndChange(policies, { notice }));
     const decide = createDecider(policies, { identity: () => identity });
@@ -118,7 +123,7 @@ export async function start(env: NodeJS.ProcessEnv, options: StartOptions = { lo
       leaves: new LeafCertificates(ca, Date.now, undefined, await leafKey),
       warn: notice,
       egress: config.egress,
-      otherOwnPorts: credentialsPort === undefined ? [] : [credentialsPort],
+      otherOwnPorts: [credentialsPort, admin?.port].filter((port) => port !== undefined),
       agentOf: (proxyAuthorization) => agentOfProxyAuthorization(proxyAuthorization, master),
       onEgressRefused: (refusal) => {
         const record = egressRecord(refusal, new Date());
@@ -131,6 +136,7 @@ export async function start(env: NodeJS.ProcessEnv, options: StartOptions = { lo
           decide,
           resolve,
           log,
+          observer: admin?.observer,
           upstreamEndpoint: config.upstreamEndpoint,
           upstreamTimeouts: config.upstreamTimeouts,
           accountId: () => accountId,
@@ -141,7 +147,7 @@ export async function start(env: NodeJS.ProcessEnv, options: StartOptions = { lo
     interceptor = proxy;
     cleanups.push(() => proxy.close());
     served = true;
-    printBanner(config, proxy.port, policies.describe(), credentialsPort);
+    printBanner(config, proxy.port, policies.describe(), credentialsPort, admin?.port);
     discoverIdentity(credentials, config.upstreamEndpoint).then(
       (found) => ((identity = found), (accountId = found.account)),
       (error: Error) => process.stderr.write(`iam-agent-proxy: warning: ${error.message}\n`),
@@ -152,7 +158,7 @@ export async function start(env: NodeJS.ProcessEnv, options: StartOptions = { lo
   }
 }
 
-function printBanner(config: Config, port: number, policies: string, credentialsPort: number | undefined): void {
+function printBanner(config: Config, port: number, policies: string, credentialsPort: number | undefined, adminPort?: number): void {
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   process.stderr.write(
     [
@@ -162,6 +168,7 @@ function printBanner(config: Config, port: number, policies: string, credentials
       `  revoke and keys use ${config.adminSocketPath}`,
       `  non-AWS egress: ${describeEgress(config.egress)}`,
       ...(credentialsPort === undefined ? [] : [`  container credentials: http://127.0.0.1:${credentialsPort}/agents/<agent> (AWS_CONTAINER_CREDENTIALS_FULL_URI, with the agent's AWS_CONTAINER_AUTHORIZATION_TOKEN)`]),
+      ...(adminPort === undefined ? [] : [`  metrics: http://127.0.0.1:${adminPort}/metrics and /healthz (loopback only)`]),
       `  in the agent's shell: eval "$(iam-agent-proxy env)" (or export AWS_PROFILE=iam-agent-proxy HTTPS_PROXY=${url})`,
       '',
     ].join('\n'),

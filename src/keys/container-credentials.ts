@@ -103,7 +103,8 @@ export function checkContainerRequest(request: ContainerRequest, port: number, m
   return { agent: name };
 }
 
-function loopbackHost(host: string | string[] | undefined, port: number): boolean {
+/** A Host header naming this loopback listener (127.0.0.1 or localhost, this port): a DNS-rebound page names its own host. */
+export function loopbackHost(host: string | string[] | undefined, port: number): boolean {
   if (typeof host !== 'string') return false;
   const match = /^([^:]+):(\d+)$/.exec(host.toLowerCase());
   return match !== null && LOOPBACK_HOSTS.has(match[1]!) && Number(match[2]) === port;

@@ -13,6 +13,7 @@ import { continueBody, stillAwaitingContinue } from './intercept/expect-continue
 import { BodyTooLargeError, readBody } from './intercept/read-body.js';
 import { ACTION_RECORD_VERSION, type ActionRecord, type Verdict } from './log/action-log.js';
 import type { ActionLog } from './log/log-writer.js';
+import type { PipelineObserver } from './observer.js';
 import { outboundRequest } from './resign/outbound.js';
 import { SignedChunkError } from './resign/signed-chunks.js';
 import type { CredentialSource } from './resign/upstream-credentials.js';
@@ -45,6 +46,8 @@ export interface PipelineDeps {
   show: (record: ActionRecord, line: string | undefined) => void;
   /** Called once per request that needed an action AWS does not define (counted, reported on stop). */
   onUnresolved?: () => void;
+  /** Told of upstream failures (metrics); records reach it through the log (observedLog). */
+  observer?: Pick<PipelineObserver, 'onUpstreamError'>;
   now?: () => Date;
 }
 
@@ -149,6 +152,7 @@ export async function handleAwsRequest(req: IncomingMessage, res: ServerResponse
     const upstreamStatus = await forward(outbound, upstream, ex.res, redact);
     record(ex, call, { decision: verdict, upstreamStatus, evaluation }, identity);
   } catch (error) {
+    if (!(error instanceof SignedChunkError)) deps.observer?.onUpstreamError(error);
     // A signed-chunk upload refused part-way: upstream was cut off before the object could complete.
     const failure = error instanceof SignedChunkError ? error.error : upstreamFailure(request.hostname, error as Error);
     ex.res.shouldKeepAlive = false; // the rest of the agent's body is not read
