@@ -41,6 +41,8 @@ Environment (proxy):
                            (default 10000; a second signal stops at once)
   PROXY_CREDENTIALS_PORT   serve agent keys ECS-style on 127.0.0.1:<port> (0: any free port;
                            unset: off), for clients that ignore credential_process
+  PROXY_ADMIN_PORT         serve GET /healthz and /metrics (Prometheus) on 127.0.0.1:<port>
+                           (0: any free port; unset: off)
   AWS_CONFIG_FILE          AWS config file that gets [profile iam-agent-proxy] (and
                            [profile iam-agent-proxy-no-ca-bundle], the same without ca_bundle)
 `;
