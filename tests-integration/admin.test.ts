@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sample, samples } from '../test/admin/metrics-text.js';
 import { startFakeAws, type FakeAws } from './support/fake-aws.js';
+import { faultyUpstream, type FaultyUpstream } from './support/faulty-upstream.js';
 import { cleanEnv, freePort, PROXY_BIN, REAL, run, startProxy, type ProxyRun } from './support/proxy-process.js';
 import { agentKeys, GET_CALLER_IDENTITY, sendThroughProxy } from './support/raw-client.js';
 
@@ -158,39 +159,58 @@ describe('PROXY_ADMIN_PORT=0 in enforce mode, in front of the fake AWS', () => {
   });
 });
 
-describe('PROXY_ADMIN_PORT with an upstream that refuses connections', () => {
+describe('PROXY_ADMIN_PORT with an upstream that misbehaves', () => {
+  const LIMIT_MS = 500;
+  let faulty: FaultyUpstream;
   let proxy: ProxyRun;
   let port: number;
+  let keys: Awaited<ReturnType<typeof agentKeys>>;
+  const call = () => sendThroughProxy(proxy, { ...GET_CALLER_IDENTITY, signWith: keys }).catch((error: Error) => ({ status: 0, headers: {}, body: error.message }));
+  /** The upstream error counters that moved while `action` ran. */
+  const errorsDuring = async (action: () => Promise<unknown>): Promise<Record<string, number>> => {
+    const before = await scrape(port);
+    await action();
+    await new Promise((r) => setTimeout(r, 100)); // a cut connection is recorded just after the agent sees it
+    return moved(before, await scrape(port), 'iam_agent_proxy_upstream_errors_total');
+  };
 
   beforeAll(async () => {
     port = await freePort();
-    const closed = await freePort();
+    faulty = await faultyUpstream();
     const allowlist = join(mkdtempSync(join(tmpdir(), 'iap-admin-')), 'egress-allowlist');
     writeFileSync(allowlist, `127.0.0.1:${port}\n`); // listed, and still refused: the proxy's own port
-    proxy = await startProxy({ env: { PROXY_ADMIN_PORT: String(port), PROXY_UPSTREAM_ENDPOINT: `http://127.0.0.1:${closed}`, PROXY_EGRESS_ALLOWLIST: allowlist } });
+    proxy = await startProxy({
+      upstream: faulty.upstream,
+      env: { PROXY_ADMIN_PORT: String(port), PROXY_UPSTREAM_TIMEOUT_MS: String(LIMIT_MS), PROXY_UPSTREAM_CONNECT_TIMEOUT_MS: String(LIMIT_MS), PROXY_EGRESS_ALLOWLIST: allowlist },
+    });
+    keys = await agentKeys(proxy);
   });
   afterAll(async () => {
     await proxy?.stop();
+    faulty?.close();
   });
 
   it('listens on the port given, and says so in the banner', () => {
     expect(bannerAdminPort(proxy)).toBe(port);
   });
 
-  it('counts a refused upstream connection as an upstream error of kind "refused"', async () => {
-    const keys = await agentKeys(proxy);
-    const before = await scrape(port);
-    const answer = await sendThroughProxy(proxy, { ...GET_CALLER_IDENTITY, signWith: keys });
-    expect(answer.status).toBe(502);
-    const after = await scrape(port);
-    expect(moved(before, after, 'iam_agent_proxy_upstream_errors_total')).toEqual({ 'iam_agent_proxy_upstream_errors_total{kind="refused"}': 1 });
-    expect(moved(before, after, 'iam_agent_proxy_requests_total')).toEqual({ 'iam_agent_proxy_requests_total{agent="default",decision="allowed",service="sts"}': 1 });
+  it('counts no upstream error for a good answer, and each failure once by its kind: 5xx, timeout, reset, refused', async () => {
+    faulty.setMode('ok');
+    expect(await errorsDuring(async () => expect((await call()).status).toBe(200))).toEqual({});
+    faulty.setMode('503');
+    expect(await errorsDuring(async () => expect((await call()).status).toBe(503))).toEqual({ 'iam_agent_proxy_upstream_errors_total{kind="5xx"}': 1 });
+    faulty.setMode('hang');
+    expect(await errorsDuring(async () => expect((await call()).status).toBe(504))).toEqual({ 'iam_agent_proxy_upstream_errors_total{kind="timeout"}': 1 });
+    faulty.setMode('reset-mid');
+    expect(await errorsDuring(call)).toEqual({ 'iam_agent_proxy_upstream_errors_total{kind="reset"}': 1 });
+    faulty.close(); // nothing listens there any more
+    expect(await errorsDuring(async () => expect((await call()).status).toBe(502))).toEqual({ 'iam_agent_proxy_upstream_errors_total{kind="refused"}': 1 });
     expect(JSON.parse((await adminGet(port, '/healthz')).body)).toMatchObject({ mode: 'record', upstreamCredentials: 'ok' });
   });
 
   it("refuses agents a tunnel to it, as to the proxy's other own ports, and counts the refusal as egress", async () => {
     const before = await scrape(port);
-    const status = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const refused = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = http.request({ method: 'CONNECT', host: '127.0.0.1', port: proxy.port, path: `127.0.0.1:${port}` });
       req.on('connect', (res, socket, head) => {
         let body = head.toString();
@@ -201,8 +221,8 @@ describe('PROXY_ADMIN_PORT with an upstream that refuses connections', () => {
       req.on('error', reject);
       req.end();
     });
-    expect(status.status).toBe(403);
-    expect(status.body).toMatch(new RegExp(`port ${port} is the proxy's own`));
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatch(new RegExp(`port ${port} is the proxy's own`));
     const after = await scrape(port);
     expect(moved(before, after, 'iam_agent_proxy_requests_total')).toEqual({ 'iam_agent_proxy_requests_total{agent="none",decision="refused",service="egress"}': 1 });
   });

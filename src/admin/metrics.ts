@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { UpstreamTimeoutError } from '../pipeline/forward/timeouts.js';
 import type { ActionRecord } from '../pipeline/log/action-log.js';
 import type { PipelineObserver } from '../pipeline/observer.js';
 import type { CredentialHealth } from './health.js';
@@ -156,8 +157,9 @@ function deniedAction(record: ActionRecord): string {
 
 const TLS_CODES = /^(ERR_TLS_|ERR_SSL_|ERR_OSSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH|ERR_CERT_)/;
 
-/** What went wrong reaching upstream, from Node's error code. */
+/** What went wrong reaching upstream: the proxy's own limits (PROXY_UPSTREAM_*TIMEOUT_MS), else Node's error code. */
 export function upstreamErrorKind(error: unknown): UpstreamErrorKind {
+  if (error instanceof UpstreamTimeoutError) return 'timeout';
   const code = typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string' ? (error as { code: string }).code : '';
   if (code === 'ECONNREFUSED') return 'refused';
   if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNABORTED') return 'reset';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createMetrics, LATENCY_BUCKETS_SECONDS, upstreamErrorKind, type MetricsSources } from '../../src/admin/metrics.js';
+import { UpstreamTimeoutError } from '../../src/pipeline/forward/timeouts.js';
 import { ACTION_RECORD_VERSION, type ActionRecord } from '../../src/pipeline/log/action-log.js';
 import { sample, samples } from './metrics-text.js';
 
@@ -189,6 +190,10 @@ describe('upstreamErrorKind', () => {
     ['EWHATEVER', 'other'],
   ])('%s is %s', (code, kind) => {
     expect(upstreamErrorKind(Object.assign(new Error(code), { code }))).toBe(kind);
+  });
+
+  it("the proxy's own connect and response limits are timeouts", () => {
+    for (const phase of ['connect', 'response', 'body'] as const) expect(upstreamErrorKind(new UpstreamTimeoutError(phase, 100))).toBe('timeout');
   });
 
   it('an error with no code, or no error at all, is other', () => {
