@@ -14,11 +14,16 @@
  *      golden cases' calls and a policy built from them (decision-child.ts);
  *   8. streaming: a GiB S3 PutObject (UNSIGNED-PAYLOAD) and GetObject through a proxy of its own against
  *      direct, to an upstream that buffers nothing, with the proxy's peak RSS; what it holds while the far
- *      side stalls and for a hash-signed body; a trickled response's first and last bytes (streaming.ts).
+ *      side stalls and for a hash-signed body; a trickled response's first and last bytes (streaming.ts);
+ *   9. load and soak: 64 keep-alive clients through a proxy of their own for 60 s, errors counted, then on
+ *      until 200,000 requests, the proxy's VmRSS after a tenth of them and after all (load.ts).
+ * When Debian's mitmproxy is installed, (1) and (2) also run through `mitmdump` (mitmdump.ts), a plain
+ * intercepting proxy that verifies and signs nothing, in the same run; otherwise one line says so.
  *
  * It prints figures and asserts nothing. All traffic stays on 127.0.0.1. Knobs (environment):
  *   BENCH_LATENCY_N (2000), BENCH_THROUGHPUT_SECONDS (10), BENCH_CONCURRENCY (32),
- *   BENCH_STREAM_MIB (1024), BENCH_STREAM_ROUNDS (2),
+ *   BENCH_STREAM_MIB (1024), BENCH_STREAM_ROUNDS (2), BENCH_LOAD_SECONDS (60), BENCH_LOAD_CONCURRENCY (64),
+ *   BENCH_SOAK_REQUESTS (200000), BENCH_MITMPROXY=0 (skip mitmdump),
  *   BENCH_PROXY_CPU_PROF=<dir>: profile the proxy's CPU during the proxied throughput runs (V8 profiler,
  *   started and stopped by SIGUSR2 through cpu-profile-preload.mjs, as Node 20 refuses --cpu-prof in
  *   NODE_OPTIONS), write <dir>/proxy-throughput.cpuprofile and, for the enforce-mode proxy's last block of
@@ -33,21 +38,23 @@ import { REAL, actionRecords, startProxy, type ProxyRun } from '../support/proxy
 import { STS_HOST, directToUpstream, expectCallerIdentity, tunnelThroughProxy, type Connector } from './client.js';
 import { profilingEnv, proxyProfiler } from './cpu-profile.js';
 import { measureLatency } from './latency.js';
+import { measureLoad } from './load.js';
+import { mitmdumpMissing, startMitmdump, type Mitmdump } from './mitmdump.js';
 import { measureNewHosts } from './new-hosts.js';
 import { memoryOf } from './proc-sampling.js';
 import { countStdoutLines, issueAgentCredentials, startUpstream } from './processes.js';
 import { measureDecision } from './decision.js';
 import { enforcedLogSummary, writeEnforcePolicy } from './enforce-policy.js';
-import { out, printDecision, printEnforceThroughput, printExplanations, printHeader, printLatency, printMemory, printNewHosts, printProfile, printResolution, printSigning, printThroughput } from './report.js';
-import { CONCURRENCY, CPU_PROF_FILE, CPU_PROF_FILE_ENFORCE, ENFORCE_BLOCKS, ENFORCE_WARMUP_MS, LATENCY_N, THROUGHPUT_MS } from './settings.js';
+import { out, printDecision, printEnforceThroughput, printExplanations, printHeader, printLatency, printLoad, printMemory, printNewHosts, printProfile, printResolution, printSigning, printThroughput } from './report.js';
+import { LOAD_MS, SOAK_REQUESTS, CONCURRENCY, CPU_PROF_FILE, CPU_PROF_FILE_ENFORCE, ENFORCE_BLOCKS, ENFORCE_WARMUP_MS, LATENCY_N, THROUGHPUT_MS } from './settings.js';
 import { measureResolution } from './resolution.js';
 import { measureSigning } from './signing.js';
 import { measureStreaming } from './streaming.js';
 import { printStreaming } from './streaming-report.js';
 import { compareModes, compareThroughput, measureProxiedThroughput, type ProxiedRunOptions } from './throughput.js';
 
-/** The whole run must end by itself; this is the backstop. */
-const WATCHDOG_MS = 420_000;
+/** The whole run must end by itself; this is the backstop (the soak allowed 1 ms a request). */
+const WATCHDOG_MS = 420_000 + LOAD_MS + SOAK_REQUESTS;
 
 const progress = (text: string): void => void process.stderr.write(`bench: ${text}\n`);
 
@@ -58,10 +65,12 @@ async function main(): Promise<void> {
   const upstream = await startUpstream();
   let proxy: ProxyRun | undefined;
   let enforceProxy: ProxyRun | undefined;
+  let mitmdump: Mitmdump | undefined;
   const watchdog = setTimeout(() => {
     progress(`still running after ${WATCHDOG_MS / 1000} s; stopping`);
     proxy?.child.kill('SIGKILL');
     enforceProxy?.child.kill('SIGKILL');
+    if (mitmdump) process.kill(mitmdump.pid, 'SIGKILL');
     upstream.child.kill('SIGKILL');
     process.exit(1);
   }, WATCHDOG_MS);
@@ -82,18 +91,28 @@ async function main(): Promise<void> {
     const directConnector: Connector = () => directToUpstream(upstream.port, upstream.caPem);
     await expectCallerIdentity('proxied', proxyConnector, agentCreds);
     await expectCallerIdentity('direct', directConnector, REAL);
+    const mitmMissing = mitmdumpMissing();
+    if (!mitmMissing) {
+      mitmdump = await startMitmdump(upstream.port);
+      await expectCallerIdentity('mitmdump', mitmdump.connector, REAL);
+    }
+    const mitmNote = mitmdump
+      ? `mitmdump ${mitmdump.version} (Debian's mitmproxy; intercepts TLS with its own CA, verifies and signs nothing, one stdout line per request) ran in the same run`
+      : `no mitmdump comparison: ${mitmMissing}`;
 
-    progress(`1/8 latency (${LATENCY_N} sequential requests each way)...`);
-    const latency = await measureLatency(proxyConnector, directConnector, agentCreds);
+    progress(`1/9 latency (${LATENCY_N} sequential requests each way)...`);
+    const latency = await measureLatency(proxyConnector, directConnector, agentCreds, mitmdump?.connector);
     const memAfterLatency = memoryOf(proxyPid);
 
     // Before the throughput run, so new hosts are timed on a quiet proxy.
-    progress('3/8 first request on new hosts...');
+    progress('3/9 first request on new hosts...');
     const newHosts = await measureNewHosts({ port: proxyPort, ca: proxyCa }, upstream, agentCreds);
 
-    progress(`2/8 throughput (${CONCURRENCY} clients, ${THROUGHPUT_MS / 1000} s each way)...`);
+    progress(`2/9 throughput (${CONCURRENCY} clients, ${THROUGHPUT_MS / 1000} s each way)...`);
     const profiler = CPU_PROF_FILE ? proxyProfiler(proxyPid, CPU_PROF_FILE) : undefined;
-    const throughput = await compareThroughput({ directConnector, proxyConnector, agentCreds, upstream, proxyPid, proxyLog, profiler });
+    const throughput = await compareThroughput({ directConnector, proxyConnector, agentCreds, upstream, proxyPid, proxyLog, profiler, mitmdump: mitmdump && { connector: mitmdump.connector, pid: mitmdump.pid } });
+    await mitmdump?.stop();
+    mitmdump = undefined;
     const memAfterThroughput = memoryOf(proxyPid);
     await sleep(200); // the run's last log lines
     const proxyLogLines = proxyLog.linesSinceMark();
@@ -103,7 +122,7 @@ async function main(): Promise<void> {
     await proxy.stop();
 
     // 2b. Two new proxies, record mode and enforce mode, alike but for the mode: the same age, the same warm-up.
-    progress(`2b/8 enforce vs record mode (${ENFORCE_WARMUP_MS / 1000} s warm-up, ${THROUGHPUT_MS / 1000} s each mode in ${ENFORCE_BLOCKS} blocks)...`);
+    progress(`2b/9 enforce vs record mode (${ENFORCE_WARMUP_MS / 1000} s warm-up, ${THROUGHPUT_MS / 1000} s each mode in ${ENFORCE_BLOCKS} blocks)...`);
     const enforcePolicy = writeEnforcePolicy();
     const modeEnv = { ALLOWLIST_PATH: enforcePolicy.path };
     [proxy, enforceProxy] = await Promise.all([
@@ -131,20 +150,32 @@ async function main(): Promise<void> {
     await Promise.all([proxy.stop(), enforceProxy.stop()]);
     const enforceLogSummary = enforcedLogSummary(actionRecords(enforceProxy));
     enforcePolicy.remove();
+
+    progress(`9/9 load (${LOAD_MS / 1000} s) and soak (${SOAK_REQUESTS} requests)...`);
+    proxy = await startProxy({ upstream: fakeAws });
+    countStdoutLines(proxy);
+    const loadProxy = proxy;
+    const loadCa = readFileSync(join(loadProxy.stateDir, 'ca.pem'), 'utf8');
+    const loadCreds = await issueAgentCredentials(loadProxy);
+    const loadConnector: Connector = () => tunnelThroughProxy(loadProxy.port, STS_HOST, loadCa);
+    await expectCallerIdentity('load', loadConnector, loadCreds);
+    const load = await measureLoad({ proxyConnector: loadConnector, agentCreds: loadCreds, proxyPid: loadProxy.child.pid!, upstream });
+    const loadStderr = loadProxy.stderr();
+    await loadProxy.stop();
     await upstream.stop();
 
     const streaming = await measureStreaming(progress);
 
     // Last, once the proxy and upstream are gone: this process has the machine to itself.
-    progress('4/8 signing and hashing...');
+    progress('4/9 signing and hashing...');
     const signing = await measureSigning();
-    progress('6/8 resolution and start-up...');
+    progress('6/9 resolution and start-up...');
     const resolution = await measureResolution();
-    progress('7/8 decision...');
+    progress('7/9 decision...');
     const decision = measureDecision();
 
-    printLatency(latency);
-    printThroughput(throughput, proxyLogLines);
+    printLatency(latency, mitmNote);
+    printThroughput(throughput, proxyLogLines, mitmNote);
     printEnforceThroughput(modes, { statements: enforcePolicy.statements, enforceStderr, enforceLogSummary });
     printNewHosts(newHosts);
     printSigning(signing);
@@ -153,6 +184,7 @@ async function main(): Promise<void> {
     printResolution(resolution);
     printDecision(decision);
     printStreaming(streaming);
+    printLoad(load, loadStderr);
     if (CPU_PROF_FILE) printProfile(CPU_PROF_FILE, 'record mode');
     if (CPU_PROF_FILE_ENFORCE) printProfile(CPU_PROF_FILE_ENFORCE, 'enforce mode');
     printExplanations();
@@ -161,6 +193,7 @@ async function main(): Promise<void> {
     clearTimeout(watchdog);
     await proxy?.stop();
     await enforceProxy?.stop();
+    await mitmdump?.stop();
     await upstream.stop();
   }
 }

@@ -44,10 +44,14 @@ export class OneConnectionAgent extends http.Agent {
   }
 }
 
-/** CONNECT host:443 through the proxy, then TLS inside the tunnel trusting the proxy's CA. */
-export function tunnelThroughProxy(proxyPort: number, host: string, ca: string, timings?: ConnectTimings): Promise<Duplex> {
+/**
+ * CONNECT host:443 through the proxy, then TLS inside the tunnel trusting the proxy's CA.
+ * `connectTo` replaces the CONNECT target (host:port), the TLS server name staying `host`: how the
+ * bench points mitmdump, which dials what the CONNECT names, at the fake upstream.
+ */
+export function tunnelThroughProxy(proxyPort: number, host: string, ca: string, timings?: ConnectTimings, connectTo = `${host}:443`): Promise<Duplex> {
   return new Promise((resolveSocket, reject) => {
-    const connect = http.request({ method: 'CONNECT', host: '127.0.0.1', port: proxyPort, path: `${host}:443`, headers: { host: `${host}:443` }, agent: false });
+    const connect = http.request({ method: 'CONNECT', host: '127.0.0.1', port: proxyPort, path: connectTo, headers: { host: connectTo }, agent: false });
     connect.once('error', reject);
     connect.once('connect', (response, socket, head) => {
       if (response.statusCode !== 200 || head.length > 0) {

@@ -2,7 +2,7 @@
  * Runs startFakeAws in a process of its own for the benchmark, so the fake upstream (which checks
  * every signature with aws4) does not share an event loop with the benchmark's clients.
  * Talks to its parent over IPC: sends { ready, endpoint, caFile, caPem } once listening; answers
- * 'stats' with how many requests it verified / refused since the last 'stats'; exits on 'stop'
+ * 'stats' with how many requests it verified / refused, and TLS connections it accepted, since the last 'stats'; exits on 'stop'
  * or when the parent goes away.
  */
 import { mkdtempSync } from 'node:fs';
@@ -16,6 +16,7 @@ const upstream = await startFakeAws({ credentials: REAL, dir: mkdtempSync(join(t
 let verified = 0;
 let refused = 0;
 let firstFailure: string | undefined;
+let connectionsBefore = 0;
 
 /** The fake keeps every request (with its body) in memory; count them and let them go. */
 function drain(): void {
@@ -33,7 +34,9 @@ const timer = setInterval(drain, 200);
 process.on('message', (message: unknown) => {
   if (message === 'stats') {
     drain();
-    process.send!({ stats: { verified, refused, firstFailure } });
+    const connections = upstream.connectionsAccepted();
+    process.send!({ stats: { verified, refused, firstFailure, connections: connections - connectionsBefore } });
+    connectionsBefore = connections;
     verified = 0;
     refused = 0;
     firstFailure = undefined;

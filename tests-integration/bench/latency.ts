@@ -1,4 +1,4 @@
-/** 1. Added latency: sequential requests on one keep-alive connection, through the proxy and direct. */
+/** 1. Added latency: sequential requests on one keep-alive connection, through the proxy, direct, and through mitmdump when there is one. */
 import { REAL } from '../support/proxy-process.js';
 import { OneConnectionAgent, send, signGetCallerIdentity, type Connector, type Credentials } from './client.js';
 import { LATENCY_BLOCK, LATENCY_N, LATENCY_WARMUP } from './settings.js';
@@ -9,7 +9,14 @@ export interface LatencyResult {
   errors: number;
 }
 
-export async function measureLatency(proxyConnector: Connector, directConnector: Connector, agentCreds: Credentials): Promise<{ proxied: LatencyResult; direct: LatencyResult }> {
+export interface LatencyResults {
+  proxied: LatencyResult;
+  direct: LatencyResult;
+  /** The same requests through mitmdump (mitmdump.ts), when it ran. */
+  mitmdump?: LatencyResult;
+}
+
+export async function measureLatency(proxyConnector: Connector, directConnector: Connector, agentCreds: Credentials, mitmConnector?: Connector): Promise<LatencyResults> {
   const total = LATENCY_WARMUP + LATENCY_N;
   const makeCase = (connector: Connector, credentials: Credentials) => ({
     agent: new OneConnectionAgent(connector),
@@ -21,6 +28,9 @@ export async function measureLatency(proxyConnector: Connector, directConnector:
   type Case = ReturnType<typeof makeCase>;
   const proxied = makeCase(proxyConnector, agentCreds);
   const direct = makeCase(directConnector, REAL);
+  // mitmdump passes the client's signature on as it is: the fake upstream checks the real key's.
+  const mitm = mitmConnector ? makeCase(mitmConnector, REAL) : undefined;
+  const cases = [proxied, direct, ...(mitm ? [mitm] : [])];
   const runRange = async (c: Case, from: number, to: number, record: boolean): Promise<void> => {
     for (let i = from; i < to; i++) {
       const started = performance.now();
@@ -30,16 +40,14 @@ export async function measureLatency(proxyConnector: Connector, directConnector:
       if (record) c.samples.push(elapsed);
     }
   };
-  await runRange(proxied, 0, LATENCY_WARMUP, false);
-  await runRange(direct, 0, LATENCY_WARMUP, false);
+  for (const c of cases) await runRange(c, 0, LATENCY_WARMUP, false);
   for (let from = LATENCY_WARMUP; from < total; from += LATENCY_BLOCK) {
     const to = Math.min(from + LATENCY_BLOCK, total);
-    await runRange(proxied, from, to, true);
-    await runRange(direct, from, to, true);
+    for (const c of cases) await runRange(c, from, to, true);
   }
   const result = (c: Case): LatencyResult => {
     c.agent.destroy();
     return { samples: c.samples, connections: c.agent.connectionsOpened, errors: c.errors };
   };
-  return { proxied: result(proxied), direct: result(direct) };
+  return { proxied: result(proxied), direct: result(direct), ...(mitm && { mitmdump: result(mitm) }) };
 }

@@ -15,7 +15,7 @@ import {
   type SignedRequest,
 } from './client.js';
 import type { Upstream } from './processes.js';
-import { NEW_HOST_REGIONS } from './settings.js';
+import { NEW_HOST_REGIONS, PREMINTED_REGIONS } from './settings.js';
 
 export interface FirstRequest {
   host: string;
@@ -30,6 +30,8 @@ export interface FirstRequest {
 
 export interface NewHostResults {
   newHosts: FirstRequest[];
+  /** Hosts the proxy mints a certificate for at start, in the background (PREMINTED_HOSTS), not yet connected to. */
+  preminted: FirstRequest[];
   seenHosts: FirstRequest[];
   directNew: FirstRequest[];
 }
@@ -40,15 +42,16 @@ export async function measureNewHosts(proxy: { port: number; ca: string }, upstr
   const viaProxy: TimedConnect = (host, timings) => tunnelThroughProxy(proxy.port, host, proxy.ca, timings);
   const direct: TimedConnect = (_host, timings) => directToUpstream(upstream.port, upstream.caPem, timings);
   const newHosts = await eachRegion(viaProxy, agentCreds);
+  const preminted = await eachRegion(viaProxy, agentCreds, PREMINTED_REGIONS);
   const seenHosts = await eachRegion(viaProxy, agentCreds);
   const directNew = await eachRegion(direct, REAL);
-  return { newHosts, seenHosts, directNew };
+  return { newHosts, preminted, seenHosts, directNew };
 }
 
 /** One new connection per region, one after the other, so they do not compete. */
-async function eachRegion(connect: TimedConnect, credentials: Credentials): Promise<FirstRequest[]> {
+async function eachRegion(connect: TimedConnect, credentials: Credentials, regions = NEW_HOST_REGIONS): Promise<FirstRequest[]> {
   const rows: FirstRequest[] = [];
-  for (const region of NEW_HOST_REGIONS) {
+  for (const region of regions) {
     const host = `sts.${region}.amazonaws.com`;
     rows.push(await firstRequest((timings) => connect(host, timings), signGetCallerIdentity(credentials, host, region), host));
   }

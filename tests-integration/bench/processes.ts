@@ -9,6 +9,8 @@ export interface UpstreamStats {
   verified: number;
   refused: number;
   firstFailure?: string;
+  /** TLS connections accepted (the fake upstream only; the streaming upstream leaves it out). */
+  connections?: number;
 }
 
 export interface Upstream {

@@ -4,7 +4,8 @@ import { cpus, loadavg } from 'node:os';
 import { REPO } from '../support/proxy-process.js';
 import { BODY, STS_HOST } from './client.js';
 import { summariseProfile } from './cpu-profile.js';
-import type { LatencyResult } from './latency.js';
+import type { LatencyResult, LatencyResults } from './latency.js';
+import type { LoadResult } from './load.js';
 import type { DecisionResult } from './decision.js';
 import type { FirstRequest, NewHostResults } from './new-hosts.js';
 import type { Memory } from './proc-sampling.js';
@@ -14,6 +15,7 @@ import type { SigningResult } from './signing.js';
 import { mean, median, quantile, sortNum } from './stats.js';
 import { f0, f1, f2, f3, table } from './table.js';
 import type { ModeComparison, ThroughputComparison, ThroughputResult } from './throughput.js';
+import type { UpstreamStats } from './processes.js';
 
 export const out = (text = ''): void => void process.stdout.write(`${text}\n`);
 
@@ -37,29 +39,41 @@ function gitCommit(): string {
   }
 }
 
-export function printLatency(latency: { proxied: LatencyResult; direct: LatencyResult }): void {
+export function printLatency(latency: LatencyResults, mitmNote: string): void {
   const lp = sortNum(latency.proxied.samples);
   const ld = sortNum(latency.direct.samples);
+  const lm = latency.mitmdump ? sortNum(latency.mitmdump.samples) : undefined;
   out(`1. Added latency: ${LATENCY_N} sequential requests on ONE keep-alive connection each (after ${LATENCY_WARMUP} warm-up), ms`);
-  out(`   requests pre-signed with aws4 before the timed section; proxied and direct alternate in blocks of ${LATENCY_BLOCK}`);
+  out(`   requests pre-signed with aws4 before the timed section; proxied, direct${lm ? ' and mitmdump' : ''} alternate in blocks of ${LATENCY_BLOCK}`);
+  const q = (sorted: number[], p: number) => quantile(sorted, p);
+  const row = (label: string, pick: (sorted: number[]) => number, added: boolean, goal = ''): string[] => [
+    label,
+    f3(pick(ld)),
+    f3(pick(lp)),
+    added ? f3(pick(lp) - pick(ld)) : '',
+    ...(lm ? [f3(pick(lm)), added ? f3(pick(lm) - pick(ld)) : '', added ? `${f2((pick(lp) - pick(ld)) / (pick(lm) - pick(ld)))}x` : ''] : []),
+    goal,
+  ];
+  const count = (label: string, pick: (r: LatencyResult) => number): string[] => [label, String(pick(latency.direct)), String(pick(latency.proxied)), '', ...(latency.mitmdump ? [String(pick(latency.mitmdump)), '', ''] : []), ''];
   out(
     table(
-      ['', 'direct', 'via proxy', 'added'],
+      ['', 'direct', 'via proxy', 'added', ...(lm ? ['via mitmdump', 'mitmdump added', 'proxy added ÷ mitmdump added'] : []), 'goal (added)'],
       [
-        ['median', f3(quantile(ld, 0.5)), f3(quantile(lp, 0.5)), f3(quantile(lp, 0.5) - quantile(ld, 0.5))],
-        ['mean', f3(mean(ld)), f3(mean(lp)), f3(mean(lp) - mean(ld))],
-        ['p90', f3(quantile(ld, 0.9)), f3(quantile(lp, 0.9)), f3(quantile(lp, 0.9) - quantile(ld, 0.9))],
-        ['p99', f3(quantile(ld, 0.99)), f3(quantile(lp, 0.99)), f3(quantile(lp, 0.99) - quantile(ld, 0.99))],
-        ['max', f3(quantile(ld, 1)), f3(quantile(lp, 1)), ''],
-        ['connections opened', String(latency.direct.connections), String(latency.proxied.connections), ''],
-        ['non-200 answers', String(latency.direct.errors), String(latency.proxied.errors), ''],
+        row('median', (l) => q(l, 0.5), true, '≤ 0.5'),
+        row('mean', mean, true),
+        row('p90', (l) => q(l, 0.9), true),
+        row('p99', (l) => q(l, 0.99), true, '≤ 3'),
+        row('max', (l) => q(l, 1), false),
+        count('connections opened', (r) => r.connections),
+        count('non-200 answers', (r) => r.errors),
       ],
     ),
   );
+  out(`   ${mitmNote}`);
   out();
 }
 
-export function printThroughput({ direct, proxied, directUpstream, proxiedUpstream }: ThroughputComparison, proxyLogLines: number): void {
+export function printThroughput({ direct, proxied, directUpstream, proxiedUpstream, mitmdump, mitmdumpUpstream }: ThroughputComparison, proxyLogLines: number, mitmNote: string): void {
   const cpuCount = cpus().length;
   const rps = (r: ThroughputResult): number => r.requests / r.seconds;
   const cpuPct = (ms: number, r: ThroughputResult): string => `${f1(ms / 10 / r.seconds)}%`;
@@ -68,36 +82,52 @@ export function printThroughput({ direct, proxied, directUpstream, proxiedUpstre
   const idleMs = (r: ThroughputResult): number => Math.max(0, cpuCount * r.seconds * 1000 - r.machine.processes - r.machine.interrupts - r.machine.steal);
   const dl = sortNum(direct.latencies);
   const pl = sortNum(proxied.latencies);
+  const ml = mitmdump ? sortNum(mitmdump.latencies) : undefined;
   out(`2. Throughput: ${CONCURRENCY} concurrent keep-alive clients (each its own connection / CONNECT tunnel) for ${THROUGHPUT_MS / 1000} s`);
   out('   each request signed with aws4 inside the loop, in both cases; CPU% is of one core (100% = one core busy;');
   out(`   this machine has ${cpuCount * 100}%); "all other processes" or "steal" above a few % means`);
-  out('   something else competed for the CPUs during the run');
+  out('   something else competed for the CPUs during the run; in the mitmdump column "proxy" is mitmdump');
+  type Cell = (r: ThroughputResult, u: UpstreamStats) => string;
+  const cells = (label: string, cell: Cell, ratio: (a: ThroughputResult, b: ThroughputResult) => string = () => ''): string[] => [
+    label,
+    cell(direct, directUpstream),
+    cell(proxied, proxiedUpstream),
+    ratio(proxied, direct),
+    ...(mitmdump ? [cell(mitmdump, mitmdumpUpstream!), ratio(mitmdump, direct), ratio(proxied, mitmdump)] : []),
+  ];
+  const ratioOf = (pick: (r: ThroughputResult) => number) => (a: ThroughputResult, b: ThroughputResult) => `${f2(pick(a) / pick(b))}x`;
+  const perReqMs = (ms: number, r: ThroughputResult): number => ms / Math.max(1, r.requests + r.errors);
+  const sorted = (r: ThroughputResult): number[] => (r === direct ? dl : r === proxied ? pl : ml!);
   out(
     table(
-      ['', 'direct', 'via proxy', 'ratio'],
+      ['', 'direct', 'via proxy', 'proxy ÷ direct', ...(mitmdump ? ['via mitmdump', 'mitmdump ÷ direct', 'proxy ÷ mitmdump'] : [])],
       [
-        ['requests/s', f0(rps(direct)), f0(rps(proxied)), `${f2(rps(proxied) / rps(direct))}x`],
-        ['requests completed', f0(direct.requests), f0(proxied.requests), ''],
-        ['errors / non-200', String(direct.errors), String(proxied.errors), ''],
-        ['latency median, ms', f2(quantile(dl, 0.5)), f2(quantile(pl, 0.5)), ''],
-        ['latency p99, ms', f2(quantile(dl, 0.99)), f2(quantile(pl, 0.99)), ''],
-        ['connections opened', String(direct.connections), String(proxied.connections), ''],
-        ['proxy CPU', cpuPct(direct.proxyCpuMs, direct), cpuPct(proxied.proxyCpuMs, proxied), ''],
-        ['proxy CPU per request, ms', '-', perReq(proxied.proxyCpuMs, proxied), ''],
-        ['upstream CPU', cpuPct(direct.upstreamCpuMs, direct), cpuPct(proxied.upstreamCpuMs, proxied), ''],
-        ['upstream CPU per request, ms', perReq(direct.upstreamCpuMs, direct), perReq(proxied.upstreamCpuMs, proxied), ''],
-        ['client CPU (this process)', cpuPct(direct.clientCpuMs, direct), cpuPct(proxied.clientCpuMs, proxied), ''],
-        ['client CPU per request, ms', perReq(direct.clientCpuMs, direct), perReq(proxied.clientCpuMs, proxied), ''],
-        ['all other processes, CPU', cpuPct(othersMs(direct), direct), cpuPct(othersMs(proxied), proxied), ''],
-        ['kernel irq+softirq (loopback TCP)', cpuPct(direct.machine.interrupts, direct), cpuPct(proxied.machine.interrupts, proxied), ''],
-        ['steal (hypervisor)', cpuPct(direct.machine.steal, direct), cpuPct(proxied.machine.steal, proxied), ''],
-        ['machine CPU idle', cpuPct(idleMs(direct), direct), cpuPct(idleMs(proxied), proxied), ''],
-        ['upstream verified / refused', `${f0(directUpstream.verified)} / ${directUpstream.refused}`, `${f0(proxiedUpstream.verified)} / ${proxiedUpstream.refused}`, ''],
-        ['proxy stdout lines', '-', f0(proxyLogLines), ''],
+        cells('requests/s', (r) => f0(rps(r)), ratioOf(rps)),
+        cells('requests completed', (r) => f0(r.requests)),
+        cells('errors / non-200', (r) => String(r.errors)),
+        cells('latency median, ms', (r) => f2(quantile(sorted(r), 0.5)), (a, b) => `${f2(quantile(sorted(a), 0.5) / quantile(sorted(b), 0.5))}x`),
+        cells('latency p99, ms', (r) => f2(quantile(sorted(r), 0.99)), (a, b) => `${f2(quantile(sorted(a), 0.99) / quantile(sorted(b), 0.99))}x`),
+        cells('connections opened', (r) => String(r.connections)),
+        cells('upstream TLS connections accepted', (_r, u) => (u.connections === undefined ? '-' : String(u.connections))),
+        cells('proxy CPU', (r) => cpuPct(r.proxyCpuMs, r)),
+        cells('proxy CPU per request, ms', (r) => (r === direct ? '-' : perReq(r.proxyCpuMs, r)), (a, b) => (b === direct ? '' : `${f2(perReqMs(a.proxyCpuMs, a) / perReqMs(b.proxyCpuMs, b))}x`)),
+        cells('  = requests/s one core of proxy could serve', (r) => (r === direct ? '-' : f0(1000 / perReqMs(r.proxyCpuMs, r)))),
+        cells('upstream CPU', (r) => cpuPct(r.upstreamCpuMs, r)),
+        cells('upstream CPU per request, ms', (r) => perReq(r.upstreamCpuMs, r)),
+        cells('client CPU (this process)', (r) => cpuPct(r.clientCpuMs, r)),
+        cells('client CPU per request, ms', (r) => perReq(r.clientCpuMs, r)),
+        cells('all other processes, CPU', (r) => cpuPct(othersMs(r), r)),
+        cells('kernel irq+softirq (loopback TCP)', (r) => cpuPct(r.machine.interrupts, r)),
+        cells('steal (hypervisor)', (r) => cpuPct(r.machine.steal, r)),
+        cells('machine CPU idle', (r) => cpuPct(idleMs(r), r)),
+        cells('upstream verified / refused', (_r, u) => `${f0(u.verified)} / ${u.refused}`),
+        cells('proxy stdout lines', (r) => (r === proxied ? f0(proxyLogLines) : '-')),
       ],
     ),
   );
-  if (directUpstream.firstFailure || proxiedUpstream.firstFailure) out(`   upstream refusal: ${directUpstream.firstFailure ?? proxiedUpstream.firstFailure}`);
+  const failure = directUpstream.firstFailure ?? proxiedUpstream.firstFailure ?? mitmdumpUpstream?.firstFailure;
+  if (failure) out(`   upstream refusal: ${failure}`);
+  out(`   ${mitmNote}`);
   out();
 }
 
@@ -137,7 +167,7 @@ export function printEnforceThroughput(c: ModeComparison, policy: { statements: 
   out();
 }
 
-export function printNewHosts({ newHosts, seenHosts, directNew }: NewHostResults): void {
+export function printNewHosts({ newHosts, preminted, seenHosts, directNew }: NewHostResults): void {
   const medianAndMax = (rows: FirstRequest[], pick: (r: FirstRequest) => number | undefined): [string, string] => {
     const values = rows.map(pick).filter((v): v is number => v !== undefined);
     return values.length ? [f2(median(values)), f2(Math.max(...values))] : ['-', '-'];
@@ -153,15 +183,22 @@ export function printNewHosts({ newHosts, seenHosts, directNew }: NewHostResults
   ];
   out(`3. Time to first response on a new connection, ${NEW_HOST_REGIONS.length} hosts sts.<region>.amazonaws.com (${NEW_HOST_REGIONS[0]} … ${NEW_HOST_REGIONS.at(-1)}), ms, median / max`);
   out('   total = start of CONNECT (or TCP connect) to the end of the first response = CONNECT + tls (handshake) + 1st req;');
-  out('   2nd req = a second request on the same connection, for reference');
+  out(`   2nd req = a second request on the same connection, for reference; pre-minted = ${preminted.map((r) => r.host).join(', ')}, which the proxy`);
+  out('   minted a certificate for at start, never connected to before');
   out(
     table(
-      ['', 'total med', 'total max', 'CONNECT med', 'CONNECT max', 'tls med', 'tls max', '1st req med', '1st req max', '2nd req med', '2nd req max', 'non-200'],
-      [row('proxy, new host (mints a leaf)', newHosts), row('proxy, host already seen', seenHosts), row('direct, new TLS connection', directNew)],
+      ['', 'total med', 'total max', 'CONNECT med', 'CONNECT max', 'tls med', 'tls max', '1st req med', '1st req max', '2nd req med', '2nd req max', 'non-200', 'goal (total max)'],
+      [
+        [...row('proxy, new host (mints a leaf)', newHosts), '≤ 15'],
+        [...row('proxy, pre-minted host', preminted), ''],
+        [...row('proxy, host already seen', seenHosts), ''],
+        [...row('direct, new TLS connection', directNew), ''],
+      ],
     ),
   );
-  const slowest = newHosts.reduce((a, b) => (b.total > a.total ? b : a));
-  out(`   slowest new host: ${slowest.host}; first new host (${newHosts[0]!.host}): ${f2(newHosts[0]!.total)} ms`);
+  out('   every new host, in order, total (tls) ms:');
+  const perHost = newHosts.map((r) => `${r.host.replace(/^sts\.|\.amazonaws\.com$/g, '')} ${f1(r.total)} (${f1(r.tls)})`);
+  for (let i = 0; i < perHost.length; i += 5) out(`     ${perHost.slice(i, i + 5).join(', ')}`);
   out();
 }
 
@@ -233,6 +270,9 @@ export function printResolution(r: ResolutionResult): void {
       ],
     ),
   );
+  const s = r.steps;
+  out(`   the bench's request, step by step in the built code (hot-path-child.ts), µs: signature claim read ${f1(s.claim!)}; claim + verify`);
+  out(`   ${f1(s.verify!)}; identify caller (claim, key, verify) ${f1(s.identify!)}; resolve ${f1(s.resolve!)}; re-sign ${f1(s.resign!)}; log record + console line ${f1(s.log!)}`);
   out();
 }
 
@@ -295,7 +335,45 @@ export function printExplanations(): void {
     'and the context keys the policy uses): every repeat of a call; "cold" is a call\'s first decision, where',
     'iam-simulate evaluates each (action, resource) not seen before against the whole policy, so it grows with',
     'the policy\'s size. Denials are expected: the Deny statements name some of the calls.',
+    '(1) and (2) through mitmdump (Debian\'s mitmproxy, when installed) are a reference point: a plain TLS-intercepting',
+    'proxy that verifies and signs nothing, on the same machine in the same run; "proxy ÷ mitmdump" below 1x for',
+    'latency and CPU per request means this proxy, doing more, costs less. (9) is a long run at twice (2)\'s',
+    'concurrency: any error there (a refused, cut or timed-out request) is a fault; "VmRSS late ÷ early" well',
+    'above 1 after the heap has settled means something is kept per request.',
   ])
     out(`  ${line}`);
+  out();
+}
+
+export function printLoad(r: LoadResult, proxyStderr: string): void {
+  const { load, soak } = r;
+  const ll = sortNum(load.latencies);
+  out(`9. Load and soak: ${r.clients} concurrent keep-alive clients (each its own CONNECT tunnel) through a proxy of their own (record mode),`);
+  out(`   as fast as they can: load = the first ${f0(load.seconds)} s (BENCH_LOAD_SECONDS); soak = the same run until ${f0(soak.late.at)} requests (BENCH_SOAK_REQUESTS)`);
+  out(
+    table(
+      ['', 'figure', 'goal'],
+      [
+        ['load: requests/s', f0(load.requests / load.seconds), ''],
+        ['load: requests answered 200', f0(load.requests), ''],
+        ['load: errors (non-200, failed or cut connections)', f0(load.errors), '0'],
+        ['load: latency median / p99 / max, ms', `${f2(quantile(ll, 0.5))} / ${f2(quantile(ll, 0.99))} / ${f2(quantile(ll, 1))}`, ''],
+        ['load: proxy CPU per request, ms', f3(load.proxyCpuMs / Math.max(1, load.requests + load.errors)), ''],
+        ['client connections opened (one each, kept)', String(r.connections), String(r.clients)],
+        ['upstream TLS connections accepted (the proxy\'s pool)', r.upstream.connections === undefined ? '-' : String(r.upstream.connections), ''],
+        ['soak: requests, errors, seconds', `${f0(soak.requests)}, ${f0(soak.errors)}, ${f1(soak.seconds)}`, ''],
+        ['soak: proxy VmRSS before the run, MiB', f1(soak.start.rssMiB), ''],
+        [`soak: proxy VmRSS after ${f0(soak.early.at)} requests, MiB`, f1(soak.early.rssMiB), ''],
+        [`soak: proxy VmRSS after ${f0(soak.late.at)} requests, MiB`, f1(soak.late.rssMiB), ''],
+        ['soak: VmRSS late ÷ early', `${f2(soak.late.rssMiB / soak.early.rssMiB)}x`, '≈ 1.00x (flat)'],
+        ['soak: peak VmRSS sampled each second / VmHWM, MiB', `${f1(soak.peakRssMiB)} / ${f1(soak.late.hwmMiB)}`, ''],
+        ['upstream verified / refused', `${f0(r.upstream.verified)} / ${r.upstream.refused}`, ''],
+      ],
+    ),
+  );
+  const firstError = load.firstError ?? soak.firstError ?? r.upstream.firstFailure;
+  if (firstError) out(`   first error: ${firstError}`);
+  const warnings = proxyStderr.split('\n').filter((l) => l.startsWith('iam-agent-proxy: ') && !/listening on/.test(l));
+  if (warnings.length) out(`   proxy stderr (${warnings.length}): ${warnings.slice(0, 3).join(' | ')}`);
   out();
 }

@@ -28,9 +28,12 @@ export interface ResolutionResult {
   startupMs: number;
   /** The same for a first start, which makes the CA. */
   firstStartupMs: number;
+  /** The bench request's steps in the built proxy code, µs each (hot-path-child.ts). */
+  steps: Record<string, number>;
 }
 
 const CHILD = fileURLToPath(new URL('./resolution-child.ts', import.meta.url));
+const STEPS_CHILD = fileURLToPath(new URL('./hot-path-child.ts', import.meta.url));
 
 export async function measureResolution(): Promise<ResolutionResult> {
   const child = JSON.parse(execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', CHILD], { encoding: 'utf8' }).trim().split('\n').at(-1)!) as Omit<ResolutionResult, 'startupMs' | 'firstStartupMs'>;
@@ -46,7 +49,8 @@ export async function measureResolution(): Promise<ResolutionResult> {
       await proxy.stop();
     }
   }
-  return { ...child, firstStartupMs: median(first), startupMs: median(later) };
+  const steps = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', STEPS_CHILD], { encoding: 'utf8' }).trim().split('\n').at(-1)!) as Record<string, number>;
+  return { ...child, firstStartupMs: median(first), startupMs: median(later), steps };
 }
 
 function median(values: number[]): number {

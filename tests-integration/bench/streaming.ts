@@ -88,7 +88,7 @@ export async function measureStreaming(progress: (text: string) => void): Promis
     const start = memoryOf(pid);
     const rounds: StreamingResult['rounds'] = [];
     for (let round = 1; round <= STREAM_ROUNDS; round++) {
-      progress(`8/8 streaming round ${round}/${STREAM_ROUNDS}: ${STREAM_MIB} MiB PUT and GET, direct and via the proxy...`);
+      progress(`8/9 streaming round ${round}/${STREAM_ROUNDS}: ${STREAM_MIB} MiB PUT and GET, direct and via the proxy...`);
       const putDirect = await measured(pids, false, () => put(direct, REAL, STREAM_MIB, expected));
       const putProxied = await measured(pids, true, () => put(via(S3_HOST), agent, STREAM_MIB, expected));
       const chunkedDirect = await measured(pids, false, () => chunkedPut(direct, REAL, STREAM_MIB, expected));
@@ -98,7 +98,7 @@ export async function measureStreaming(progress: (text: string) => void): Promis
       rounds.push({ put: { direct: putDirect, proxied: putProxied }, chunked: { direct: chunkedDirect, proxied: chunkedProxied }, get: { direct: getDirect, proxied: getProxied } });
     }
     const end = memoryOf(pid);
-    progress(`8/8 streaming: ${STALL_MIB} MiB PUT and GET with the far side stalled ${STALL_MS / 1000} s, a ${HASHED_MIB} MiB hash-signed PUT, a trickled response...`);
+    progress(`8/9 streaming: ${STALL_MIB} MiB PUT and GET with the far side stalled ${STALL_MS / 1000} s, a ${HASHED_MIB} MiB hash-signed PUT, a trickled response...`);
     const stalled = { put: await stalledPut(pid, via(S3_HOST), agent), get: await stalledGet(pid, via(S3_HOST), agent) };
     const hashed = { rssBeforeMiB: memoryOf(pid).rssMiB, ...(await measured(pids, true, () => hashedPut(via(S3_HOST), agent))) };
     // The proxy's first Bedrock call loads that service's model and mints a certificate: not what is measured here.

@@ -29,6 +29,9 @@ export interface ThroughputComparison {
   proxied: ThroughputResult;
   directUpstream: UpstreamStats;
   proxiedUpstream: UpstreamStats;
+  /** The same run through mitmdump (its CPU as "proxy CPU"), when it ran. */
+  mitmdump?: ThroughputResult;
+  mitmdumpUpstream?: UpstreamStats;
 }
 
 export interface ProxiedRunOptions {
@@ -43,7 +46,7 @@ export interface ProxiedRunOptions {
   durationMs?: number;
 }
 
-export async function compareThroughput(options: ProxiedRunOptions & { directConnector: Connector }): Promise<ThroughputComparison> {
+export async function compareThroughput(options: ProxiedRunOptions & { directConnector: Connector; mitmdump?: { connector: Connector; pid: number } }): Promise<ThroughputComparison> {
   const { upstream } = options;
   const pids = { proxy: options.proxyPid, upstream: upstream.child.pid! };
   // Reading the upstream's counters resets them, so each run counts only its own timed requests.
@@ -51,7 +54,12 @@ export async function compareThroughput(options: ProxiedRunOptions & { directCon
   const directUpstream = await upstream.stats();
   await sleep(500);
   const { proxied, proxiedUpstream } = await measureProxiedThroughput(options);
-  return { direct, proxied, directUpstream, proxiedUpstream };
+  if (!options.mitmdump) return { direct, proxied, directUpstream, proxiedUpstream };
+  await sleep(500);
+  const mitmPids = { proxy: options.mitmdump.pid, upstream: upstream.child.pid! };
+  const mitmdump = await measureThroughput(options.mitmdump.connector, REAL, mitmPids, () => upstream.stats());
+  const mitmdumpUpstream = await upstream.stats();
+  return { direct, proxied, directUpstream, proxiedUpstream, mitmdump, mitmdumpUpstream };
 }
 
 /** The proxied half alone: also run against the proxy restarted in enforce mode. */
@@ -124,7 +132,7 @@ function combinedUpstream(stats: UpstreamStats[]): UpstreamStats {
   return { verified: stats.reduce((n, s) => n + s.verified, 0), refused: stats.reduce((n, s) => n + s.refused, 0), firstFailure: stats.find((s) => s.firstFailure)?.firstFailure };
 }
 
-async function measureThroughput(
+export async function measureThroughput(
   connector: Connector,
   creds: Credentials,
   pids: { proxy: number; upstream: number },

@@ -48,6 +48,8 @@ export interface FakeAws {
   /** Temporary credentials the fake issued (AssumeRole, SSO, CreateSession…), by access key id. */
   sessions: SessionBook;
   reset(): void;
+  /** TLS connections the fake has accepted since it started (how well clients pool them). */
+  connectionsAccepted(): number;
   close(): Promise<void>;
 }
 
@@ -358,6 +360,8 @@ export async function startFakeAws(options: {
   // SDKs pool connections; a short timeout would make them race the server closing idle sockets.
   server.keepAliveTimeout = 60_000;
   server.headersTimeout = 65_000;
+  let connectionsAccepted = 0;
+  server.on('secureConnection', () => void connectionsAccepted++);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', resolve);
@@ -371,6 +375,7 @@ export async function startFakeAws(options: {
     requests: context.requests,
     objects: context.store.objects,
     sessions: context.sessions,
+    connectionsAccepted: () => connectionsAccepted,
     reset() {
       context.requests.length = 0;
       context.store.objects.clear();
