@@ -31,10 +31,11 @@ export interface CanonicalInput {
 export function canonicalRequest(request: CanonicalInput, service: string, signedHeaders: string[], payloadHash: string, unsignedParameter?: string): string | undefined {
   const path = canonicalPath(request.rawPath, service);
   if (path === undefined || signedHeaders.some((name, i) => name === '' || (i > 0 && signedHeaders[i - 1]! >= name))) return undefined;
-  const lines = request.rawHeaders ?? linesOf(request.headers);
-  const headers = signedHeaders.map((name) => `${name}:${canonicalHeaderValue(lines, name)}\n`).join('');
-  const query = canonicalQuery(signedQuery(request.rawQuery, service), unsignedParameter);
-  return [request.method, path, query, headers, signedHeaders.join(';'), payloadHash].join('\n');
+  const values = signedHeaderValues(request.rawHeaders ?? linesOf(request.headers), signedHeaders);
+  let headers = '';
+  for (const name of signedHeaders) headers += `${name}:${canonicalHeaderValue(values.get(name))}\n`;
+  const query = request.rawQuery === '' ? '' : canonicalQuery(signedQuery(request.rawQuery, service), unsignedParameter);
+  return `${request.method}\n${path}\n${query}\n${headers}\n${signedHeaders.join(';')}\n${payloadHash}`;
 }
 
 /**
@@ -51,6 +52,7 @@ export function canonicalPath(rawPath: string, service: string): string | undefi
       return undefined;
     }
   }
+  if (rawPath === '/') return '/';
   const segments: string[] = [];
   for (const segment of rawPath.split('/')) {
     if (segment === '..') segments.pop();
@@ -86,6 +88,17 @@ function canonicalQuery(query: QueryParameters, unsignedParameter: string | unde
     .join('&');
 }
 
+/** The lines (values as sent) of each signed header, any letter case, in the order sent: one pass over the headers. */
+function signedHeaderValues(lines: string[], signedHeaders: string[]): Map<string, string[]> {
+  const values = new Map<string, string[]>();
+  for (const name of signedHeaders) values.set(name, []);
+  for (let i = 0; i + 1 < lines.length; i += 2) values.get(lines[i]!.toLowerCase())?.push(lines[i + 1]!);
+  return values;
+}
+
+/** Runs of spaces, tabs and line breaks, and a leading or trailing one: what canonicalising a value changes. */
+const NOT_CANONICAL = /[\t\r\n]|  |^ | $/;
+
 /**
  * A signed header's canonical value: every line of that name (any letter case) in the order sent,
  * each with its runs of spaces, tabs and line breaks made one space and trimmed, joined by ','.
@@ -93,14 +106,19 @@ function canonicalQuery(query: QueryParameters, unsignedParameter: string | unde
  * not sent is canonicalised as empty, as the algorithm reads; AWS documents no refusal for it, and
  * accepting it gains the signer nothing: it holds the key and could sign the request without it.
  */
-function canonicalHeaderValue(lines: string[], name: string): string {
-  const values: string[] = [];
-  for (let i = 0; i + 1 < lines.length; i += 2) {
-    if (lines[i]!.toLowerCase() === name) values.push(lines[i + 1]!.replace(/[ \t\r\n]+/g, ' ').replace(/^ | $/g, ''));
-  }
-  return values.join(',');
+function canonicalHeaderValue(lines: string[] | undefined): string {
+  if (!lines || lines.length === 0) return '';
+  const canonical = (value: string): string => (NOT_CANONICAL.test(value) ? value.replace(/[ \t\r\n]+/g, ' ').replace(/^ | $/g, '') : value);
+  return lines.length === 1 ? canonical(lines[0]!) : lines.map(canonical).join(',');
 }
 
 function linesOf(headers: IncomingHttpHeaders): string[] {
-  return Object.entries(headers).flatMap(([name, value]) => (value === undefined ? [] : [value].flat().flatMap((v) => [name, v])));
+  const lines: string[] = [];
+  for (const name in headers) {
+    const value = headers[name];
+    if (value === undefined) continue;
+    if (Array.isArray(value)) for (const v of value) lines.push(name, v);
+    else lines.push(name, String(value));
+  }
+  return lines;
 }

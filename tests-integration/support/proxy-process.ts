@@ -44,7 +44,12 @@ export function cleanEnv(home: string): Record<string, string> {
 }
 
 /** Runs the built proxy as a child process, as a user would, and waits for its banner. */
-export async function startProxy(options: { upstream?: FakeAws; home?: string; env?: Record<string, string>; port?: number; args?: string[]; wrap?: string[] } = {}): Promise<ProxyRun> {
+/**
+ * `args`: after the bin (e.g. --log-format json); `wrap`: a command the proxy runs under
+ * (unshare ... exec "$@"), which must exec it in place; `bin`: another build's bin/iam-agent-proxy
+ * (the bench's A/B comparisons), this checkout's by default.
+ */
+export async function startProxy(options: { upstream?: FakeAws; home?: string; env?: Record<string, string>; port?: number; args?: string[]; wrap?: string[]; bin?: string } = {}): Promise<ProxyRun> {
   const home = options.home ?? mkdtempSync(join(tmpdir(), 'iap-home-'));
   const port = options.port ?? (await freePort());
   const env: Record<string, string> = {
@@ -55,8 +60,8 @@ export async function startProxy(options: { upstream?: FakeAws; home?: string; e
     ...(options.upstream ? { PROXY_UPSTREAM_ENDPOINT: options.upstream.endpoint, NODE_EXTRA_CA_CERTS: options.upstream.caFile } : {}),
     ...options.env,
   };
-  // wrap: a command the proxy runs under (unshare ... exec "$@"), which must exec it in place.
-  const command = [process.execPath, ...nodeFlagsOf(PROXY_BIN), PROXY_BIN, ...(options.args ?? [])];
+  const bin = options.bin ?? PROXY_BIN;
+  const command = [process.execPath, ...nodeFlagsOf(bin), bin, ...(options.args ?? [])];
   const [program, ...args] = [...(options.wrap ?? []), ...command];
   const child = spawn(program!, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const stdout: string[] = [];

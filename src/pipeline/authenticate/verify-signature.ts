@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
-import { ALGORITHM_IDENTIFIER, createScope, SignatureV4 } from '@smithy/signature-v4';
+import { toAmzDate } from '../../aws/amz-date.js';
 import { canonicalRequest, type CanonicalInput } from '../../aws/canonical-request.js';
-import { signerOptions } from '../../aws/signer.js';
+import { sigv4Signature } from '../../aws/sigv4.js';
 import type { PresignedAuthorization, SigV4Authorization } from './authorization-header.js';
 
 /** A request as its signature covers it (src/aws/canonical-request.ts). */
@@ -27,16 +27,6 @@ export function presignedSignatureMatches(request: SignedRequest, auth: Presigne
 
 async function matches(canonical: string | undefined, auth: SigV4Authorization, secretAccessKey: string, signingDate: Date): Promise<boolean> {
   if (canonical === undefined) return false;
-  const verifier = new Verifier(signerOptions({ accessKeyId: auth.accessKeyId, secretAccessKey }, auth.region, auth.service));
-  const expected = await verifier.signatureOver(canonical, signingDate);
+  const expected = sigv4Signature(canonical, toAmzDate(signingDate), secretAccessKey, auth.region, auth.service);
   return expected.length === auth.signature.length && timingSafeEqual(Buffer.from(expected), Buffer.from(auth.signature));
-}
-
-/** The signer's own string-to-sign and key derivation, over a canonical request built here. */
-class Verifier extends SignatureV4 {
-  async signatureOver(canonicalRequest: string, signingDate: Date): Promise<string> {
-    const { longDate, shortDate } = this.formatDate(signingDate);
-    const scope = createScope(shortDate, await this.regionProvider(), this.service);
-    return this.sign(await this.createStringToSign(longDate, scope, canonicalRequest, ALGORITHM_IDENTIFIER), { signingDate });
-  }
 }

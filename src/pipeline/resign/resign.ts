@@ -1,7 +1,9 @@
 import type { AwsCredentialIdentity } from '@smithy/types';
-import { canonicalPath, signedQuery } from '../../aws/canonical-request.js';
+import { toAmzDate } from '../../aws/amz-date.js';
+import { canonicalPath, canonicalRequest, signedQuery } from '../../aws/canonical-request.js';
 import type { QueryParameters } from '../../aws/query.js';
-import { createSigner, PAYLOAD_HASH_HEADER, PAYLOAD_HASH_UNSIGNED, encodesPathOnce } from '../../aws/signer.js';
+import { PAYLOAD_HASH_HEADER, encodesPathOnce } from '../../aws/signer.js';
+import { credentialScope, SIGV4_ALGORITHM, sigv4Signature } from '../../aws/sigv4.js';
 
 /** Headers that must not travel upstream: the agent's signature, hop-by-hop and proxy headers. */
 const STRIPPED_HEADERS = new Set([
@@ -26,6 +28,16 @@ export interface ResignInput {
   setHeaders?: Record<string, string>;
 }
 
+/**
+ * Headers the re-signed request carries but does not sign: those @smithy/signature-v4 (the SDKs'
+ * signer) never signs, as a proxy or load balancer on the way may change them; and proxy-*, sec-*.
+ */
+const UNSIGNED_HEADERS = new Set([
+  'authorization', 'cache-control', 'connection', 'expect', 'from', 'keep-alive', 'max-forwards', 'pragma', 'referer', 'te', 'trailer',
+  'transfer-encoding', 'upgrade', 'user-agent', 'x-amzn-trace-id',
+]);
+const signs = (name: string): boolean => !UNSIGNED_HEADERS.has(name) && !name.startsWith('proxy-') && !name.startsWith('sec-');
+
 /** The agent's headers without its signature, hop-by-hop and proxy headers, plus the ones the proxy sets. */
 export function strippedHeaders(incoming: ResignInput['headers'], setHeaders: Record<string, string> = {}): Record<string, string> {
   const headers: Record<string, string> = {};
@@ -47,17 +59,23 @@ export function signedTarget(input: ResignInput): { path: string; query: QueryPa
   return { path, query: signedQuery(input.rawQuery, input.service) };
 }
 
-/** The agent's request with its signature replaced by one made with the real credentials. */
+/**
+ * The agent's request with its signature replaced by one made with the real credentials: SigV4 over
+ * the canonical request AWS will compute for what goes upstream (src/aws/canonical-request.ts, the same
+ * code that checked the agent's signature), with every header sent signed but those in UNSIGNED_HEADERS.
+ */
 export async function resign(input: ResignInput, credentials: AwsCredentialIdentity, now: Date): Promise<Record<string, string>> {
   const headers = strippedHeaders(input.headers, input.setHeaders);
-  // The signer reads the payload hash from this header; when the agent did not send one it is
-  // signed-over but not sent, which saves hashing the body a second time.
-  headers[PAYLOAD_HASH_HEADER] = input.payloadHash;
-  const signed = await createSigner(credentials, input.region, input.service).sign(
-    { method: input.method, protocol: 'https:', hostname: headers.host ?? '', ...signedTarget(input), headers },
-    { signingDate: now, unsignableHeaders: input.sendPayloadHash ? undefined : PAYLOAD_HASH_UNSIGNED },
-  );
-  const out = signed.headers as Record<string, string>;
-  if (!input.sendPayloadHash) delete out[PAYLOAD_HASH_HEADER];
-  return out;
+  const longDate = toAmzDate(now);
+  headers['x-amz-date'] = longDate;
+  if (credentials.sessionToken) headers['x-amz-security-token'] = credentials.sessionToken;
+  // Sent (and signed) when the agent sent it, and for S3, which requires it; otherwise signed over only, as the payload hash.
+  if (input.sendPayloadHash) headers[PAYLOAD_HASH_HEADER] = input.payloadHash;
+  const signedHeaders = Object.keys(headers).filter(signs).sort();
+  const canonical = canonicalRequest({ method: input.method, rawPath: input.rawPath, rawQuery: input.rawQuery, headers }, input.service, signedHeaders, input.payloadHash);
+  if (canonical === undefined) throw new Error(`cannot canonicalise ${input.method} ${input.rawPath} for ${input.service}`);
+  const signature = sigv4Signature(canonical, longDate, credentials.secretAccessKey, input.region, input.service);
+  const scope = credentialScope(longDate.slice(0, 8), input.region, input.service);
+  headers.authorization = `${SIGV4_ALGORITHM} Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders.join(';')}, Signature=${signature}`;
+  return headers;
 }
