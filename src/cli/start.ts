@@ -30,6 +30,7 @@ import { proxyVersion } from '../version.js';
 import { parseOptions, UsageError } from './args.js';
 import { loadOrCreateCa } from '../tls/certificate-authority.js';
 import { generateLeafKeyPair, LeafCertificates } from '../tls/leaf-certificates.js';
+import { premintHosts } from '../tls/premint.js';
 
 const PROXY_CREDS_BIN = fileURLToPath(new URL('../../bin/proxy-creds', import.meta.url));
 
@@ -121,6 +122,7 @@ export async function start(env: NodeJS.ProcessEnv, options: StartOptions = { lo
       stateDir: config.stateDir,
       ca,
       leaves: new LeafCertificates(ca, Date.now, undefined, await leafKey),
+      premint: { hosts: premintHosts(env), warm: (host) => void resolve.endpoints.match(host) },
       warn: notice,
       egress: config.egress,
       otherOwnPorts: [credentialsPort, admin?.port].filter((port) => port !== undefined),

@@ -68,6 +68,26 @@ export class LeafCertificates {
   }
 
 
+  /**
+   * Mints certificates for `hostnames` ahead of their first connection, in the background: one per
+   * turn of the event loop (a few ms each), so connections and requests are served in between and
+   * start-up does not wait. Hosts already cached are skipped. `warm` runs after each host's mint, in
+   * the same turn. Resolves once all are minted.
+   */
+  premint(hostnames: Iterable<string>, warm?: (hostname: string) => void): Promise<void> {
+    const queue = [...new Set(hostnames)];
+    return new Promise((resolve) => {
+      const next = (): void => {
+        const hostname = queue.shift();
+        if (hostname === undefined) return resolve();
+        if (!this.cache.has(hostname)) this.forHost(hostname);
+        warm?.(hostname);
+        setImmediate(next);
+      };
+      setImmediate(next);
+    });
+  }
+
   private mint(hostname: string): LeafCertificate {
     const now = this.now();
     const cert = forge.pki.createCertificate();

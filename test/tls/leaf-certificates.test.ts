@@ -110,3 +110,21 @@ describe('LeafCertificates: bounded cache', () => {
     expect(bounded.forHost('h0.amazonaws.com')).not.toBe(h0); // evicted, minted again
   });
 });
+
+describe('LeafCertificates.premint', () => {
+  it('mints the hosts ahead of time, once each, without blocking the caller, within the cache bound', async () => {
+    clock.now = T0;
+    const bounded = new LeafCertificates(ca, () => clock.now, 3);
+    let turnedBeforeFirstMint = false;
+    const done = bounded.premint(['a.s3.amazonaws.com', 'sts.amazonaws.com', 'sts.amazonaws.com']);
+    turnedBeforeFirstMint = true; // premint returned before minting anything
+    await done;
+    expect(turnedBeforeFirstMint).toBe(true);
+    const leaf = bounded.forHost('sts.amazonaws.com');
+    expect(bounded.forHost('sts.amazonaws.com')).toBe(leaf); // served from the cache, not minted again
+    expect(new X509Certificate(pemBlocks(leaf.certPem)[0]!).subjectAltName).toBe('DNS:sts.amazonaws.com');
+    await bounded.premint(['sqs.us-east-1.amazonaws.com', 'sns.us-east-1.amazonaws.com', 'kms.us-east-1.amazonaws.com']);
+    expect(bounded.forHost('kms.us-east-1.amazonaws.com')).toBe(bounded.forHost('kms.us-east-1.amazonaws.com'));
+    expect(bounded.forHost('sts.amazonaws.com')).not.toBe(leaf); // evicted by the bound of 3, minted again
+  });
+});

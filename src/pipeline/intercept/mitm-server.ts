@@ -32,6 +32,11 @@ export interface InterceptorOptions {
   agentOf?(proxyAuthorization: string | undefined): string | undefined;
   /** Called once per refused non-AWS connection or request (answered 403 already). */
   onEgressRefused?(refusal: EgressRefusal): void;
+  /**
+   * AWS hosts to mint certificates for once listening, in the background (src/tls/premint.ts), and
+   * `warm` run for each too (the endpoint scan a host's first request would pay).
+   */
+  premint?: { hosts: string[]; warm?(host: string): void };
 }
 
 export interface Interceptor {
@@ -213,6 +218,7 @@ export async function startInterceptor(options: InterceptorOptions): Promise<Int
     proxy.listen({ host: options.host, port: options.port, keepAlive: true, sslCaDir }, (error) => (error ? reject(error) : resolve()));
   });
   listening = true;
+  if (options.premint) void options.leaves.premint(options.premint.hosts, options.premint.warm);
   const stopAccepting = () => {
     if (!listening) return;
     listening = false;
