@@ -17,6 +17,8 @@
  *      side stalls and for a hash-signed body; a trickled response's first and last bytes (streaming.ts);
  *   9. load and soak: 64 keep-alive clients through a proxy of their own for 60 s, errors counted, then on
  *      until 200,000 requests, the proxy's VmRSS after a tenth of them and after all (load.ts).
+ * (1) and (2) also run through floor-proxy.ts, Node's bare CONNECT + TLS + keep-alive relay with nothing
+ * verified, signed or logged: the floor under the proxy's cost on this machine.
  * When Debian's mitmproxy is installed, (1) and (2) also run through `mitmdump` (mitmdump.ts), a plain
  * intercepting proxy that verifies and signs nothing, in the same run; otherwise one line says so.
  *
@@ -40,6 +42,7 @@ import { profilingEnv, proxyProfiler } from './cpu-profile.js';
 import { measureLatency } from './latency.js';
 import { measureLoad } from './load.js';
 import { mitmdumpMissing, startMitmdump, type Mitmdump } from './mitmdump.js';
+import { startFloorProxy, type FloorProxy } from './floor.js';
 import { measureNewHosts } from './new-hosts.js';
 import { memoryOf } from './proc-sampling.js';
 import { countStdoutLines, issueAgentCredentials, startUpstream } from './processes.js';
@@ -66,11 +69,13 @@ async function main(): Promise<void> {
   let proxy: ProxyRun | undefined;
   let enforceProxy: ProxyRun | undefined;
   let mitmdump: Mitmdump | undefined;
+  let floor: FloorProxy | undefined;
   const watchdog = setTimeout(() => {
     progress(`still running after ${WATCHDOG_MS / 1000} s; stopping`);
     proxy?.child.kill('SIGKILL');
     enforceProxy?.child.kill('SIGKILL');
     if (mitmdump) process.kill(mitmdump.pid, 'SIGKILL');
+    if (floor) process.kill(floor.pid, 'SIGKILL');
     upstream.child.kill('SIGKILL');
     process.exit(1);
   }, WATCHDOG_MS);
@@ -96,12 +101,14 @@ async function main(): Promise<void> {
       mitmdump = await startMitmdump(upstream.port);
       await expectCallerIdentity('mitmdump', mitmdump.connector, REAL);
     }
+    floor = await startFloorProxy(upstream.port);
+    await expectCallerIdentity('floor', floor.connector, REAL);
     const mitmNote = mitmdump
       ? `mitmdump ${mitmdump.version} (Debian's mitmproxy; intercepts TLS with its own CA, verifies and signs nothing, one stdout line per request) ran in the same run`
       : `no mitmdump comparison: ${mitmMissing}`;
 
     progress(`1/9 latency (${LATENCY_N} sequential requests each way)...`);
-    const latency = await measureLatency(proxyConnector, directConnector, agentCreds, mitmdump?.connector);
+    const latency = await measureLatency(proxyConnector, directConnector, agentCreds, mitmdump?.connector, floor.connector);
     const memAfterLatency = memoryOf(proxyPid);
 
     // Before the throughput run, so new hosts are timed on a quiet proxy.
@@ -110,9 +117,11 @@ async function main(): Promise<void> {
 
     progress(`2/9 throughput (${CONCURRENCY} clients, ${THROUGHPUT_MS / 1000} s each way)...`);
     const profiler = CPU_PROF_FILE ? proxyProfiler(proxyPid, CPU_PROF_FILE) : undefined;
-    const throughput = await compareThroughput({ directConnector, proxyConnector, agentCreds, upstream, proxyPid, proxyLog, profiler, mitmdump: mitmdump && { connector: mitmdump.connector, pid: mitmdump.pid } });
+    const throughput = await compareThroughput({ directConnector, proxyConnector, agentCreds, upstream, proxyPid, proxyLog, profiler, mitmdump: mitmdump && { connector: mitmdump.connector, pid: mitmdump.pid }, floor: { connector: floor.connector, pid: floor.pid } });
     await mitmdump?.stop();
     mitmdump = undefined;
+    await floor.stop();
+    floor = undefined;
     const memAfterThroughput = memoryOf(proxyPid);
     await sleep(200); // the run's last log lines
     const proxyLogLines = proxyLog.linesSinceMark();
@@ -194,6 +203,7 @@ async function main(): Promise<void> {
     await proxy?.stop();
     await enforceProxy?.stop();
     await mitmdump?.stop();
+    await floor?.stop();
     await upstream.stop();
   }
 }

@@ -14,9 +14,11 @@ export interface LatencyResults {
   direct: LatencyResult;
   /** The same requests through mitmdump (mitmdump.ts), when it ran. */
   mitmdump?: LatencyResult;
+  /** The same requests through Node's bare pass-through (floor-proxy.ts), when it ran. */
+  floor?: LatencyResult;
 }
 
-export async function measureLatency(proxyConnector: Connector, directConnector: Connector, agentCreds: Credentials, mitmConnector?: Connector): Promise<LatencyResults> {
+export async function measureLatency(proxyConnector: Connector, directConnector: Connector, agentCreds: Credentials, mitmConnector?: Connector, floorConnector?: Connector): Promise<LatencyResults> {
   const total = LATENCY_WARMUP + LATENCY_N;
   const makeCase = (connector: Connector, credentials: Credentials) => ({
     agent: new OneConnectionAgent(connector),
@@ -30,7 +32,8 @@ export async function measureLatency(proxyConnector: Connector, directConnector:
   const direct = makeCase(directConnector, REAL);
   // mitmdump passes the client's signature on as it is: the fake upstream checks the real key's.
   const mitm = mitmConnector ? makeCase(mitmConnector, REAL) : undefined;
-  const cases = [proxied, direct, ...(mitm ? [mitm] : [])];
+  const floor = floorConnector ? makeCase(floorConnector, REAL) : undefined;
+  const cases = [proxied, direct, ...(mitm ? [mitm] : []), ...(floor ? [floor] : [])];
   const runRange = async (c: Case, from: number, to: number, record: boolean): Promise<void> => {
     for (let i = from; i < to; i++) {
       const started = performance.now();
@@ -49,5 +52,5 @@ export async function measureLatency(proxyConnector: Connector, directConnector:
     c.agent.destroy();
     return { samples: c.samples, connections: c.agent.connectionsOpened, errors: c.errors };
   };
-  return { proxied: result(proxied), direct: result(direct), ...(mitm && { mitmdump: result(mitm) }) };
+  return { proxied: result(proxied), direct: result(direct), ...(mitm && { mitmdump: result(mitm) }), ...(floor && { floor: result(floor) }) };
 }

@@ -70,10 +70,16 @@ export function printLatency(latency: LatencyResults, mitmNote: string): void {
     ),
   );
   out(`   ${mitmNote}`);
+  if (latency.floor) {
+    const lf = sortNum(latency.floor.samples);
+    const added = (l: number[], p: number) => quantile(l, p) - quantile(ld, p);
+    out(`   floor (floor-proxy.ts: Node's own CONNECT + TLS termination + keep-alive https relay, nothing verified, signed or logged), added:`);
+    out(`   median ${f3(added(lf, 0.5))} ms, p99 ${f3(added(lf, 0.99))} ms; the proxy's added ÷ the floor's: median ${f2(added(lp, 0.5) / added(lf, 0.5))}x, p99 ${f2(added(lp, 0.99) / added(lf, 0.99))}x`);
+  }
   out();
 }
 
-export function printThroughput({ direct, proxied, directUpstream, proxiedUpstream, mitmdump, mitmdumpUpstream }: ThroughputComparison, proxyLogLines: number, mitmNote: string): void {
+export function printThroughput({ direct, proxied, directUpstream, proxiedUpstream, mitmdump, mitmdumpUpstream, floor }: ThroughputComparison, proxyLogLines: number, mitmNote: string): void {
   const cpuCount = cpus().length;
   const rps = (r: ThroughputResult): number => r.requests / r.seconds;
   const cpuPct = (ms: number, r: ThroughputResult): string => `${f1(ms / 10 / r.seconds)}%`;
@@ -128,6 +134,11 @@ export function printThroughput({ direct, proxied, directUpstream, proxiedUpstre
   const failure = directUpstream.firstFailure ?? proxiedUpstream.firstFailure ?? mitmdumpUpstream?.firstFailure;
   if (failure) out(`   upstream refusal: ${failure}`);
   out(`   ${mitmNote}`);
+  if (floor) {
+    const fp = perReqMs(floor.proxyCpuMs, floor);
+    out(`   floor (floor-proxy.ts, Node's bare pass-through): ${f0(rps(floor))} requests/s, ${floor.errors} errors, CPU per request ${f3(fp)} ms;`);
+    out(`   the proxy's CPU per request ÷ the floor's: ${f2(perReqMs(proxied.proxyCpuMs, proxied) / fp)}x (what the pipeline adds: ${f3(perReqMs(proxied.proxyCpuMs, proxied) - fp)} ms)`);
+  }
   out();
 }
 

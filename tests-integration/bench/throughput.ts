@@ -32,6 +32,8 @@ export interface ThroughputComparison {
   /** The same run through mitmdump (its CPU as "proxy CPU"), when it ran. */
   mitmdump?: ThroughputResult;
   mitmdumpUpstream?: UpstreamStats;
+  /** The same run through Node's bare pass-through (floor-proxy.ts). */
+  floor?: ThroughputResult;
 }
 
 export interface ProxiedRunOptions {
@@ -46,7 +48,7 @@ export interface ProxiedRunOptions {
   durationMs?: number;
 }
 
-export async function compareThroughput(options: ProxiedRunOptions & { directConnector: Connector; mitmdump?: { connector: Connector; pid: number } }): Promise<ThroughputComparison> {
+export async function compareThroughput(options: ProxiedRunOptions & { directConnector: Connector; mitmdump?: { connector: Connector; pid: number }; floor?: { connector: Connector; pid: number } }): Promise<ThroughputComparison> {
   const { upstream } = options;
   const pids = { proxy: options.proxyPid, upstream: upstream.child.pid! };
   // Reading the upstream's counters resets them, so each run counts only its own timed requests.
@@ -54,12 +56,18 @@ export async function compareThroughput(options: ProxiedRunOptions & { directCon
   const directUpstream = await upstream.stats();
   await sleep(500);
   const { proxied, proxiedUpstream } = await measureProxiedThroughput(options);
-  if (!options.mitmdump) return { direct, proxied, directUpstream, proxiedUpstream };
+  let floor: ThroughputResult | undefined;
+  if (options.floor) {
+    await sleep(500);
+    floor = await measureThroughput(options.floor.connector, REAL, { proxy: options.floor.pid, upstream: upstream.child.pid! }, () => upstream.stats());
+    await upstream.stats();
+  }
+  if (!options.mitmdump) return { direct, proxied, directUpstream, proxiedUpstream, floor };
   await sleep(500);
   const mitmPids = { proxy: options.mitmdump.pid, upstream: upstream.child.pid! };
   const mitmdump = await measureThroughput(options.mitmdump.connector, REAL, mitmPids, () => upstream.stats());
   const mitmdumpUpstream = await upstream.stats();
-  return { direct, proxied, directUpstream, proxiedUpstream, mitmdump, mitmdumpUpstream };
+  return { direct, proxied, directUpstream, proxiedUpstream, mitmdump, mitmdumpUpstream, floor };
 }
 
 /** The proxied half alone: also run against the proxy restarted in enforce mode. */
