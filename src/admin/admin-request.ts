@@ -1,7 +1,4 @@
-import { CONTAINER_ENDPOINT_HOST, loopbackHost } from '../keys/container-credentials.js';
-
-/** The admin listener's only address: loopback, like the container credential endpoint. */
-export const ADMIN_HOST = CONTAINER_ENDPOINT_HOST;
+import { LOOPBACK_HOST, loopbackHost } from '../net/loopback-host.js';
 
 export type AdminRoute = 'healthz' | 'metrics';
 
@@ -28,7 +25,7 @@ const ROUTES: Record<string, AdminRoute> = { '/healthz': 'healthz', '/metrics': 
 export function checkAdminRequest(request: AdminRequest, port: number): { route: AdminRoute } | AdminRefusal {
   const { headers } = request;
   if (headers.origin !== undefined) return { status: 403, message: 'requests from a browser (with an Origin header) are refused' };
-  if (!loopbackHost(headers.host, port)) return { status: 403, message: `the Host header must be ${ADMIN_HOST}:${port} or localhost:${port}` };
+  if (!loopbackHost(headers.host, port)) return { status: 403, message: `the Host header must be ${LOOPBACK_HOST}:${port} or localhost:${port}` };
   if (request.method !== 'GET') return { status: 405, message: 'only GET is served', headers: { allow: 'GET' } };
   const hasBody = (headers['content-length'] !== undefined && headers['content-length'] !== '0') || headers['transfer-encoding'] !== undefined;
   if (hasBody) return { status: 400, message: 'a GET carries no body', headers: { connection: 'close' } };

@@ -2,6 +2,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensurePrivateDir } from '../state/files.js';
+import { LOOPBACK_HOST, loopbackHost } from '../net/loopback-host.js';
 import { AGENT_NAME } from './agent-registry.js';
 import { loadOrCreateMasterKey } from './master-key.js';
 import type { ProcessCredentials } from './socket-protocol.js';
@@ -14,7 +15,7 @@ import type { ProcessCredentials } from './socket-protocol.js';
  */
 
 /** The endpoint listens here only: a loopback address SDKs accept over plain HTTP (botocore 1.29 accepts 127.0.0.1 and localhost, nothing else). */
-export const CONTAINER_ENDPOINT_HOST = '127.0.0.1';
+export const CONTAINER_ENDPOINT_HOST = LOOPBACK_HOST;
 /** Where the running proxy writes the port it listens on (for PROXY_CREDENTIALS_PORT=0). */
 export const CONTAINER_ENDPOINT_FILE = 'credentials-endpoint.json';
 const PATH_PREFIX = '/agents/';
@@ -70,8 +71,6 @@ export interface ContainerRequest {
   headers: Record<string, string | string[] | undefined>;
 }
 
-const LOOPBACK_HOSTS = new Set([CONTAINER_ENDPOINT_HOST, 'localhost']);
-
 /**
  * Checks everything but the token's agent rules: no browser (an Origin header), a loopback Host of
  * this port (a DNS-rebound page names its own host), GET, `/agents/<name>`, the agent's token.
@@ -104,12 +103,6 @@ export function checkContainerRequest(request: ContainerRequest, port: number, m
 }
 
 /** A Host header naming this loopback listener (127.0.0.1 or localhost, this port): a DNS-rebound page names its own host. */
-export function loopbackHost(host: string | string[] | undefined, port: number): boolean {
-  if (typeof host !== 'string') return false;
-  const match = /^([^:]+):(\d+)$/.exec(host.toLowerCase());
-  return match !== null && LOOPBACK_HOSTS.has(match[1]!) && Number(match[2]) === port;
-}
-
 function safeDecode(text: string): string | undefined {
   try {
     return decodeURIComponent(text);

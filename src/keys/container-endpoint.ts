@@ -1,23 +1,14 @@
 import { rmSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { ProxyMode } from '../config.js';
+import { serveLoopback, type LoopbackLimits } from '../net/loopback-server.js';
 import { writeFileAtomic } from '../state/files.js';
 import { DEFAULT_AGENT } from './agent-registry.js';
-import { checkContainerRequest, CONTAINER_ENDPOINT_FILE, CONTAINER_ENDPOINT_HOST, refusalBody, toContainerCredentials, type Refusal } from './container-credentials.js';
+import { checkContainerRequest, CONTAINER_ENDPOINT_FILE, refusalBody, toContainerCredentials, type Refusal } from './container-credentials.js';
 import { answer, type ChannelDeps, type ProcessCredentials } from './socket-protocol.js';
 
-export interface ContainerEndpointLimits {
-  /** Request line and headers together. */
-  maxHeaderBytes: number;
-  /** A request must be complete this long after the connection opened. */
-  requestTimeoutMs: number;
-  /** An idle keep-alive connection is closed after this. */
-  keepAliveMs: number;
-  /** Connections open at once; further ones are closed at once. */
-  maxConnections: number;
-}
+export type ContainerEndpointLimits = LoopbackLimits;
 
 export const CONTAINER_ENDPOINT_LIMITS: ContainerEndpointLimits = { maxHeaderBytes: 4096, requestTimeoutMs: 2000, keepAliveMs: 2000, maxConnections: 64 };
 
@@ -46,40 +37,16 @@ export interface ContainerEndpoint {
  */
 export async function serveContainerCredentials(settings: ContainerEndpointSettings, deps: ChannelDeps): Promise<ContainerEndpoint> {
   const limits = settings.limits ?? CONTAINER_ENDPOINT_LIMITS;
-  let port = settings.port;
-  const server = createServer(
-    {
-      maxHeaderSize: limits.maxHeaderBytes,
-      requestTimeout: limits.requestTimeoutMs,
-      headersTimeout: limits.requestTimeoutMs,
-      keepAliveTimeout: limits.keepAliveMs,
-      // The timeouts are checked this often (Node's default, 30 s, would let a slow client sit that long).
-      connectionsCheckingInterval: Math.max(100, Math.floor(limits.requestTimeoutMs / 4)),
-    },
-    (req, res) => respond(req, res, port, settings, deps),
-  );
-  server.maxConnections = limits.maxConnections;
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end(`HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-type: application/json\r\n\r\n${refusalBody({ status: 400, code: 'BadRequest', message: `a small HTTP/1.1 GET within ${limits.requestTimeoutMs} ms, at most ${limits.maxHeaderBytes} bytes of headers` })}`);
-    else socket.destroy();
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'EADDRINUSE' ? new Error(`PROXY_CREDENTIALS_PORT ${settings.port} is in use on ${CONTAINER_ENDPOINT_HOST}: pick another port, or 0 for any free one`) : error),
-    );
-    server.listen(settings.port, CONTAINER_ENDPOINT_HOST, () => resolve());
-  });
-  port = (server.address() as AddressInfo).port;
+  const badRequest = `HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-type: application/json\r\n\r\n${refusalBody({ status: 400, code: 'BadRequest', message: `a small HTTP/1.1 GET within ${limits.requestTimeoutMs} ms, at most ${limits.maxHeaderBytes} bytes of headers` })}`;
+  const server = await serveLoopback({ port: settings.port, setting: 'PROXY_CREDENTIALS_PORT', limits, badRequest }, (req, res, port) => respond(req, res, port, settings, deps));
   const file = settings.stateDir === undefined ? undefined : join(settings.stateDir, CONTAINER_ENDPOINT_FILE);
-  if (file) writeFileAtomic(file, `${JSON.stringify({ port, pid: process.pid })}\n`, 0o600);
+  if (file) writeFileAtomic(file, `${JSON.stringify({ port: server.port, pid: process.pid })}\n`, 0o600);
   return {
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        if (file) rmSync(file, { force: true });
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    port: server.port,
+    close: () => {
+      if (file) rmSync(file, { force: true });
+      return server.close();
+    },
   };
 }
 
