@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { UpstreamTimeoutError } from '../pipeline/forward/timeouts.js';
+import { UPSTREAM_ERROR_KINDS, upstreamErrorKind } from '../pipeline/forward/upstream-failure.js';
 import type { ActionRecord } from '../pipeline/log/action-log.js';
 import type { PipelineObserver } from '../pipeline/observer.js';
 import type { CredentialHealth } from './health.js';
@@ -20,9 +20,6 @@ export const METRIC_PREFIX = 'iam_agent_proxy_';
 /** From 0.5 ms (a refusal answered locally) to 10 s (a slow upstream), in seconds. */
 export const LATENCY_BUCKETS_SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-export type UpstreamErrorKind = 'refused' | 'reset' | 'timeout' | 'tls' | 'dns' | '5xx' | 'other';
-export const UPSTREAM_ERROR_KINDS: readonly UpstreamErrorKind[] = ['refused', 'reset', 'timeout', 'tls', 'dns', '5xx', 'other'];
-
 /** What the metrics read at scrape time. */
 export interface MetricsSources {
   /** The keys the proxy accepts now (KeyStore.liveKeys): counted, never listed. */
@@ -34,7 +31,7 @@ export interface MetricsSources {
 }
 
 export interface ProxyMetrics {
-  /** Hand this to the pipeline (observedLog, PipelineDeps.observer). */
+  /** Hand this to the pipeline (recordObserver, PipelineDeps.observer). */
   observer: PipelineObserver;
   /** The Prometheus text exposition. */
   scrape(): Promise<string>;
@@ -153,18 +150,4 @@ function deniedAction(record: ActionRecord): string {
   if (action === undefined) return 'unresolved';
   const known = record.authorizations.some((a) => a.known && a.action === action);
   return known && IAM_ACTION.test(action) ? action : 'unresolved';
-}
-
-const TLS_CODES = /^(ERR_TLS_|ERR_SSL_|ERR_OSSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|HOSTNAME_MISMATCH|ERR_CERT_)/;
-
-/** What went wrong reaching upstream: the proxy's own limits (PROXY_UPSTREAM_*TIMEOUT_MS), else Node's error code. */
-export function upstreamErrorKind(error: unknown): UpstreamErrorKind {
-  if (error instanceof UpstreamTimeoutError) return 'timeout';
-  const code = typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'string' ? (error as { code: string }).code : '';
-  if (code === 'ECONNREFUSED') return 'refused';
-  if (code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECONNABORTED') return 'reset';
-  if (code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT' || code === 'ERR_HTTP_REQUEST_TIMEOUT') return 'timeout';
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'dns';
-  if (TLS_CODES.test(code)) return 'tls';
-  return 'other';
 }

@@ -6,7 +6,7 @@ import { createMetrics, type MetricsSources } from './metrics.js';
 
 export interface Admin {
   port: number;
-  /** For the pipeline: observedLog(log, observer) and PipelineDeps.observer. */
+  /** For the pipeline: each record (recordObserver) and PipelineDeps.observer. */
   observer: PipelineObserver;
   /** The proxy's credential source, watched for /healthz and upstream_credentials_ok. */
   watchCredentials(source: CredentialSource): CredentialSource;

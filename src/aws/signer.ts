@@ -22,12 +22,12 @@ export function encodesPathOnce(signingName: string): boolean {
   return singleEncoding.has(signingName);
 }
 
-/** How the proxy configures a SigV4 signer for one credential scope (verification and re-signing alike). */
+/** How the proxy configures a smithy signer for one credential scope (SigV4a re-signing; the reference in tests). */
 export function signerOptions(credentials: AwsCredentialIdentity, region: string, service: string): SignatureV4Init & SignatureV4CryptoInit {
   return { credentials, region, service, sha256: NodeSha256, uriEscapePath: !encodesPathOnce(service), applyChecksum: false };
 }
 
-/** The SigV4 signer for one credential scope, as both verification and re-signing need it. */
+/** The SDKs' own SigV4 signer for one credential scope: the reference src/aws/sigv4.ts is tested against. */
 export function createSigner(credentials: AwsCredentialIdentity, region: string, service: string): SignatureV4 {
   return new SignatureV4(signerOptions(credentials, region, service));
 }

@@ -1,4 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const POLL_MS = 200;
@@ -11,13 +12,15 @@ const POLL_MS = 200;
 export async function followFile(path: string, fromStart: boolean, onLine: (line: string) => void, signal?: AbortSignal): Promise<void> {
   let current: { fd: number; ino: number; offset: number } | undefined;
   let partial = '';
+  // A character split across two reads is held back, not mangled.
+  let decoder = new StringDecoder('utf8');
   let first = true;
   const buffer = Buffer.alloc(64 * 1024);
   const drain = () => {
     if (!current) return;
     for (let read; (read = readSync(current.fd, buffer, 0, buffer.length, current.offset)) > 0; ) {
       current.offset += read;
-      const lines = (partial + buffer.toString('utf8', 0, read)).split('\n');
+      const lines = (partial + decoder.write(buffer.subarray(0, read))).split('\n');
       partial = lines.pop()!;
       lines.forEach(onLine);
     }
@@ -37,6 +40,7 @@ export async function followFile(path: string, fromStart: boolean, onLine: (line
         drain();
         if (current) closeSync(current.fd);
         partial = '';
+        decoder = new StringDecoder('utf8');
         const fd = openSync(path, 'r');
         const stat = fstatSync(fd);
         current = { fd, ino: stat.ino, offset: first && !fromStart ? stat.size : 0 };

@@ -14,7 +14,7 @@ import { Drain } from '../pipeline/intercept/drain.js';
 import { startInterceptor, type Interceptor } from '../pipeline/intercept/mitm-server.js';
 import { consoleLines, type ActionRecord } from '../pipeline/log/action-log.js';
 import { openActionLog } from '../pipeline/log/log-writer.js';
-import { observedLog } from '../pipeline/observer.js';
+import { recordObserver } from '../pipeline/observer.js';
 import { discoverIdentity } from '../pipeline/resign/account.js';
 import type { RealIdentity } from '../pipeline/decide/global-context.js';
 import { standardCredentialSource } from '../pipeline/resign/upstream-credentials.js';
@@ -93,10 +93,13 @@ export async function start(env: NodeJS.ProcessEnv, options: StartOptions = { lo
     }
     const admin = config.adminPort === undefined ? undefined : await openAdmin({ port: config.adminPort, mode: config.mode }, { liveKeys: () => keys.liveKeys(), isDeclared: (agent) => agents.isDeclared(agent) });
     if (admin) cleanups.push(() => admin.close());
-    const log = observedLog(openActionLog({ path: config.actionLogPath, maxBytes: config.actionLogMaxBytes, instance: randomUUID(), version: proxyVersion(), notice }), admin?.observer, notice);
+    const log = openActionLog({ path: config.actionLogPath, maxBytes: config.actionLogMaxBytes, instance: randomUUID(), version: proxyVersion(), notice });
     let served = false;
     cleanups.push(() => log.close({ printHead: served }));
+    const observe = recordObserver(admin?.observer, notice);
+    // Every record, AWS calls and refused egress alike, is written, then counted and shown here.
     const show = (record: ActionRecord, line: string | undefined) => {
+      observe(record);
       const lines = options.logFormat === 'json' ? [line ?? JSON.stringify(record)] : consoleLines(record, new Date(record.time));
       for (const text of lines) process.stdout.write(`${text}\n`);
     };

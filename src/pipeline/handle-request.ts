@@ -46,7 +46,7 @@ export interface PipelineDeps {
   show: (record: ActionRecord, line: string | undefined) => void;
   /** Called once per request that needed an action AWS does not define (counted, reported on stop). */
   onUnresolved?: () => void;
-  /** Told of upstream failures (metrics); records reach it through the log (observedLog). */
+  /** Told of upstream failures (metrics); records reach it through `show`. */
   observer?: Pick<PipelineObserver, 'onUpstreamError'>;
   now?: () => Date;
 }

@@ -13,28 +13,18 @@ export interface PipelineObserver {
 }
 
 /**
- * The log, each record also shown to `observer` once written. Whatever else the log offers is passed
- * through untouched (a Proxy, so that a log with more methods, or a class, keeps working). An observer
- * that throws is reported once through `warn` and never breaks logging.
+ * Shows each record to `observer` (none: does nothing). An observer that throws never breaks the
+ * caller (the log and console go on); it is reported once through `warn`.
  */
-export function observedLog<Log extends { write(record: ActionRecord): unknown }>(log: Log, observer: PipelineObserver | undefined, warn: (message: string) => void = () => {}): Log {
-  if (!observer) return log;
+export function recordObserver(observer: PipelineObserver | undefined, warn: (message: string) => void = () => {}): (record: ActionRecord) => void {
+  if (!observer) return () => {};
   let warned = false;
-  const write = (record: ActionRecord): unknown => {
-    const written = log.write(record);
+  return (record) => {
     try {
       observer.onRecord(record);
     } catch (error) {
       if (!warned) warn(`metrics: a record could not be counted: ${(error as Error).message}`);
       warned = true;
     }
-    return written;
   };
-  return new Proxy(log, {
-    get(target, property) {
-      if (property === 'write') return write;
-      const value: unknown = Reflect.get(target, property, target);
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
 }

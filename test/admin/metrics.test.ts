@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createMetrics, LATENCY_BUCKETS_SECONDS, upstreamErrorKind, type MetricsSources } from '../../src/admin/metrics.js';
+import { createMetrics, LATENCY_BUCKETS_SECONDS, type MetricsSources } from '../../src/admin/metrics.js';
+import { upstreamErrorKind } from '../../src/pipeline/forward/upstream-failure.js';
 import { UpstreamTimeoutError } from '../../src/pipeline/forward/timeouts.js';
 import { ACTION_RECORD_VERSION, type ActionRecord } from '../../src/pipeline/log/action-log.js';
 import { sample, samples } from './metrics-text.js';

@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ActionRecord } from '../../src/pipeline/log/action-log.js';
-import { observedLog, type PipelineObserver } from '../../src/pipeline/observer.js';
-
-/** The shape observedLog needs; the real log (log-writer.ts) has more, passed through untouched. */
-interface ActionLog {
-  write(record: ActionRecord): unknown;
-  close(): Promise<void>;
-}
+import { recordObserver, type PipelineObserver } from '../../src/pipeline/observer.js';
 
 const record = { decision: 'allowed', service: 'sts', authorizations: [], latencyMs: 1 } as unknown as ActionRecord;
 
@@ -15,56 +9,23 @@ function recordingObserver(): PipelineObserver & { seen: ActionRecord[] } {
   return { seen, onRecord: (r) => void seen.push(r), onUpstreamError: () => {} };
 }
 
-describe('observedLog', () => {
-  it('is the log itself when there is no observer', () => {
-    const log: ActionLog = { write: () => {}, close: async () => {} };
-    expect(observedLog(log, undefined)).toBe(log);
+describe('recordObserver', () => {
+  it('does nothing when there is no observer', () => {
+    expect(() => recordObserver(undefined)(record)).not.toThrow();
   });
 
-  it('writes each record, then shows it to the observer; everything else goes to the log', async () => {
-    const order: string[] = [];
-    let closed = false;
-    const log: ActionLog = { write: () => void order.push('written'), close: async () => void (closed = true) };
+  it('shows each record to the observer', () => {
     const observer = recordingObserver();
-    const observed = observedLog(log, { ...observer, onRecord: (r) => (order.push('observed'), observer.onRecord(r)) });
-    observed.write(record);
-    expect(order).toEqual(['written', 'observed']);
-    expect(observer.seen).toEqual([record]);
-    await observed.close();
-    expect(closed).toBe(true);
+    const observe = recordObserver(observer);
+    observe(record);
+    observe(record);
+    expect(observer.seen).toEqual([record, record]);
   });
 
-  it('works for a log that is a class with private state and more methods, and passes back what write returns', () => {
-    class ChainedLog implements ActionLog {
-      #count = 0;
-      write(_record: ActionRecord): string {
-        this.#count++;
-        return `#${this.#count}`;
-      }
-      written(): number {
-        return this.#count;
-      }
-      async close(): Promise<void> {}
-    }
-    const observer = recordingObserver();
-    const observed = observedLog(new ChainedLog(), observer);
-    expect(observed.write(record)).toBe('#1');
-    expect(observed.write(record)).toBe('#2');
-    expect(observed.written()).toBe(2);
-    expect(observer.seen).toHaveLength(2);
-  });
-
-  it('never lets an observer that throws break logging; says so once', () => {
-    const written: ActionRecord[] = [];
+  it('never lets an observer that throws break the caller; says so once', () => {
     const warnings: string[] = [];
-    const observed = observedLog(
-      { write: (r) => void written.push(r), close: async () => {} },
-      { onRecord: () => { throw new Error('bad label'); }, onUpstreamError: () => {} },
-      (message) => warnings.push(message),
-    );
-    observed.write(record);
-    observed.write(record);
-    expect(written).toHaveLength(2);
+    const observe = recordObserver({ onRecord: () => { throw new Error('bad label'); }, onUpstreamError: () => {} }, (message) => warnings.push(message));
+    expect(() => (observe(record), observe(record))).not.toThrow();
     expect(warnings).toEqual(['metrics: a record could not be counted: bad label']);
   });
 });

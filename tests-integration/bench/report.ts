@@ -214,7 +214,7 @@ export function printNewHosts({ newHosts, preminted, seenHosts, directNew }: New
 }
 
 export function printSigning(signing: SigningResult): void {
-  out('4. SigV4 signing (@smithy/signature-v4, new signer per signature as in the proxy) and SHA-256 speed, in this process');
+  out('4. SigV4 signing (@smithy/signature-v4, a new signer per signature: the SDKs\' signer, the reference for src/aws/sigv4.ts) and SHA-256 speed, in this process');
   out(
     table(
       ['', 'NodeSha256 (node:crypto)', '@aws-crypto/sha256-js', 'node:crypto faster by'],

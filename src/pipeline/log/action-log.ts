@@ -49,14 +49,22 @@ export interface ActionRecord {
  */
 export function consoleLines(record: ActionRecord, now: Date): string[] {
   const time = `[${[now.getHours(), now.getMinutes(), now.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':')}]`;
-  // `ALLOWED  s3:GetObject`, `WOULD-BLOCK  s3:GetObject`: two spaces at least, the short words aligned.
-  const word = record.decision.toUpperCase();
-  const gap = ' '.repeat(Math.max(2, 9 - word.length));
+  const word = verdictWord(record.decision);
   const detail = record.error ? ` (${record.error})` : '';
   // `REFUSED  egress:CONNECT example.com:443 by claude (not in the egress allowlist)`
-  if (record.service === 'egress') return [`${time} ${word}${gap}egress:${record.operation ?? '?'} ${record.host}${record.agent ? ` by ${record.agent}` : ''}${detail}`];
-  const actions = record.authorizations.length
+  if (record.service === 'egress') return [`${time} ${word}egress:${record.operation ?? '?'} ${record.host}${record.agent ? ` by ${record.agent}` : ''}${detail}`];
+  return actionNames(record).map((action) => `${time} ${word}${action}${detail}`);
+}
+
+/** `ALLOWED  `, `WOULD-BLOCK  `: the word in capitals, then two spaces at least, the short words aligned. */
+export function verdictWord(text: string): string {
+  const upper = text.toUpperCase();
+  return `${upper}${' '.repeat(Math.max(2, 9 - upper.length))}`;
+}
+
+/** The record's IAM actions (`UNRESOLVED <service>:<Operation>` for one AWS does not define), or its operation when it resolved to none. */
+export function actionNames(record: ActionRecord): string[] {
+  return record.authorizations.length
     ? record.authorizations.map((a) => (a.known ? a.action : `UNRESOLVED ${a.action}`))
     : [`${record.service ?? record.host}:${record.operation ?? '?'}`];
-  return actions.map((action) => `${time} ${word}${gap}${action}${detail}`);
 }

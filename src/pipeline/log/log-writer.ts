@@ -52,6 +52,7 @@ export function openActionLog(options: ActionLogOptions): ActionLog {
   let rotationFailed = false;
 
   const pending = (): Array<HeaderRecord | LostRecord> => {
+    if (!pendingHeader && !lost) return []; // the usual case, once per request
     const time = now().toISOString();
     const entries: Array<HeaderRecord | LostRecord> = [];
     if (pendingHeader) entries.push({ v: ACTION_RECORD_VERSION, ...pendingHeader, time, instance: options.instance, version: options.version });

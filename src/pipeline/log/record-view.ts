@@ -1,4 +1,4 @@
-import { READABLE_RECORD_VERSIONS, type ActionRecord, type Verdict } from './action-log.js';
+import { actionNames, READABLE_RECORD_VERSIONS, verdictWord, type ActionRecord, type Verdict } from './action-log.js';
 import type { HeaderRecord, LostRecord } from './chain.js';
 
 export const VERDICTS: readonly Verdict[] = ['allowed', 'blocked', 'would-block', 'refused'];
@@ -58,25 +58,17 @@ export function viewLine(entry: NonNullable<LogEntry>): string {
   const time = localTime(entry.record.time);
   if (entry.kind === 'header') {
     const what = entry.record.reason === 'rotate' ? `continued from ${entry.record.previousFile ?? '?'}` : `started iam-agent-proxy ${entry.record.version}`;
-    return `${time} ${word('start')}${what} (instance ${entry.record.instance})`;
+    return `${time} ${verdictWord('start')}${what} (instance ${entry.record.instance})`;
   }
-  if (entry.kind === 'lost') return `${time} ${word('lost')}${entry.record.count} record(s) not written since ${localTime(entry.record.since)} (${entry.record.error})`;
+  if (entry.kind === 'lost') return `${time} ${verdictWord('lost')}${entry.record.count} record(s) not written since ${localTime(entry.record.since)} (${entry.record.error})`;
   const record = entry.record;
   const error = record.error ? ` (${record.error})` : '';
   const by = record.agent ? ` by ${record.agent}` : record.client ? ` from ${record.client}` : '';
   const role = record.assumedRole ? ` as ${record.assumedRole}` : '';
-  if (record.service === 'egress') return `${time} ${word(record.decision)}egress:${record.operation ?? '?'} ${record.host}${by}${error}`;
-  const actions = record.authorizations.length
-    ? record.authorizations.map((a) => (a.known ? a.action : `UNRESOLVED ${a.action}`)).join(',')
-    : `${record.service ?? record.host}:${record.operation ?? '?'}`;
+  if (record.service === 'egress') return `${time} ${verdictWord(record.decision)}egress:${record.operation ?? '?'} ${record.host}${by}${error}`;
+  const actions = actionNames(record).join(',');
   const arns = [...new Set(record.authorizations.flatMap((a) => a.resources.filter((r) => r.resolved).map((r) => r.arn)))];
   const more = arns.length > MAX_RESOURCES_SHOWN ? ` (+${arns.length - MAX_RESOURCES_SHOWN} more)` : '';
   const on = arns.length ? ` on ${arns.slice(0, MAX_RESOURCES_SHOWN).join(' ')}${more}` : '';
-  return `${time} ${word(record.decision)}${actions}${by}${role}${on}${error}`;
-}
-
-/** `ALLOWED  `, `WOULD-BLOCK  `: two spaces at least, the short words aligned (as consoleLines). */
-function word(text: string): string {
-  const upper = text.toUpperCase();
-  return `${upper}${' '.repeat(Math.max(2, 9 - upper.length))}`;
+  return `${time} ${verdictWord(record.decision)}${actions}${by}${role}${on}${error}`;
 }

@@ -1,3 +1,4 @@
+import { ALWAYS_UNSIGNABLE_HEADERS, PROXY_HEADER_PATTERN, SEC_HEADER_PATTERN } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { toAmzDate } from '../../aws/amz-date.js';
 import { canonicalPath, canonicalRequest, signedQuery } from '../../aws/canonical-request.js';
@@ -30,13 +31,9 @@ export interface ResignInput {
 
 /**
  * Headers the re-signed request carries but does not sign: those @smithy/signature-v4 (the SDKs'
- * signer) never signs, as a proxy or load balancer on the way may change them; and proxy-*, sec-*.
+ * signer) never signs, as a proxy or load balancer on the way may change them.
  */
-const UNSIGNED_HEADERS = new Set([
-  'authorization', 'cache-control', 'connection', 'expect', 'from', 'keep-alive', 'max-forwards', 'pragma', 'referer', 'te', 'trailer',
-  'transfer-encoding', 'upgrade', 'user-agent', 'x-amzn-trace-id',
-]);
-const signs = (name: string): boolean => !UNSIGNED_HEADERS.has(name) && !name.startsWith('proxy-') && !name.startsWith('sec-');
+const signs = (name: string): boolean => !Object.hasOwn(ALWAYS_UNSIGNABLE_HEADERS, name) && !PROXY_HEADER_PATTERN.test(name) && !SEC_HEADER_PATTERN.test(name);
 
 /** The agent's headers without its signature, hop-by-hop and proxy headers, plus the ones the proxy sets. */
 export function strippedHeaders(incoming: ResignInput['headers'], setHeaders: Record<string, string> = {}): Record<string, string> {
@@ -62,7 +59,7 @@ export function signedTarget(input: ResignInput): { path: string; query: QueryPa
 /**
  * The agent's request with its signature replaced by one made with the real credentials: SigV4 over
  * the canonical request AWS will compute for what goes upstream (src/aws/canonical-request.ts, the same
- * code that checked the agent's signature), with every header sent signed but those in UNSIGNED_HEADERS.
+ * code that checked the agent's signature), with every header sent signed but those the SDKs' signer never signs.
  */
 export async function resign(input: ResignInput, credentials: AwsCredentialIdentity, now: Date): Promise<Record<string, string>> {
   const headers = strippedHeaders(input.headers, input.setHeaders);

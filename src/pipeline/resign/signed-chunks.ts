@@ -1,9 +1,8 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { getSigningKey } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity } from '@smithy/types';
 import { toAmzDate } from '../../aws/amz-date.js';
 import type { AwsError } from '../../aws/errors.js';
-import { NodeSha256 } from '../../aws/node-sha256.js';
+import { credentialScope, signingKeys } from '../../aws/sigv4.js';
 import { ByteReader, FramingError } from '../../aws/wire/byte-reader.js';
 
 /**
@@ -19,17 +18,15 @@ export interface ChunkChain {
   seed: string;
 }
 
-/**
- * The chain of one signature: the signing key derived once by the signer library, each chunk's
- * HMAC by node:crypto (the library's sign() would derive its cache key again for every chunk).
- */
+/** The chain of one signature: the signing key from the shared cache (src/aws/sigv4.ts), each chunk's HMAC by node:crypto. */
 export function chunkChain(credentials: AwsCredentialIdentity, region: string, service: string, signingDate: Date, seed: string): ChunkChain {
   const amzDate = toAmzDate(signingDate);
-  const signingKey = getSigningKey(NodeSha256, credentials, amzDate.slice(0, 8), region, service);
+  const shortDate = amzDate.slice(0, 8);
+  const signingKey = signingKeys.get(credentials.secretAccessKey, shortDate, region, service);
   return {
-    sign: async (stringToSign) => createHmac('sha256', await signingKey).update(stringToSign).digest('hex'),
+    sign: async (stringToSign) => createHmac('sha256', signingKey).update(stringToSign).digest('hex'),
     amzDate,
-    scope: `${amzDate.slice(0, 8)}/${region}/${service}/aws4_request`,
+    scope: credentialScope(shortDate, region, service),
     seed,
   };
 }

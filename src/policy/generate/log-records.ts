@@ -1,4 +1,5 @@
-import { READABLE_RECORD_VERSIONS, type ActionRecord } from '../../pipeline/log/action-log.js';
+import type { ActionRecord } from '../../pipeline/log/action-log.js';
+import { entryOf } from '../../pipeline/log/record-view.js';
 
 /** The key calls made with the proxy's own credentials are filed under (records without assumedRole). */
 export const OWN_CREDENTIALS = '(proxy credentials)';
@@ -30,20 +31,10 @@ export function parseActionLog(text: string): ActionRecord[] {
   const records: ActionRecord[] = [];
   for (const line of text.split('\n')) {
     if (!line.trim()) continue;
-    let record: unknown;
-    try {
-      record = JSON.parse(line);
-    } catch {
-      continue;
-    }
-    if (isRecord(record)) records.push(record);
+    const entry = entryOf(line);
+    if (entry?.kind === 'action') records.push(entry.record);
   }
   return records;
-}
-
-function isRecord(value: unknown): value is ActionRecord {
-  const record = value as Partial<ActionRecord> | null;
-  return typeof record === 'object' && record !== null && READABLE_RECORD_VERSIONS.includes(record.v as number) && !('kind' in record) && typeof record.decision === 'string' && Array.isArray(record.authorizations);
 }
 
 /** The records the filter keeps, by whose credentials they were made with (assumedRole, or OWN_CREDENTIALS). */
