@@ -29,6 +29,13 @@ interface SessionEntry {
 /** A request for a key comes back to the agent with a reason to fix. */
 export class KeyRequestError extends Error {}
 
+/**
+ * Agent keys remembered for `keys` and as a lookup memo: an agent can ask for fresh keys (or a new
+ * lifetime) as fast as its socket answers, so the memo is bounded, oldest out first. A key pushed out
+ * still verifies (its secret is derived again from its id); only `keys` no longer lists it.
+ */
+export const MAX_REMEMBERED_KEYS = 10_000;
+
 /** Session entries stay a while after expiry: a response may still open a child session from one. */
 const SESSION_GRACE_MS = 3600_000;
 
@@ -84,7 +91,7 @@ export class KeyStore {
     const issuedAt = Math.max(now, this.revocations.notBefore(agent));
     const accessKeyId = encodeKeyId(this.master, { kind: 'agent', issuedAt, lifetimeSeconds: lifetime, agentTag: tag });
     const key: IssuedKey = { accessKeyId, secretAccessKey: secretFor(this.master, accessKeyId), agent, issuedAt, expiresAt: issuedAt + lifetime * 1000 };
-    this.known.set(accessKeyId, key);
+    this.remember(key);
     if (!fresh) this.newest.set(agent, key);
     this.latestIssue = Math.max(this.latestIssue, issuedAt);
     this.counted(agent, now);
@@ -141,7 +148,7 @@ export class KeyStore {
     if (this.revocations.covers(key)) return { status: 'revoked' }; // before expiry: a revoked key stays revoked
     if (now >= key.expiresAt) return { status: 'expired' };
     if (!this.known.has(accessKeyId)) {
-      this.known.set(accessKeyId, key); // a key from before a restart, in use: listed from now on
+      this.remember(key); // a key from before a restart, in use: listed from now on
       this.latestIssue = Math.max(this.latestIssue, key.issuedAt);
     }
     return { status: 'valid', key };
@@ -181,6 +188,11 @@ export class KeyStore {
   /** Agents that got more keys than the re-elevation limit allows, with a line saying so. */
   refetchWarnings(): Array<{ agent: string; count: number; message: string }> {
     return this.rate.over(this.now()).map(({ agent, count }) => ({ agent, count, message: this.rate.describe(agent, count) }));
+  }
+
+  private remember(key: IssuedKey): void {
+    this.known.set(key.accessKeyId, key);
+    if (this.known.size > MAX_REMEMBERED_KEYS) this.known.delete(this.known.keys().next().value!);
   }
 
   private derive(accessKeyId: string): IssuedKey | undefined {

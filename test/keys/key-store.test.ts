@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MAX_REMEMBERED_KEYS } from '../../src/keys/key-store.js';
 import { fixture, T0, TTL } from './fixture.js';
 
 describe('KeyStore: agent keys', () => {
@@ -21,6 +22,18 @@ describe('KeyStore: agent keys', () => {
     const first = keyFor('a');
     clock.now = T0 + TTL / 2 - 1;
     expect(keyFor('a')).toBe(first);
+  });
+
+  it('an agent asking for fresh keys without end cannot grow memory without bound; a key pushed out still verifies', () => {
+    const { store, keyFor } = fixture();
+    keyFor('a'); // the agent, created on first use
+    const first = store.keyFor('a', undefined, { fresh: true });
+    for (let i = 0; i < MAX_REMEMBERED_KEYS + 50; i++) store.keyFor('a', undefined, { fresh: true });
+    expect(store.liveKeys().length).toBeLessThanOrEqual(MAX_REMEMBERED_KEYS);
+    expect(store.liveKeys().some((key) => key.accessKeyId === first.accessKeyId)).toBe(false);
+    expect(store.lookup(first.accessKeyId)).toMatchObject({ status: 'valid', key: { secretAccessKey: first.secretAccessKey, agent: 'a' } });
+    store.revoke({ accessKeyId: first.accessKeyId });
+    expect(store.lookup(first.accessKeyId).status).toBe('revoked');
   });
 
   it('fresh: a new key each time, handed to nobody else, and revocable alone', () => {
