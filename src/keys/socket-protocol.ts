@@ -14,7 +14,18 @@ export type Channel = { kind: 'agent'; agent: string } | { kind: 'default'; mode
 export type SocketRequest =
   | { op: 'credentials'; agent?: string; ttl?: number; fresh?: true }
   | { op: 'revoke'; accessKeyId?: string; agent?: string; all?: true }
-  | { op: 'keys' };
+  | { op: 'keys' }
+  // Just-in-time access on an agent's channel (src/grants): the agent is the channel's, never named.
+  | { op: 'scope' }
+  | { op: 'preview'; actions: string[]; resources: string[]; region?: string }
+  | { op: 'request_access'; actions: string[]; resources: string[]; duration: number; reason: string; ticket?: string }
+  | { op: 'grant_status'; id: string }
+  | { op: 'release_access'; id: string }
+  // ...and their decisions on admin.sock.
+  | { op: 'grants'; all?: true; agent?: string }
+  | { op: 'approve'; id: string; ttl?: number }
+  | { op: 'deny'; id: string; reason: string }
+  | { op: 'revoke_grant'; id: string };
 
 /** The credential_process output format (Version 1). */
 export interface ProcessCredentials {
