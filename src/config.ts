@@ -5,6 +5,7 @@ import { AGENT_NAME, DEFAULT_AGENT, type DeclaredAgent } from './keys/agent-regi
 import { DEFAULT_REFETCH_LIMIT, type RefetchLimit } from './keys/issuance-rate.js';
 import { DEFAULT_LIFETIMES, lifetimeProblem, MAX_LIFETIME_SECONDS, type Lifetimes } from './keys/lifetimes.js';
 import type { PolicyMode } from './policy/types.js';
+import { MODES } from './policy/store/policy-file.js';
 import { DEFAULT_TIMEOUT_SETTINGS, type TimeoutSettings } from './pipeline/forward/timeouts.js';
 import { EGRESS_MODES, EgressAllowlistError, parseEgressAllowlist, type EgressMode, type EgressPolicy } from './pipeline/intercept/egress.js';
 
@@ -47,6 +48,12 @@ export interface Config {
   upstreamTimeouts: TimeoutSettings;
   /** PROXY_DRAIN_TIMEOUT_MS: how long a stop waits for requests under way. */
   drainMs: number;
+  /** PROXY_GRANT_RULES: grant bounds and auto-approve rules (JSON); undefined: 5 min to 12 h, none auto-approved. */
+  grantRulesPath: string | undefined;
+  /** grants.json in the state dir: grants survive a restart. */
+  grantsPath: string;
+  /** PROXY_ASK_TIMEOUT_MS: in ask mode, how long a denied call is held for a person to decide. */
+  askTimeoutMs: number;
 }
 
 /** A configuration mistake the user can fix; the message says how. */
@@ -92,8 +99,8 @@ export function actionLogPathFrom(env: Env): string {
 
 export function loadConfig(env: Env): Config {
   const mode = env.PROXY_MODE || 'record';
-  if (mode !== 'record' && mode !== 'enforce' && mode !== 'shadow') {
-    throw new ConfigError(`PROXY_MODE must be "record", "enforce" or "shadow", not "${mode}"`);
+  if (!(MODES as string[]).includes(mode)) {
+    throw new ConfigError(`PROXY_MODE must be "record", "enforce", "shadow" or "ask", not "${mode}"`);
   }
   if (env.AWS_PROFILE === 'iam-agent-proxy') {
     // The proxy would fetch its "real" credentials from itself and sign with fake keys.
@@ -120,7 +127,7 @@ export function loadConfig(env: Env): Config {
     agents,
     lifetimes,
     refetchLimit: refetchLimitFrom(env.PROXY_REFETCH_WARN),
-    mode,
+    mode: mode as ProxyMode,
     allowlistPath: env.ALLOWLIST_PATH ? resolve(env.ALLOWLIST_PATH) : undefined,
     policiesPath: env.PROXY_POLICIES ? resolve(env.PROXY_POLICIES) : undefined,
     actionLogPath: actionLogPathFrom(env),
@@ -135,6 +142,10 @@ export function loadConfig(env: Env): Config {
       longResponseMs: integerIn(env, 'PROXY_UPSTREAM_LONG_TIMEOUT_MS', DEFAULT_TIMEOUT_SETTINGS.longResponseMs, 1, MAX_TIMEOUT_MS),
     },
     drainMs: integerIn(env, 'PROXY_DRAIN_TIMEOUT_MS', 10_000, 0, MAX_TIMEOUT_MS),
+    grantRulesPath: env.PROXY_GRANT_RULES ? resolve(env.PROXY_GRANT_RULES) : undefined,
+    grantsPath: join(stateDir, 'grants.json'),
+    // Under the SDKs' own read timeouts (60 s for the AWS CLI and boto3), so the agent hears the answer.
+    askTimeoutMs: integerIn(env, 'PROXY_ASK_TIMEOUT_MS', 45_000, 1, MAX_TIMEOUT_MS),
   };
   if (config.credentialsPort && config.credentialsPort === config.port) {
     throw new ConfigError(`PROXY_CREDENTIALS_PORT and PROXY_PORT are both ${config.port}: give the credential endpoint another port`);

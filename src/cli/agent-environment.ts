@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import { AGENT_NAME, DEFAULT_AGENT } from '../keys/agent-registry.js';
 import { NO_CA_BUNDLE_PROFILE_NAME, PROFILE_NAME } from '../state/aws-config-block.js';
 import { combinedCaBundlePath } from '../tls/ca-bundle.js';
+import { enforcing } from '../policy/types.js';
 import { UsageError } from './args.js';
 
 /** One variable of an agent's environment, in the order it is printed. */
@@ -55,7 +56,7 @@ export function agentEnvironment(input: AgentEnvironmentInput): EnvironmentVaria
   const { config, env } = input;
   const agent = input.agent ?? DEFAULT_AGENT;
   if (!AGENT_NAME.test(agent)) throw new UsageError(`agent name "${agent}" must be 1 to 64 letters, digits, _ . @ -`);
-  if (config.mode === 'enforce' && agent !== DEFAULT_AGENT && !config.agents.some((declared) => declared.name === agent)) {
+  if (enforcing(config.mode) && agent !== DEFAULT_AGENT && !config.agents.some((declared) => declared.name === agent)) {
     throw new UsageError(`agent "${agent}" is not declared: in enforce mode only agents in PROXY_AGENTS (${config.agents.map((a) => a.name).join(', ') || 'none'}) and "${DEFAULT_AGENT}" get keys`);
   }
   if (config.port === 0) throw new UsageError('PROXY_PORT=0 makes the proxy pick a port when it starts: set PROXY_PORT to the port it listens on');

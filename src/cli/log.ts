@@ -24,7 +24,7 @@ export async function logCommand(args: string[], env: NodeJS.ProcessEnv, io: Log
     const entry = entryOf(line);
     if (!entry || !matches(entry, request.filter)) return;
     if (request.format === 'text') io.stdout(`${viewLine(entry)}\n`);
-    else if (entry.kind === 'action') io.stdout(`${line}\n`);
+    else if (entry.kind === 'action' || entry.kind === 'grant') io.stdout(`${line}\n`);
   };
   // Following without --since: only what comes next, as tail -f; with it, the matches so far first.
   const earlier = request.follow ? (request.filter.since ? rotatedFiles(path) : []) : logFileSet(path);

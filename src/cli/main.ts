@@ -1,14 +1,14 @@
-import { adminSocketPathFrom } from '../config.js';
 import { proxyVersion } from '../version.js';
-import { askProxy } from '../keys/socket-client.js';
 import type { SocketRequest } from '../keys/socket-protocol.js';
+import { askAdmin as ask } from './admin-client.js';
+import { approveCommand, denyCommand, grantsCommand } from './grants.js';
 import { parseOptions, UsageError } from './args.js';
 import { envCommand } from './env.js';
 import { policyCommand } from './policy.js';
 import { ISOLATED_COMMAND, isolatedCommandLine, parseRunArgs, runCommandLine } from './run.js';
 import { logCommand } from './log.js';
 import { start, startOptionsFrom } from './start.js';
-import { ENV_USAGE, KEYS_USAGE, LOG_USAGE, MAIN_USAGE, POLICY_USAGE, REVOKE_USAGE, RUN_USAGE, START_USAGE } from './usage.js';
+import { APPROVE_USAGE, DENY_USAGE, GRANTS_USAGE, ENV_USAGE, KEYS_USAGE, LOG_USAGE, MAIN_USAGE, POLICY_USAGE, REVOKE_USAGE, RUN_USAGE, START_USAGE } from './usage.js';
 
 const COMMANDS: Record<string, { usage: string; wantsHelp?(args: string[]): boolean; run(args: string[], env: NodeJS.ProcessEnv): Promise<void | number> }> = {
   start: { usage: START_USAGE, run: (args, env) => start(env, startOptionsFrom(args)) },
@@ -56,20 +56,10 @@ const COMMANDS: Record<string, { usage: string; wantsHelp?(args: string[]): bool
       for (const warning of (reply.warnings as string[]) ?? []) process.stdout.write(`warning: ${warning}\n`);
     },
   },
+  grants: { usage: GRANTS_USAGE, run: (args, env) => grantsCommand(args, env) },
+  approve: { usage: APPROVE_USAGE, run: (args, env) => approveCommand(args, env) },
+  deny: { usage: DENY_USAGE, run: (args, env) => denyCommand(args, env) },
 };
-
-/** Admin requests go to admin.sock, which only the proxy's user can open; never to an agent's socket. */
-async function ask(env: NodeJS.ProcessEnv, request: SocketRequest): Promise<Record<string, unknown>> {
-  const path = adminSocketPathFrom(env);
-  let reply: Record<string, unknown>;
-  try {
-    reply = await askProxy(path, request);
-  } catch (error) {
-    throw new Error(`cannot reach the proxy at ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): is iam-agent-proxy running, with the same IAM_AGENT_PROXY_HOME?`);
-  }
-  if (typeof reply.error === 'string') throw new UsageError(reply.error);
-  return reply;
-}
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const [first, ...rest] = argv;

@@ -27,6 +27,9 @@ import { installProfile } from '../state/aws-config-file.js';
 import { ensurePrivateDir, writeFileAtomic } from '../state/files.js';
 import { writeCombinedCaBundle } from '../tls/ca-bundle.js';
 import { proxyVersion } from '../version.js';
+import { openGrants } from '../grants/open-grants.js';
+import { policiesWithGrants } from '../grants/grant-policy.js';
+import { grantConsoleLine, type GrantRecord } from '../pipeline/log/grant-record.js';
 import { parseOptions, UsageError } from './args.js';
 import { loadOrCreateCa } from '../tls/certificate-authority.js';
 import { generateLeafKeyPair, LeafCertificates } from '../tls/leaf-certificates.js';
@@ -84,7 +87,12 @@ export async function start(env: NodeJS.ProcessEnv, options: StartOptions = { lo
 
   try {
     const { keys, agents, master } = openKeyStore({ ...config, warn: (message) => notice(`warning: ${message}`) });
-    cleanups.push(await openChannels(config, { keys, agents, notice }));
+    const log = openActionLog({ path: config.actionLogPath, maxBytes: config.actionLogMaxBytes, instance: randomUUID(), version: proxyVersion(), notice });
+    let served = false;
+    cleanups.push(() => log.close({ printHead: served }));
+    let identity: RealIdentity | undefined;
+    const grants = openGrants(config, policies, { identity: () => identity, log, show: (record, line) => showGrant(record, line), notice });
+    cleanups.push(await openChannels(config, { keys, agents, notice, grants: { access: grants.access, decisions: grants.store } }));
     let credentialsPort: number | undefined;
     if (config.credentialsPort !== undefined) {
       const endpoint = await serveContainerCredentials({ port: config.credentialsPort, mode: config.mode, master, stateDir: config.stateDir }, { keys, agents, notice });
@@ -93,9 +101,6 @@ export async function start(env: NodeJS.ProcessEnv, options: StartOptions = { lo
     }
     const admin = config.adminPort === undefined ? undefined : await openAdmin({ port: config.adminPort, mode: config.mode }, { liveKeys: () => keys.liveKeys(), isDeclared: (agent) => agents.isDeclared(agent) });
     if (admin) cleanups.push(() => admin.close());
-    const log = openActionLog({ path: config.actionLogPath, maxBytes: config.actionLogMaxBytes, instance: randomUUID(), version: proxyVersion(), notice });
-    let served = false;
-    cleanups.push(() => log.close({ printHead: served }));
     const observe = recordObserver(admin?.observer, notice);
     // Every record, AWS calls and refused egress alike, is written, then counted and shown here.
     const show = (record: ActionRecord, line: string | undefined) => {
@@ -103,11 +108,14 @@ export async function start(env: NodeJS.ProcessEnv, options: StartOptions = { lo
       const lines = options.logFormat === 'json' ? [line ?? JSON.stringify(record)] : consoleLines(record, new Date(record.time));
       for (const text of lines) process.stdout.write(`${text}\n`);
     };
+    // Grant changes are written to the same chain as the calls.
+    function showGrant(record: GrantRecord, line: string | undefined): void {
+      process.stdout.write(`${options.logFormat === 'json' ? (line ?? JSON.stringify(record)) : grantConsoleLine(record, new Date(record.time))}\n`);
+    }
     const upstreamCredentials = standardCredentialSource(env.AWS_PROFILE);
     const credentials = admin ? admin.watchCredentials(upstreamCredentials) : upstreamCredentials;
-    let identity: RealIdentity | undefined;
     if (policies.reloadable) cleanups.push(reloadOnSignalAndChange(policies, { notice }));
-    const decide = createDecider(policies, { identity: () => identity });
+    const decide = createDecider(policiesWithGrants(policies, grants.store), { identity: () => identity, grants: grants.access });
     const catalog = defaultCatalog();
     const resolve = { catalog, endpoints: new EndpointMatcher(catalog), reference: new IamReference() };
     let unresolved = 0;

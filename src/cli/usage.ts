@@ -8,11 +8,15 @@ Commands:
   keys             List the agent keys the running proxy accepts
   env              Print the environment an agent's shell needs (eval "$(iam-agent-proxy env)")
   run              Run a command as an agent: run [--agent <name>] -- <command> [args...]
+  grants           List pending and active grants (just-in-time access); grants revoke <id>
+  approve          Approve a pending grant: approve <id> [--ttl 30m]
+  deny             Deny a pending grant: deny <id> --reason "why"
 
 Environment (proxy):
   AWS_PROFILE              real credentials used to re-sign (standard AWS chain)
   PROXY_HOST / PROXY_PORT  listen address (default 127.0.0.1:8080)
-  PROXY_MODE               record (default), enforce or shadow (evaluate, forward everything)
+  PROXY_MODE               record (default), enforce, shadow (evaluate, forward everything)
+                           or ask (enforce, holding a denied call while a person decides)
   ALLOWLIST_PATH           IAM policy JSON for every agent, in PROXY_MODE
   PROXY_POLICIES           a policy and mode per agent: a JSON file or a directory (README);
                            reloaded on SIGHUP and when the files change
@@ -43,8 +47,33 @@ Environment (proxy):
                            unset: off), for clients that ignore credential_process
   PROXY_ADMIN_PORT         serve GET /healthz and /metrics (Prometheus) on 127.0.0.1:<port>
                            (0: any free port; unset: off)
+  PROXY_GRANT_RULES        grant bounds and auto-approve rules (JSON; README); default: grants
+                           of 5 min to 12 h, none approved without a person
+  PROXY_ASK_TIMEOUT_MS     ask mode: how long a denied call waits for a decision (default 45000)
   AWS_CONFIG_FILE          AWS config file that gets [profile iam-agent-proxy] (and
                            [profile iam-agent-proxy-no-ca-bundle], the same without ca_bundle)
+`;
+
+export const GRANTS_USAGE = `Usage: iam-agent-proxy grants [--all] [--agent <name>] [--json]
+       iam-agent-proxy grants revoke <id>
+
+Lists grants (just-in-time access agents asked for through 'iam-agent-proxy mcp'): pending ones
+first, with the new access each adds beyond the agent's baseline policy, its risk score and
+factors, and any detection signals; then active ones. --all adds denied, expired, released and
+revoked ones. 'grants revoke <id>' ends a grant: it stops applying on the agent's next request.
+Uses admin.sock: only the proxy's user can run it.
+`;
+
+export const APPROVE_USAGE = `Usage: iam-agent-proxy approve <id> [--ttl <duration>]
+
+Approves a pending grant, for the duration asked or --ttl (30m, 1h, 2h30m, or seconds), within
+the bounds of PROXY_GRANT_RULES (default 5 min to 12 h). It applies from the agent's next request.
+Uses admin.sock: an agent can never approve its own request.
+`;
+
+export const DENY_USAGE = `Usage: iam-agent-proxy deny <id> --reason <text>
+
+Denies a pending grant; the agent is shown the reason. Uses admin.sock.
 `;
 
 export const START_USAGE = `Usage: iam-agent-proxy [start] [--log-format text|json]

@@ -62,8 +62,10 @@ export interface Grant {
   decidedBy?: string;
   /** Active grants: when they stop applying (decidedAt + the approved duration). */
   expiresAt?: string;
-  /** Released or revoked: when. */
+  /** Expired, released or revoked: when. */
   endedAt?: string;
+  /** Revoked: by whom (`cli`, `web`). */
+  endedBy?: string;
   /** Denied: why, in words the agent is shown. */
   denyReason?: string;
   risk: RiskScore;

@@ -1,7 +1,11 @@
 import type { ProxyMode } from '../config.js';
+import { enforcing } from '../policy/types.js';
 import { AGENT_NAME, AgentError, DEFAULT_AGENT, type AgentRegistry } from './agent-registry.js';
 import type { IssuedKey } from './issued-key.js';
 import { KeyRequestError, type KeyStore, type RevokeSelector } from './key-store.js';
+import type { AccessService } from '../grants/access-service.js';
+import { accessRequestFrom, actionsAndResources, grantIdFrom } from '../grants/request-input.js';
+import { GrantError, type GrantDecisions } from '../grants/types.js';
 
 /**
  * Who is asking is decided by the socket, never by the request: a declared agent's own socket,
@@ -40,42 +44,114 @@ export interface ChannelDeps {
   agents: AgentRegistry;
   /** Where "agent X created on first use" goes (stderr in the proxy). */
   notice: (message: string) => void;
+  /** Just-in-time access: the agent's ops and the admin's decisions; absent, those ops are refused. */
+  grants?: { access: AccessService; decisions: GrantDecisions };
 }
 
 type Request = Record<string, unknown>;
 type AgentChannel = Exclude<Channel, { kind: 'admin' }>;
-const ADMIN_OPS = new Set(['revoke', 'keys', 'list']);
-const FIELDS: Record<string, string[]> = { credentials: ['agent', 'ttl', 'fresh'], revoke: ['accessKeyId', 'agent', 'all'], keys: [] };
+const ADMIN_OPS = new Set(['revoke', 'keys', 'list', 'grants', 'approve', 'deny', 'revoke_grant']);
+/** Ops about the caller's own access: admin.sock has no agent to ask for. */
+const AGENT_GRANT_OPS = new Set(['scope', 'preview', 'request_access', 'grant_status', 'release_access']);
+const ADMIN_COMMANDS: Record<string, string> = { list: 'keys', revoke_grant: 'grants revoke' };
+const FIELDS: Record<string, string[]> = {
+  credentials: ['agent', 'ttl', 'fresh'],
+  revoke: ['accessKeyId', 'agent', 'all'],
+  keys: [],
+  scope: [],
+  preview: ['actions', 'resources', 'region'],
+  request_access: ['actions', 'resources', 'duration', 'reason', 'ticket'],
+  grant_status: ['id'],
+  release_access: ['id'],
+  grants: ['all', 'agent'],
+  approve: ['id', 'ttl'],
+  deny: ['id', 'reason'],
+  revoke_grant: ['id'],
+};
 
 export function toProcessCredentials(key: IssuedKey): ProcessCredentials {
   return { Version: 1, AccessKeyId: key.accessKeyId, SecretAccessKey: key.secretAccessKey, Expiration: new Date(key.expiresAt).toISOString() };
 }
 
-/** Pure but for the key store: the answer to one request on one channel. */
-export function answer(request: unknown, channel: Channel, deps: ChannelDeps): object {
+/** Pure but for the key store and the grants: the answer to one request on one channel (a promise for an agent's grant ops, which evaluate). */
+export function answer(request: unknown, channel: Channel, deps: ChannelDeps): object | Promise<object> {
   if (typeof request !== 'object' || request === null || Array.isArray(request) || typeof (request as Request).op !== 'string') {
     return { error: 'a request is one line of JSON with an "op", e.g. {"op":"credentials"}' };
   }
   const req = request as Request;
   const op = req.op as string;
   if (channel.kind !== 'admin' && ADMIN_OPS.has(op)) {
-    const command = op === 'list' ? 'keys' : op;
+    const command = ADMIN_COMMANDS[op] ?? op;
     return { error: `"${op}" is not served on an agent's socket: run 'iam-agent-proxy ${command}' as the proxy's user (it uses admin.sock)` };
   }
   if (channel.kind === 'admin' && op === 'credentials') {
     return { error: 'admin.sock serves no credentials: agents get theirs with proxy-creds' };
   }
+  if (channel.kind === 'admin' && AGENT_GRANT_OPS.has(op)) {
+    return { error: `"${op}" is an agent's own request: it is served on that agent's socket (iam-agent-proxy mcp), not admin.sock` };
+  }
   const allowed = Object.hasOwn(FIELDS, op) ? FIELDS[op] : undefined;
-  if (!allowed) return { error: `unknown op "${op}"; expected ${channel.kind === 'admin' ? 'revoke or keys' : 'credentials'}` };
+  if (!allowed) return { error: `unknown op "${op}"; expected ${channel.kind === 'admin' ? 'revoke, keys, grants, approve, deny or revoke_grant' : 'credentials, scope, preview, request_access, grant_status or release_access'}` };
   const extra = Object.keys(req).find((name) => name !== 'op' && !allowed.includes(name));
   if (extra !== undefined) return { error: `unexpected field "${extra}" in a ${op} request` };
   try {
     if (op === 'credentials') return credentials(req, channel as AgentChannel, deps);
     if (op === 'revoke') return revoke(req, deps);
-    return listKeys(deps);
+    if (op === 'keys') return listKeys(deps);
+    if (!deps.grants) return { error: 'this proxy serves no grants' };
+    if (channel.kind === 'admin') return adminGrantOp(op, req, deps.grants.decisions);
+    return agentGrantOp(op, req, channelAgent(channel), deps.grants.access).catch(refusal);
   } catch (error) {
-    if (error instanceof KeyRequestError || error instanceof AgentError) return { error: error.message };
-    throw error;
+    return refusal(error);
+  }
+}
+
+/** A request the proxy cannot act on gets its reason; anything else is a fault, reported by the socket server. */
+function refusal(error: unknown): object {
+  if (error instanceof KeyRequestError || error instanceof AgentError || error instanceof GrantError) return { error: error.message };
+  throw error;
+}
+
+/** The agent a channel speaks for: its own, or `default` on the default socket (never one it names). */
+function channelAgent(channel: AgentChannel): string {
+  return channel.kind === 'agent' ? channel.agent : DEFAULT_AGENT;
+}
+
+async function agentGrantOp(op: string, req: Request, agent: string, access: AccessService): Promise<object> {
+  switch (op) {
+    case 'scope':
+      return access.scope(agent);
+    case 'preview': {
+      if (req.region !== undefined && (typeof req.region !== 'string' || !/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(req.region))) throw new GrantError('"region" must be a region name like us-east-1');
+      return access.preview(agent, { ...actionsAndResources(req), region: req.region as string | undefined });
+    }
+    case 'request_access':
+      return { grant: await access.request(agent, accessRequestFrom(req)) };
+    case 'grant_status':
+      return { grant: access.status(agent, grantIdFrom(req.id)) };
+    default:
+      return { grant: access.release(agent, grantIdFrom(req.id)) };
+  }
+}
+
+function adminGrantOp(op: string, req: Request, decisions: GrantDecisions): object {
+  switch (op) {
+    case 'grants': {
+      if (req.all !== undefined && req.all !== true) throw new GrantError('"all" must be true');
+      if (req.agent !== undefined && (typeof req.agent !== 'string' || !AGENT_NAME.test(req.agent))) throw new GrantError(`agent name must match ${AGENT_NAME}`);
+      const statuses = req.all ? undefined : (['pending', 'active'] as const).slice();
+      return { grants: decisions.list({ statuses, agent: req.agent as string | undefined }) };
+    }
+    case 'approve': {
+      if (req.ttl !== undefined && !Number.isSafeInteger(req.ttl)) throw new GrantError('"ttl" must be a whole number of seconds');
+      return { grant: decisions.approve(grantIdFrom(req.id), { ttlSeconds: req.ttl as number | undefined, by: 'cli' }) };
+    }
+    case 'deny': {
+      if (typeof req.reason !== 'string' || req.reason.trim() === '' || req.reason.length > 1000) throw new GrantError('deny needs a "reason" (1 to 1000 characters): the agent is shown it');
+      return { grant: decisions.deny(grantIdFrom(req.id), { reason: req.reason.trim(), by: 'cli' }) };
+    }
+    default:
+      return { grant: decisions.revoke(grantIdFrom(req.id), { by: 'cli' }) };
   }
 }
 
@@ -100,7 +176,7 @@ function credentials(req: Request, channel: AgentChannel, deps: ChannelDeps): ob
 function defaultSocketRefusal(agent: string, mode: ProxyMode, deps: ChannelDeps): string | undefined {
   if (agent === DEFAULT_AGENT) return undefined;
   if (deps.agents.isDeclared(agent)) return `agent "${agent}" is declared: it gets keys only from its own socket (proxy-creds --agent ${agent})`;
-  if (mode === 'enforce') return `unknown agent "${agent}": in enforce mode only declared agents (PROXY_AGENTS) and "${DEFAULT_AGENT}" get keys`;
+  if (enforcing(mode)) return `unknown agent "${agent}": in enforce mode only declared agents (PROXY_AGENTS) and "${DEFAULT_AGENT}" get keys`;
   if (deps.agents.record(agent)) deps.notice(`agent ${agent} created on first use (record mode)`);
   return undefined;
 }

@@ -3,9 +3,9 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 
 /** What one socket serves: one JSON line in, one JSON line out, then the connection is closed. */
 export interface LineService {
-  answer(request: unknown): object;
+  answer(request: unknown): object | Promise<object>;
   /** The answer for a client that connects and only reads (the original protocol); without it, a request is required. */
-  silentClient?: () => object;
+  silentClient?: () => object | Promise<object>;
 }
 
 export interface SocketLimits {
@@ -23,7 +23,8 @@ export interface SocketLimits {
 }
 
 export const SOCKET_LIMITS: SocketLimits = {
-  maxRequestBytes: 4096,
+  // A request_access names up to 50 actions and resources.
+  maxRequestBytes: 65_536,
   requestTimeoutMs: 2000,
   silentClientMs: 100,
   lingerMs: 2000,
@@ -88,29 +89,41 @@ function handle(socket: Socket, service: LineService, limits: SocketLimits, answ
     answered();
   };
   const incomplete = { error: `incomplete request: send one line of JSON ending in a newline within ${limits.requestTimeoutMs} ms` };
-  const silent = service.silentClient && setTimeout(() => finish(service.silentClient!()), limits.silentClientMs);
+  let answering = false;
+  // Once a request is complete its answer may take a while (a preview evaluates): no timer cuts it off.
+  const respond = (answer: () => object | Promise<object>) => {
+    answering = true;
+    clearTimeout(silent);
+    clearTimeout(deadline);
+    void Promise.resolve()
+      .then(answer)
+      .then(finish, (error: Error) => finish({ error: `the proxy could not answer: ${error.message}` }));
+  };
+  const silent = service.silentClient && setTimeout(() => respond(service.silentClient!), limits.silentClientMs);
   const deadline = setTimeout(() => finish(incomplete), limits.requestTimeoutMs);
   socket.once('close', () => {
     clearTimeout(silent);
     clearTimeout(deadline);
   });
   socket.on('data', (chunk: Buffer) => {
-    if (finished) return;
+    if (finished || answering) return;
     clearTimeout(silent);
     received = Buffer.concat([received, chunk]);
     const newline = received.indexOf(0x0a);
     if (newline === -1 ? received.length > limits.maxRequestBytes : newline > limits.maxRequestBytes) {
       return finish({ error: `request too large: at most ${limits.maxRequestBytes} bytes` });
     }
-    if (newline !== -1) finish(answerLine(received.subarray(0, newline), service));
+    if (newline !== -1) respond(() => answerLine(received.subarray(0, newline), service));
   });
   socket.on('end', () => {
-    if (received.length > 0) finish(answerLine(received, service));
-    else finish(service.silentClient ? service.silentClient() : incomplete);
+    if (finished || answering) return;
+    if (received.length > 0) respond(() => answerLine(received, service));
+    else if (service.silentClient) respond(service.silentClient);
+    else finish(incomplete);
   });
 }
 
-function answerLine(line: Buffer, service: LineService): object {
+async function answerLine(line: Buffer, service: LineService): Promise<object> {
   let request: unknown;
   try {
     request = JSON.parse(line.toString('utf8'));
@@ -118,7 +131,7 @@ function answerLine(line: Buffer, service: LineService): object {
     return { error: 'a request is one line of JSON, e.g. {"op":"credentials"}' };
   }
   try {
-    return service.answer(request);
+    return await service.answer(request);
   } catch (error) {
     return { error: `the proxy could not answer: ${(error as Error).message}` };
   }

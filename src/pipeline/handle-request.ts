@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { renderAwsError, type AwsError } from '../aws/errors.js';
 import { isAwsApiHost } from '../aws/hosts.js';
 import type { IssuedKey, KeyLookup, SessionRequest } from '../keys/issued-key.js';
+import { enforcing } from '../policy/types.js';
 import type { Protocol } from '../services/model.js';
 import { identifyCaller } from './authenticate/caller.js';
 import type { Decider, EvaluationSummary } from './decide/decide.js';
@@ -121,7 +122,7 @@ export async function handleAwsRequest(req: IncomingMessage, res: ServerResponse
   const verdict = decision.verdict;
   const evaluation = decision.evaluation;
   // Enforce mode forwards nothing it cannot record (the log said so on stderr when it failed).
-  const unwritable = evaluation?.mode === 'enforce' ? deps.log.unwritable() : undefined;
+  const unwritable = evaluation && enforcing(evaluation.mode) ? deps.log.unwritable() : undefined;
   if (unwritable !== undefined) {
     answerError(ex, call.protocol, { status: 503, code: 'ServiceUnavailable', message: `iam-agent-proxy cannot write its action log (${unwritable}); enforce mode forwards no call it cannot record.` }, call.service);
     return record(ex, call, { decision: 'refused', error: 'ActionLogUnwritable', evaluation }, identity);

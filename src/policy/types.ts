@@ -14,8 +14,16 @@ export interface PolicyStatement {
   Condition?: Record<string, Record<string, string | string[] | boolean | number>>;
 }
 
-/** record: forward everything; enforce: forward only what the policy allows; shadow: evaluate as enforce, forward everything. */
-export type PolicyMode = 'record' | 'enforce' | 'shadow';
+/**
+ * record: forward everything; enforce: forward only what the policy allows; shadow: evaluate as
+ * enforce, forward everything; ask: enforce, holding a denied call while a person decides on a grant.
+ */
+export type PolicyMode = 'record' | 'enforce' | 'shadow' | 'ask';
+
+/** Modes in which a denied call is not forwarded. */
+export function enforcing(mode: PolicyMode): boolean {
+  return mode === 'enforce' || mode === 'ask';
+}
 
 /** What governs one agent's calls. */
 export interface AgentPolicy {

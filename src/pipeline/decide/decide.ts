@@ -2,9 +2,10 @@ import { conditionKeysOf, effectivePolicy, suppliedKeys, timeThresholdsOf, type 
 import { evaluateCall, type CallEvaluator } from '../../policy/evaluate/evaluate-call.js';
 import { evaluateAction, type EvaluationRequest, type ResourceVerdict } from '../../policy/evaluate/evaluate.js';
 import type { AgentPolicy, PolicyMode, PolicySet } from '../../policy/types.js';
+import type { Grant } from '../../grants/types.js';
 import type { RequestContext, ResolvedCall } from '../resolve/types.js';
 import { globalContext, type Connection, type RealIdentity } from './global-context.js';
-import { denialMessage } from './messages.js';
+import { askingHint, denialMessage } from './messages.js';
 
 export interface DecisionInput {
   call: ResolvedCall;
@@ -26,6 +27,8 @@ export interface EvaluationSummary {
   /** The statements that allowed the call, or the first (action, resource) it was denied and why. */
   allowedBy?: string[];
   denied?: Pick<ResourceVerdict, 'action' | 'resource' | 'verdict' | 'statements'>;
+  /** Ask mode: the grant asked for while the call was held. */
+  heldFor?: string;
 }
 
 export interface Decision {
@@ -43,6 +46,22 @@ export type Decider = (input: DecisionInput) => Promise<Decision>;
 export interface DeciderOptions {
   /** The identity the real credentials belong to (sts:GetCallerIdentity), once known. */
   identity(): RealIdentity | undefined;
+  /** Just-in-time access: told of every denial, and in ask mode asked to hold a denied call. */
+  grants?: DenialHandler;
+}
+
+/** What the grants do with a denied call (src/grants/access-service.ts). */
+export interface DenialHandler {
+  /** For the detection signal "a request that follows a denial of the same action". */
+  noteDenial(agent: string, actions: string[]): void;
+  /** Ask mode: asks a person for what the call lacks and waits; the grant as it stands then. */
+  hold(agent: string, call: ResolvedCall, missing: MissingAccess[]): Promise<Grant>;
+}
+
+/** An (action, resource) the policy did not allow; `*` for a resource the proxy cannot name. */
+export interface MissingAccess {
+  action: string;
+  resource: string;
 }
 
 const ALLOW: Decision = { forward: true, verdict: 'allowed' };
@@ -51,28 +70,47 @@ const CACHE_LIMIT = 20_000;
 
 /**
  * Modes over evaluation: record forwards everything unevaluated; enforce forwards what the agent's
- * policy allows; shadow evaluates as enforce and forwards everything. Evaluations are cached by
+ * policy allows; shadow evaluates as enforce and forwards everything; ask is enforce, but a denied
+ * call is held while a person decides whether to grant what it lacks. Evaluations are cached by
  * (policy version, principal, action, resource, the context keys the policy uses): iam-simulate
  * takes about half a millisecond per evaluation, a cache hit a few microseconds.
  */
 export function createDecider(policies: PolicySet, options: DeciderOptions): Decider {
   const evaluator = cachedEvaluator();
-  return async (input) => {
+  const decideOnce = async (input: DecisionInput): Promise<{ decision: Decision; missing: MissingAccess[] }> => {
     const agentPolicy = policies.forAgent(input.agent);
-    if (agentPolicy.mode === 'record' || !agentPolicy.policy) return ALLOW;
+    if (agentPolicy.mode === 'record' || !agentPolicy.policy) return { decision: ALLOW, missing: [] };
     const identity = options.identity();
     const accountId = input.accountId ?? identity?.account ?? '000000000000';
     const principalArn = input.assumedRole ?? identity?.arn ?? `arn:aws:iam::${accountId}:user/iam-agent-proxy`;
     const evaluation = await evaluateCall(input.call, { arn: principalArn, accountId }, globalContext(input.connection, input.now, identity), evaluator.for(agentPolicy));
     const summary: EvaluationSummary = { mode: agentPolicy.mode, policy: agentPolicy.source, version: agentPolicy.version };
-    const denied = evaluation.results.find((r) => r.verdict !== 'allowed');
+    const denials = evaluation.results.filter((r) => r.verdict !== 'allowed');
+    const denied = denials[0];
     if (!denied) {
       summary.allowedBy = [...new Set(evaluation.results.flatMap((r) => r.statements))];
-      return { forward: true, verdict: 'allowed', evaluation: summary };
+      return { decision: { forward: true, verdict: 'allowed', evaluation: summary }, missing: [] };
     }
     summary.denied = { action: denied.action, resource: denied.resource, verdict: denied.verdict, statements: denied.statements };
-    const message = denialMessage(principalArn, denied);
-    return agentPolicy.mode === 'shadow' ? { forward: true, verdict: 'would-block', message, evaluation: summary } : { forward: false, verdict: 'blocked', message, evaluation: summary };
+    // Only what a grant can add: an action AWS does not define, or one a Deny names, cannot be granted.
+    const grantable = denials.every((r) => r.verdict === 'implicit-deny' || r.verdict === 'unresolved-resource');
+    const missing = grantable ? denials.map((r) => ({ action: r.action, resource: r.verdict === 'implicit-deny' ? r.resource : '*' })) : [];
+    const message = denialMessage(principalArn, denied) + (agentPolicy.mode !== 'shadow' && grantable ? askingHint(missing) : '');
+    const decision: Decision = agentPolicy.mode === 'shadow' ? { forward: true, verdict: 'would-block', message, evaluation: summary } : { forward: false, verdict: 'blocked', message, evaluation: summary };
+    return { decision, missing };
+  };
+  return async (input) => {
+    const { decision, missing } = await decideOnce(input);
+    if (decision.verdict === 'allowed') return decision;
+    options.grants?.noteDenial(input.agent, [...new Set((missing.length ? missing : [decision.evaluation!.denied!]).map((m) => m.action))]);
+    if (decision.evaluation?.mode !== 'ask' || !options.grants || missing.length === 0) return decision;
+    const grant = await options.grants.hold(input.agent, input.call, missing);
+    if (grant.status === 'active') {
+      const after = (await decideOnce(input)).decision;
+      return { ...after, evaluation: { ...after.evaluation!, heldFor: grant.id } };
+    }
+    const outcome = grant.status === 'pending' ? 'was not decided in time' : `is ${grant.status}${grant.denyReason ? `: ${grant.denyReason}` : ''}`;
+    return { ...decision, message: `${decision.message} (held for approval as grant ${grant.id}, which ${outcome})`, evaluation: { ...decision.evaluation, heldFor: grant.id } };
   };
 }
 

@@ -16,3 +16,13 @@ export function denialMessage(principalArn: string, denied: ResourceVerdict): st
       return `${head} because no identity-based policy allows the ${denied.action} action`;
   }
 }
+
+/**
+ * Appended to a denial that a grant could lift, so an agent without the MCP server can still relay
+ * the request to a person in words: what to ask for, and how.
+ */
+export function askingHint(missing: ReadonlyArray<{ action: string; resource: string }>): string {
+  const actions = [...new Set(missing.map((m) => m.action))];
+  const resources = [...new Set(missing.map((m) => m.resource))];
+  return `. To ask for this access, call the request_access tool of iam-agent-proxy's MCP server (iam-agent-proxy mcp) with actions ${JSON.stringify(actions)} and resources ${JSON.stringify(resources)} and your reason, or ask the person running iam-agent-proxy to grant it`;
+}

@@ -48,12 +48,17 @@ export interface ActionRecord {
  * does not define is shown as `UNRESOLVED <service>:<Operation>`.
  */
 export function consoleLines(record: ActionRecord, now: Date): string[] {
-  const time = `[${[now.getHours(), now.getMinutes(), now.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':')}]`;
+  const time = clockTime(now);
   const word = verdictWord(record.decision);
   const detail = record.error ? ` (${record.error})` : '';
   // `REFUSED  egress:CONNECT example.com:443 by claude (not in the egress allowlist)`
   if (record.service === 'egress') return [`${time} ${word}egress:${record.operation ?? '?'} ${record.host}${record.agent ? ` by ${record.agent}` : ''}${detail}`];
   return actionNames(record).map((action) => `${time} ${word}${action}${detail}`);
+}
+
+/** `[14:32:01]`, in local time. */
+export function clockTime(now: Date): string {
+  return `[${[now.getHours(), now.getMinutes(), now.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':')}]`;
 }
 
 /** `ALLOWED  `, `WOULD-BLOCK  `: the word in capitals, then two spaces at least, the short words aligned. */

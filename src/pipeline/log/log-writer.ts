@@ -2,12 +2,13 @@ import { closeSync, fstatSync, ftruncateSync, openSync, renameSync, writeSync } 
 import { basename } from 'node:path';
 import type { ActionRecord } from './action-log.js';
 import { ACTION_RECORD_VERSION } from './action-log.js';
+import type { GrantRecord } from './grant-record.js';
 import { chainLine, describeHead, headAfter, type ChainHead, type HeaderRecord, type LostRecord } from './chain.js';
 import { lastLine, nextRotatedPath, rotatedFiles } from './log-files.js';
 
 export interface ActionLog {
   /** Appends the record to the chain: its line, or undefined when it could not be written (counted as lost). */
-  write(record: ActionRecord): string | undefined;
+  write(record: ActionRecord | GrantRecord): string | undefined;
   /** Why records cannot be written now (after trying to write what is pending), or undefined when they can. */
   unwritable(): string | undefined;
   /** The last line written: an operator who notes it elsewhere can detect a cut tail. */

@@ -1,5 +1,6 @@
 import { actionNames, READABLE_RECORD_VERSIONS, verdictWord, type ActionRecord, type Verdict } from './action-log.js';
 import type { HeaderRecord, LostRecord } from './chain.js';
+import { grantLine, type GrantRecord } from './grant-record.js';
 
 export const VERDICTS: readonly Verdict[] = ['allowed', 'blocked', 'would-block', 'refused'];
 
@@ -13,7 +14,12 @@ export interface ViewFilter {
 }
 
 /** One line of the log as `log` reads it: an action record, a chain entry of another kind, or neither. */
-export type LogEntry = { kind: 'action'; record: ActionRecord } | { kind: 'header'; record: HeaderRecord } | { kind: 'lost'; record: LostRecord } | undefined;
+export type LogEntry =
+  | { kind: 'action'; record: ActionRecord }
+  | { kind: 'header'; record: HeaderRecord }
+  | { kind: 'lost'; record: LostRecord }
+  | { kind: 'grant'; record: GrantRecord }
+  | undefined;
 
 export function entryOf(line: string): LogEntry {
   let value: unknown;
@@ -26,12 +32,15 @@ export function entryOf(line: string): LogEntry {
   if (typeof record !== 'object' || record === null || !READABLE_RECORD_VERSIONS.includes(record.v as number)) return undefined;
   if (record.kind === 'header') return { kind: 'header', record: record as unknown as HeaderRecord };
   if (record.kind === 'lost') return { kind: 'lost', record: record as unknown as LostRecord };
+  if (record.kind === 'grant' && typeof record.event === 'string' && Array.isArray(record.actions) && Array.isArray(record.resources)) return { kind: 'grant', record: record as unknown as GrantRecord };
   if (record.kind !== undefined || typeof record.decision !== 'string' || !Array.isArray(record.authorizations)) return undefined;
   return { kind: 'action', record: record as unknown as ActionRecord };
 }
 
 export function matches(entry: NonNullable<LogEntry>, filter: ViewFilter): boolean {
   if (filter.since && !(Date.parse(entry.record.time) >= filter.since.getTime())) return false;
+  // A grant belongs to an agent, but is no call: no decision, no service.
+  if (entry.kind === 'grant') return (filter.agent === undefined || entry.record.agent === filter.agent) && filter.decision === undefined && filter.service === undefined;
   // Starts and losses belong to no agent or service: shown only when the whole log is.
   if (entry.kind !== 'action') return filter.agent === undefined && filter.decision === undefined && filter.service === undefined;
   const record = entry.record;
@@ -60,6 +69,7 @@ export function viewLine(entry: NonNullable<LogEntry>): string {
     const what = entry.record.reason === 'rotate' ? `continued from ${entry.record.previousFile ?? '?'}` : `started iam-agent-proxy ${entry.record.version}`;
     return `${time} ${verdictWord('start')}${what} (instance ${entry.record.instance})`;
   }
+  if (entry.kind === 'grant') return `${time} ${verdictWord('grant')}${grantLine(entry.record)}`;
   if (entry.kind === 'lost') return `${time} ${verdictWord('lost')}${entry.record.count} record(s) not written since ${localTime(entry.record.since)} (${entry.record.error})`;
   const record = entry.record;
   const error = record.error ? ` (${record.error})` : '';

@@ -1,6 +1,6 @@
 import type { PolicyMode } from '../types.js';
 
-export const MODES: readonly PolicyMode[] = ['record', 'enforce', 'shadow'];
+export const MODES: readonly PolicyMode[] = ['record', 'enforce', 'shadow', 'ask'];
 
 /** Where a value is: the file, labelled as the user configured it, and the JSON path inside it. */
 export interface Place {
