@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createDecider, type DecisionInput } from '../../../src/pipeline/decide/decide.js';
+import type { Grant } from '../../../src/grants/types.js';
+import { createDecider, type DecisionInput, type DenialHandler, type MissingAccess } from '../../../src/pipeline/decide/decide.js';
 import type { RealIdentity } from '../../../src/pipeline/decide/global-context.js';
 import type { Authorization, ResolvedCall } from '../../../src/pipeline/resolve/types.js';
 import type { AgentPolicy, PolicyMode, PolicySet, PolicyStatement } from '../../../src/policy/types.js';
@@ -63,7 +64,10 @@ describe('createDecider', () => {
     const decision = await decide(input(call([['s3:GetObject', ['arn:aws:s3:::other/k']]])));
     expect(decision.forward).toBe(false);
     expect(decision.verdict).toBe('blocked');
-    expect(decision.message).toBe('User: arn:aws:iam::123456789012:user/runner is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::other/k because no identity-based policy allows the s3:GetObject action');
+    expect(decision.message).toBe(
+      'User: arn:aws:iam::123456789012:user/runner is not authorized to perform: s3:GetObject on resource: arn:aws:s3:::other/k because no identity-based policy allows the s3:GetObject action. ' +
+        `To ask for this access, call the request_access tool of iam-agent-proxy's MCP server (iam-agent-proxy mcp) with actions ["s3:GetObject"] and resources ["arn:aws:s3:::other/k"] and your reason, or ask the person running iam-agent-proxy to grant it`,
+    );
     expect(decision.evaluation?.denied).toEqual({ action: 's3:GetObject', resource: 'arn:aws:s3:::other/k', verdict: 'implicit-deny', statements: [] });
   });
 
@@ -126,5 +130,69 @@ describe('createDecider: time conditions', () => {
     expect((await decide(input(get, { now: new Date('2026-12-02T12:00:00Z') }))).forward).toBe(false);
     expect((await decide(input(get, { now: new Date('2026-12-02T13:00:00Z') }))).forward).toBe(false);
     expect((await decide(input(get, { now: new Date('2026-12-02T10:00:00Z') }))).forward).toBe(true);
+  });
+});
+
+describe('createDecider: grants', () => {
+  /** A denial handler that answers holds with the given status, adding the grant's Allow when active. */
+  function handler(status: Grant['status'], set?: ReturnType<typeof policies>) {
+    const noted: string[][] = [];
+    const held: MissingAccess[][] = [];
+    const grants: DenialHandler = {
+      noteDenial: (_agent, actions) => void noted.push(actions),
+      async hold(_agent, _call, missing) {
+        held.push(missing);
+        if (status === 'active') set?.swap([READ, { Sid: 'Grant00000000000000a1', Effect: 'Allow', Action: missing.map((m) => m.action), Resource: missing.map((m) => m.resource) }]);
+        return { id: 'g-00000000000000a1', status, denyReason: status === 'denied' ? 'not now' : undefined } as Grant;
+      },
+    };
+    return { grants, noted, held };
+  }
+  const put = call([['s3:PutObject', ['arn:aws:s3:::b/k']]]);
+
+  it('tells the grants of every denial, and holds nothing in enforce mode', async () => {
+    const { grants, noted, held } = handler('active');
+    const decision = await createDecider(policies('enforce', [READ]), { identity: () => IDENTITY, grants })(input(put));
+    expect(decision.forward).toBe(false);
+    expect(noted).toEqual([['s3:PutObject']]);
+    expect(held).toEqual([]);
+  });
+
+  it('ask mode holds a denied call for what it lacks, and forwards it once the grant is active', async () => {
+    const set = policies('ask', [READ]);
+    const { grants, held } = handler('active', set);
+    const decision = await createDecider(set, { identity: () => IDENTITY, grants })(input(put));
+    expect(held).toEqual([[{ action: 's3:PutObject', resource: 'arn:aws:s3:::b/k' }]]);
+    expect(decision).toMatchObject({ forward: true, verdict: 'allowed', evaluation: { mode: 'ask', allowedBy: ['Grant00000000000000a1'], heldFor: 'g-00000000000000a1' } });
+  });
+
+  it.each([
+    ['denied', 'which is denied: not now'],
+    ['pending', 'which was not decided in time'],
+  ] as const)('ask mode: a %s grant leaves the call blocked, and the message says so', async (status, said) => {
+    const { grants } = handler(status);
+    const decision = await createDecider(policies('ask', [READ]), { identity: () => IDENTITY, grants })(input(put));
+    expect(decision).toMatchObject({ forward: false, verdict: 'blocked', evaluation: { heldFor: 'g-00000000000000a1' } });
+    expect(decision.message).toMatch(new RegExp(`held for approval as grant g-00000000000000a1, ${said}\\)$`));
+  });
+
+  it('ask mode holds nothing a grant could not lift: an explicit Deny, an action AWS does not define', async () => {
+    const { grants, held } = handler('active');
+    const decide = createDecider(policies('ask', [READ, { Effect: 'Deny', Action: 's3:PutObject', Resource: '*' }]), { identity: () => IDENTITY, grants });
+    const denied = await decide(input(put));
+    expect(denied.forward).toBe(false);
+    expect(denied.message).not.toContain('request_access');
+    const unknown: ResolvedCall = { ...put, authorizations: [{ action: 's3:MadeUp', known: false, resources: [] }] };
+    expect((await decide(input(unknown))).forward).toBe(false);
+    expect(held).toEqual([]);
+  });
+
+  it('asks for * where the proxy cannot name the resource; shadow mode gives no hint (nothing is refused)', async () => {
+    const { grants, held } = handler('denied');
+    const unnamed: ResolvedCall = { ...put, authorizations: [{ action: 's3:PutObject', known: true, resources: [{ arn: 'arn:aws:s3:::${BucketName}/${ObjectName}', resolved: false }] }] };
+    await createDecider(policies('ask', [READ]), { identity: () => IDENTITY, grants })(input(unnamed));
+    expect(held).toEqual([[{ action: 's3:PutObject', resource: '*' }]]);
+    const shadow = await createDecider(policies('shadow', [READ]), { identity: () => IDENTITY, grants })(input(put));
+    expect(shadow.message).not.toContain('request_access');
   });
 });
