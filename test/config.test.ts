@@ -99,7 +99,7 @@ describe('loadConfig', () => {
 
   it('rejects an unknown PROXY_MODE', () => {
     expect(() => loadConfig({ HOME, PROXY_MODE: 'Enforce' })).toThrow(ConfigError);
-    expect(() => loadConfig({ HOME, PROXY_MODE: 'audit' })).toThrow('PROXY_MODE must be "record", "enforce" or "shadow", not "audit"');
+    expect(() => loadConfig({ HOME, PROXY_MODE: 'audit' })).toThrow('PROXY_MODE must be "record", "enforce", "shadow" or "ask", not "audit"');
   });
 
   it.each(['enforce', 'shadow'])('rejects %s mode without a policy', (mode) => {

@@ -82,7 +82,7 @@ export function parseEntry(value: unknown, place: Place, bare: boolean, problems
   const { mode, policy } = value;
   const spec: EntrySpec = { place, mode: undefined, policy: undefined };
   if (typeof mode === 'string' && (MODES as string[]).includes(mode)) spec.mode = mode as PolicyMode;
-  else if (mode !== undefined) problems.push(`${describePlace(within(place, 'mode'))}: must be "record", "enforce" or "shadow", not ${JSON.stringify(mode)}`);
+  else if (mode !== undefined) problems.push(`${describePlace(within(place, 'mode'))}: must be "record", "enforce", "shadow" or "ask", not ${JSON.stringify(mode)}`);
   if (typeof policy === 'string' && policy !== '') spec.policy = { path: policy };
   else if (isObject(policy)) spec.policy = { inline: policy, place: within(place, 'policy') };
   else if (policy !== undefined) problems.push(`${describePlace(within(place, 'policy'))}: expected a policy document or the path of a policy file, not ${JSON.stringify(policy)}`);

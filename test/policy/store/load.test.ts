@@ -108,7 +108,7 @@ describe('loadPolicies: a PROXY_POLICIES file', () => {
     ['a field it does not know', { default: { mode: 'record' }, agent: {} }, 'agent: unknown field (a policies file has "default" and "agents")'],
     ['an entry field it does not know', { default: { mode: 'record', polcy: 'x.json' } }, 'default.polcy: unknown field (an entry has "mode" and "policy")'],
     ['a policy not under "policy"', { default: { mode: 'record' }, agents: { claude: policy('s3:GetObject') } }, 'agents.claude: a policy goes under "policy", as in {"mode": "enforce", "policy": {"Version": ..., "Statement": ...}}'],
-    ['a mode it does not know', { default: { mode: 'Enforce', policy: NOTHING } }, 'default.mode: must be "record", "enforce" or "shadow", not "Enforce"'],
+    ['a mode it does not know', { default: { mode: 'Enforce', policy: NOTHING } }, 'default.mode: must be "record", "enforce", "shadow" or "ask", not "Enforce"'],
     ['a policy neither document nor path', { default: { mode: 'record', policy: 3 } }, 'default.policy: expected a policy document or the path of a policy file, not 3'],
     ['an entry that is no object', { default: 'record' }, 'default: expected {"mode": ..., "policy": ...}'],
     ['agents that are no object', { default: { mode: 'record' }, agents: ['claude'] }, 'agents: expected an object of agent names to entries'],
