@@ -10,7 +10,7 @@ import type { Assessment, GrantStore } from './grant-store.js';
 import { newAccess } from './new-access.js';
 import { riskScore } from './risk.js';
 import { summarizeScope } from './scope-summary.js';
-import type { AccessRequest, AgentScope, Grant, Preview } from './types.js';
+import { ACCESS_LEVELS, type AccessRequest, type AgentScope, type Grant, type Preview } from './types.js';
 
 export interface Principal {
   /** The identity the real credentials belong to, once known. */
@@ -69,7 +69,7 @@ export class AccessService implements DenialHandler {
       ...grants.map((grant) => ({ from: grant.id, policy: withGrants(undefined, [grant]) })),
     ];
     // Record mode forwards every call: the scope is everything, whatever a policy file says.
-    const services = baseline.mode === 'record' ? [{ service: '*', accessLevels: ['Permissions management', 'Write', 'Tagging', 'Read', 'List'] as AgentScope['services'][number]['accessLevels'], actions: ['*'], from: ['record mode'] }] : await summarizeScope(sources);
+    const services = baseline.mode === 'record' ? [{ service: '*', accessLevels: [...ACCESS_LEVELS], actions: ['*'], from: ['record mode'] }] : await summarizeScope(sources);
     return { agent, mode: baseline.mode, policy: baseline.policy ? baseline.source : undefined, services, grants };
   }
 
