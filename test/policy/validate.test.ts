@@ -25,5 +25,7 @@ describe('validatePolicyDocument', () => {
     ['s3:Zz*', '"s3:Zz*" matches no s3 action'],
     ['constructor:x', '"constructor:x" is not a service:Action name'],
     ['s3', '"s3" is not a service:Action name'],
+    ['s3:GetObject:extra', '"s3:GetObject:extra" is not a service:Action name'],
+    ['s3:constructor', '"s3:constructor": s3 has no action "constructor"'],
   ])('actionProblem(%s)', async (action, problem) => expect(await actionProblem(action)).toBe(problem));
 });
