@@ -35,7 +35,7 @@ export async function validatePolicyDocument(document: unknown): Promise<PolicyP
 export async function actionProblem(action: string): Promise<string | undefined> {
   if (action === '*') return undefined;
   const [service = '', name = '', ...rest] = action.toLowerCase().split(':');
-  if (!/^[a-z0-9-]+$/.test(service) || !/^[a-z0-9*?]+$/.test(name) || rest.length || service in Object.prototype) return `"${action}" is not a service:Action name`;
+  if (!/^[a-z0-9-]+$/.test(service) || !/^[a-z0-9*?-]+$/.test(name) || rest.length || service in Object.prototype) return `"${action}" is not a service:Action name`;
   if (!(await iamServiceExists(service))) return `"${action}": AWS has no service prefix "${service}"`;
   // iam-data keeps its tables in plain objects: `s3:constructor` would find Object's own.
   if (!/[*?]/.test(name)) return !(name in Object.prototype) && (await iamActionExists(service, name)) ? undefined : `"${action}": ${service} has no action "${action.split(':')[1]}"`;

@@ -28,4 +28,8 @@ describe('validatePolicyDocument', () => {
     ['s3:GetObject:extra', '"s3:GetObject:extra" is not a service:Action name'],
     ['s3:constructor', '"s3:constructor": s3 has no action "constructor"'],
   ])('actionProblem(%s)', async (action, problem) => expect(await actionProblem(action)).toBe(problem));
+
+  it('accepts the one AWS action with a hyphen in its name', async () => {
+    expect(await actionProblem('vpc-lattice:AssociateViaAWSService-EventsAndStates')).toBeUndefined();
+  });
 });
