@@ -131,6 +131,8 @@ export interface ServiceScope {
   accessLevels: AccessLevel[];
   /** Allowed actions (wildcards expanded), capped in number; `*` for all. */
   actions: string[];
+  /** Set when `actions` is capped: how many actions are allowed in all. */
+  actionCount?: number;
   /** `baseline` and/or grant ids. */
   from: string[];
   /** Set when a Deny statement names actions of this service. */
