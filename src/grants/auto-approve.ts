@@ -1,7 +1,7 @@
 import { formatDuration } from './duration.js';
 import type { AccessLevel, AccessRequest, AutoApproveRule, RiskScore } from './types.js';
 
-// Where the lead's code looks for them: the rules file and its durations are read beside the rules' use.
+// The rules file and durations are read in their own modules; callers of the rules find them here too.
 export { parseDuration } from './duration.js';
 export { parseGrantRules } from './grant-rules.js';
 
