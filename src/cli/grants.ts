@@ -1,4 +1,4 @@
-import { parseDuration } from '../grants/auto-approve.js';
+import { formatDuration, parseDuration } from '../grants/duration.js';
 import { GrantError, type Grant } from '../grants/types.js';
 import { localTime } from '../pipeline/log/record-view.js';
 import { askAdmin } from './admin-client.js';
@@ -65,7 +65,7 @@ function sortedForReview(grants: Grant[]): Grant[] {
 export function describeGrant(grant: Grant, now: number): string[] {
   const { request } = grant;
   const lines = [`${grant.id}  ${grant.status.toUpperCase()}  agent ${grant.agent}  risk ${grant.risk.score}/10  requested ${localTime(grant.requestedAt)}${grant.heldCall ? '  (a held call)' : ''}`];
-  lines.push(`  asks for ${request.actions.join(', ')} on ${request.resources.join(', ')} for ${describeSeconds(request.durationSeconds)}`);
+  lines.push(`  asks for ${request.actions.join(', ')} on ${request.resources.join(', ')} for ${formatDuration(request.durationSeconds)}`);
   lines.push(`  reason: ${request.reason}${request.ticket ? `  (ticket ${request.ticket})` : ''}`);
   const pairs = grant.newAccess.pairs;
   const shown = pairs.slice(0, PAIRS_SHOWN).map((pair) => `${pair.action} on ${pair.resource}${pair.accessLevel ? ` (${pair.accessLevel})` : ''}`);
@@ -74,16 +74,9 @@ export function describeGrant(grant: Grant, now: number): string[] {
   lines.push(`  risk factors: ${grant.risk.factors.map((f) => `+${f.points} ${f.detail}`).join('; ') || 'none'}`);
   for (const signal of grant.signals) lines.push(`  WARNING: ${signal}`);
   if (grant.status === 'pending') lines.push(`  decide: iam-agent-proxy approve ${grant.id} [--ttl 30m]   or   iam-agent-proxy deny ${grant.id} --reason "..."`);
-  if (grant.status === 'active') lines.push(`  active until ${localTime(grant.expiresAt!)} (${describeSeconds(Math.max(0, Math.round((Date.parse(grant.expiresAt!) - now) / 1000)))} left), approved by ${grant.decidedBy}; end it with: iam-agent-proxy grants revoke ${grant.id}`);
+  if (grant.status === 'active') lines.push(`  active until ${localTime(grant.expiresAt!)} (${formatDuration(Math.max(0, Math.round((Date.parse(grant.expiresAt!) - now) / 1000)))} left), approved by ${grant.decidedBy}; end it with: iam-agent-proxy grants revoke ${grant.id}`);
   if (grant.status === 'denied') lines.push(`  denied by ${grant.decidedBy}: ${grant.denyReason ?? ''}`);
   if (grant.status === 'expired' || grant.status === 'released' || grant.status === 'revoked') lines.push(`  ${grant.status} ${localTime(grant.endedAt ?? grant.requestedAt)}${grant.endedBy ? ` by ${grant.endedBy}` : ''}`);
   return lines;
 }
 
-/** `1h30m`, `5m`, `45s`. */
-export function describeSeconds(seconds: number): string {
-  const h = Math.floor(seconds / 3600);
-  const m = Math.floor((seconds % 3600) / 60);
-  const s = seconds % 60;
-  return `${h ? `${h}h` : ''}${m ? `${m}m` : ''}${s || (!h && !m) ? `${s}s` : ''}`;
-}

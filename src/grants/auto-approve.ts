@@ -1,10 +1,6 @@
 import { formatDuration } from './duration.js';
 import type { AccessLevel, AccessRequest, AutoApproveRule, RiskScore } from './types.js';
 
-// The rules file and durations are read in their own modules; callers of the rules find them here too.
-export { parseDuration } from './duration.js';
-export { parseGrantRules } from './grant-rules.js';
-
 export interface ApprovalCandidate {
   agent: string;
   request: AccessRequest;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ConfigError } from '../config.js';
-import { parseGrantRules } from './auto-approve.js';
+import { parseGrantRules } from './grant-rules.js';
 import { GrantError, type GrantSettings } from './types.js';
 
 /** PROXY_GRANT_RULES read and checked at start: a mistake in it stops the proxy with the reason. */
