@@ -31,7 +31,17 @@ describe('loadConfig', () => {
       egress: { mode: 'allow-all', rules: [] },
       upstreamTimeouts: { connectMs: 10_000, responseMs: 30_000, longResponseMs: 900_000 },
       drainMs: 10_000,
+      grantRulesPath: undefined,
+      grantsPath: '/home/tester/.iam-agent-proxy/grants.json',
+      askTimeoutMs: 45_000,
     });
+  });
+
+  it('ask mode, grant rules and the ask timeout', () => {
+    const config = loadConfig({ HOME, PROXY_MODE: 'ask', ALLOWLIST_PATH: '/etc/allow.json', PROXY_GRANT_RULES: 'rules.json', PROXY_ASK_TIMEOUT_MS: '5000' });
+    expect(config).toMatchObject({ mode: 'ask', grantRulesPath: resolve('rules.json'), askTimeoutMs: 5000 });
+    expect(() => loadConfig({ HOME, PROXY_MODE: 'ask' })).toThrow('PROXY_MODE=ask needs ALLOWLIST_PATH');
+    expect(() => loadConfig({ HOME, PROXY_ASK_TIMEOUT_MS: '0' })).toThrow('PROXY_ASK_TIMEOUT_MS');
   });
 
   it('upstream timeouts: each setting in ms, refused outside 1 ms to a day', () => {
