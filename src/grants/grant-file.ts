@@ -2,8 +2,7 @@ import { readJsonState, StateFileError, writeFileAtomic } from '../state/files.j
 import type { Grant } from './types.js';
 
 const FILE_VERSION = 1;
-/** Ended grants are history for `grants --all` and signals; the newest are kept, the rest dropped. */
-const MAX_ENDED_KEPT = 1000;
+/** Ended grants are history for `grants --all`; a week of it is kept (the store bounds their number). */
 const ENDED_KEPT_MS = 7 * 24 * 3600_000;
 
 /** grants.json: every grant, so active ones survive a restart. Read once at start. */
@@ -22,7 +21,7 @@ export function saveGrants(path: string, grants: Iterable<Grant>, now: number): 
   const live: Grant[] = [];
   const ended: Grant[] = [];
   for (const grant of grants) (grant.status === 'active' || grant.status === 'pending' ? live : ended).push(grant);
-  const kept = ended.filter((grant) => now - Date.parse(grant.endedAt ?? grant.decidedAt ?? grant.requestedAt) < ENDED_KEPT_MS).slice(-MAX_ENDED_KEPT);
+  const kept = ended.filter((grant) => now - Date.parse(grant.endedAt ?? grant.decidedAt ?? grant.requestedAt) < ENDED_KEPT_MS);
   writeFileAtomic(path, `${JSON.stringify({ version: FILE_VERSION, grants: [...kept, ...live] }, null, 1)}\n`, 0o600);
 }
 

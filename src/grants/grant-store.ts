@@ -32,6 +32,11 @@ export interface GrantStoreOptions {
 const HISTORY_MS = 10 * 60_000;
 /** Per agent, the most requests and denials remembered: a flood of denied calls must not grow memory. */
 const HISTORY_LIMIT = 200;
+/** Per agent: more undecided requests than this is flooding the approver; more live grants, bloating its policy. */
+export const MAX_PENDING_PER_AGENT = 20;
+export const MAX_LIVE_PER_AGENT = 50;
+/** Ended grants kept in memory and in grants.json, newest first: history for `grants --all`. */
+const MAX_ENDED_KEPT = 200;
 /** A request nobody decided on within a day is stale: a late approval would surprise the agent. */
 const PENDING_LIFETIME_MS = 24 * 3600_000;
 
@@ -61,6 +66,7 @@ export class GrantStore implements GrantDecisions {
   /** An agent asks; a rule may approve it at once, else it waits for a person. */
   async request(agent: string, request: AccessRequest, options: { heldCall?: boolean } = {}): Promise<Grant> {
     this.checkDuration(request.durationSeconds);
+    this.checkRoomFor(agent, false);
     const assessment = await this.options.assess(agent, request);
     const now = this.now();
     const recentRequests = recent(this.requests, agent, now, (at) => at);
@@ -77,9 +83,10 @@ export class GrantStore implements GrantDecisions {
       ...(options.heldCall ? { heldCall: true } : {}),
     };
     recentRequests.push(now);
+    const rule = this.options.autoApproval(agent, request, assessment);
+    this.checkRoomFor(agent, rule === undefined); // again: others may have been added while this one was assessed
     this.grants.set(grant.id, grant);
     this.changed('requested', grant);
-    const rule = this.options.autoApproval(agent, request, assessment);
     if (rule !== undefined) this.activate(grant, request.durationSeconds, `rule:${rule}`);
     else this.options.onPending(grant);
     return grant;
@@ -178,6 +185,7 @@ export class GrantStore implements GrantDecisions {
   }
 
   private changed(event: GrantEvent, grant: Grant): Grant {
+    this.forgetOldest();
     this.options.save(this.grants.values());
     this.options.onEvent(event, grant);
     if (grant.status !== 'pending') for (const wake of this.waiters.get(grant.id)?.splice(0) ?? []) wake();
@@ -189,6 +197,31 @@ export class GrantStore implements GrantDecisions {
     for (const grant of this.grants.values()) {
       if (grant.status === 'active' && Date.parse(grant.expiresAt!) <= now) this.end(grant, 'expired', 'expired');
       else if (grant.status === 'pending' && now - Date.parse(grant.requestedAt) >= PENDING_LIFETIME_MS) this.end(grant, 'expired', 'expired');
+    }
+  }
+
+  private checkRoomFor(agent: string, willWait: boolean): void {
+    this.expireDue();
+    let pending = 0;
+    let live = 0;
+    for (const grant of this.grants.values()) {
+      if (grant.agent !== agent) continue;
+      if (grant.status === 'pending') pending++;
+      if (grant.status === 'pending' || grant.status === 'active') live++;
+    }
+    if (willWait && pending >= MAX_PENDING_PER_AGENT) throw new GrantError(`agent ${agent} already has ${pending} requests waiting for a decision: wait, or release some (release_access)`);
+    if (live >= MAX_LIVE_PER_AGENT) throw new GrantError(`agent ${agent} already has ${live} grants active or pending: release the ones it no longer needs (release_access)`);
+  }
+
+  /** Ended grants beyond the history kept, oldest first (the map keeps insertion order). */
+  private forgetOldest(): void {
+    let ended = 0;
+    for (const grant of this.grants.values()) if (grant.status !== 'pending' && grant.status !== 'active') ended++;
+    for (const [id, grant] of this.grants) {
+      if (ended <= MAX_ENDED_KEPT) break;
+      if (grant.status === 'pending' || grant.status === 'active') continue;
+      this.grants.delete(id);
+      ended--;
     }
   }
 

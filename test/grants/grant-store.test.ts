@@ -170,3 +170,26 @@ describe('GrantStore', () => {
     return store.request('claude', WRITE).then(() => expect(signalInputs[0]!.recentDenials).toHaveLength(200));
   });
 });
+
+describe('GrantStore: bounds an agent cannot flood past', () => {
+  it('at most 20 requests waiting per agent, 50 live grants; other agents are unaffected', async () => {
+    const { store } = setup({ autoRead: true });
+    for (let i = 0; i < 20; i++) await store.request('claude', WRITE);
+    await expect(store.request('claude', WRITE)).rejects.toThrow('agent claude already has 20 requests waiting for a decision');
+    expect((await store.request('other', WRITE)).status).toBe('pending');
+    // A rule's approval waits for nobody: only live grants bound it.
+    for (let i = 0; i < 30; i++) expect((await store.request('claude', READ)).status).toBe('active');
+    await expect(store.request('claude', READ)).rejects.toThrow('agent claude already has 50 grants active or pending');
+    const one = store.list({ agent: 'claude', statuses: ['active'] })[0]!;
+    store.release('claude', one.id);
+    expect((await store.request('claude', READ)).status).toBe('active');
+  });
+
+  it('keeps the newest 200 ended grants, in memory and in what it saves', async () => {
+    const { store, saves } = setup({ autoRead: true });
+    const ids: string[] = [];
+    for (let i = 0; i < 210; i++) ids.push(store.release('claude', (await store.request('claude', READ)).id).id);
+    expect(store.list().map((g) => g.id)).toEqual(ids.slice(10));
+    expect(saves.at(-1)).toHaveLength(200);
+  });
+});

@@ -104,7 +104,13 @@ export function createDecider(policies: PolicySet, options: DeciderOptions): Dec
     if (decision.verdict === 'allowed') return decision;
     options.grants?.noteDenial(input.agent, [...new Set((missing.length ? missing : [decision.evaluation!.denied!]).map((m) => m.action))]);
     if (decision.evaluation?.mode !== 'ask' || !options.grants || missing.length === 0) return decision;
-    const grant = await options.grants.hold(input.agent, input.call, missing);
+    let grant: Grant;
+    try {
+      grant = await options.grants.hold(input.agent, input.call, missing);
+    } catch (error) {
+      // Too many requests waiting already, say: the call is refused, not held.
+      return { ...decision, message: `${decision.message} (not held for approval: ${(error as Error).message})` };
+    }
     if (grant.status === 'active') {
       const after = (await decideOnce(input)).decision;
       return { ...after, evaluation: { ...after.evaluation!, heldFor: grant.id } };

@@ -195,4 +195,14 @@ describe('createDecider: grants', () => {
     const shadow = await createDecider(policies('shadow', [READ]), { identity: () => IDENTITY, grants })(input(put));
     expect(shadow.message).not.toContain('request_access');
   });
+
+  it('ask mode: a hold the grants refuse (too many waiting) leaves the call blocked, saying why', async () => {
+    const grants: DenialHandler = {
+      noteDenial: () => {},
+      hold: () => Promise.reject(new Error('agent claude already has 20 requests waiting for a decision')),
+    };
+    const decision = await createDecider(policies('ask', [READ]), { identity: () => IDENTITY, grants })(input(put));
+    expect(decision.forward).toBe(false);
+    expect(decision.message).toMatch(/\(not held for approval: agent claude already has 20 requests waiting for a decision\)$/);
+  });
 });
