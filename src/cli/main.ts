@@ -7,8 +7,9 @@ import { envCommand } from './env.js';
 import { policyCommand } from './policy.js';
 import { ISOLATED_COMMAND, isolatedCommandLine, parseRunArgs, runCommandLine } from './run.js';
 import { logCommand } from './log.js';
+import { mcpCommand } from './mcp.js';
 import { start, startOptionsFrom } from './start.js';
-import { APPROVE_USAGE, DENY_USAGE, GRANTS_USAGE, ENV_USAGE, KEYS_USAGE, LOG_USAGE, MAIN_USAGE, POLICY_USAGE, REVOKE_USAGE, RUN_USAGE, START_USAGE } from './usage.js';
+import { APPROVE_USAGE, DENY_USAGE, GRANTS_USAGE, ENV_USAGE, KEYS_USAGE, LOG_USAGE, MAIN_USAGE, MCP_USAGE, POLICY_USAGE, REVOKE_USAGE, RUN_USAGE, START_USAGE } from './usage.js';
 
 const COMMANDS: Record<string, { usage: string; wantsHelp?(args: string[]): boolean; run(args: string[], env: NodeJS.ProcessEnv): Promise<void | number> }> = {
   start: { usage: START_USAGE, run: (args, env) => start(env, startOptionsFrom(args)) },
@@ -59,6 +60,7 @@ const COMMANDS: Record<string, { usage: string; wantsHelp?(args: string[]): bool
   grants: { usage: GRANTS_USAGE, run: (args, env) => grantsCommand(args, env) },
   approve: { usage: APPROVE_USAGE, run: (args, env) => approveCommand(args, env) },
   deny: { usage: DENY_USAGE, run: (args, env) => denyCommand(args, env) },
+  mcp: { usage: MCP_USAGE, run: (args, env) => mcpCommand(args, env) },
 };
 
 export async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {

@@ -11,6 +11,7 @@ Commands:
   grants           List pending and active grants (just-in-time access); grants revoke <id>
   approve          Approve a pending grant: approve <id> [--ttl 30m]
   deny             Deny a pending grant: deny <id> --reason "why"
+  mcp              MCP server on stdio for one agent: see and ask for access (mcp [--agent <name>])
 
 Environment (proxy):
   AWS_PROFILE              real credentials used to re-sign (standard AWS chain)
@@ -230,4 +231,24 @@ as credential_process JSON. A declared agent (PROXY_AGENTS) is served only by it
 ~/.iam-agent-proxy/creds.sock), which serves "default" and, in record mode only, creates other
 agents on first use. --agent (or PROXY_AGENT_NAME) names the agent; --ttl asks for a lifetime
 within PROXY_KEY_TTL_MIN and PROXY_KEY_TTL_MAX.
+`;
+
+export const MCP_USAGE = `Usage: iam-agent-proxy mcp [--agent <name>]
+
+A Model Context Protocol server on stdio, for an MCP client (an agent's host) to start. It asks the
+running proxy on one agent's own socket: the default socket (PROXY_SOCK_PATH, default
+~/.iam-agent-proxy/creds.sock) for "default", ~/.iam-agent-proxy/agents/<name>.sock for a declared
+agent (PROXY_AGENTS). That socket decides whose access the tools see and ask for; no tool takes an
+agent name, and none returns a credential. Run it with the proxy's IAM_AGENT_PROXY_HOME.
+
+Tools:
+  describe_scope    what the agent may do now, per service: baseline policy plus active grants
+  preview_request   would these actions on these resources be allowed, and which statement decides
+  request_access    ask for actions on resources for a while (seconds, or "30m", "1h"), with a
+                    reason: active, pending (a person decides: iam-agent-proxy approve) or denied
+  grant_status      a grant's status
+  release_access    end a grant now
+
+Example client configuration:
+  {"mcpServers": {"aws-access": {"command": "iam-agent-proxy", "args": ["mcp", "--agent", "claude"]}}}
 `;

@@ -1,0 +1,60 @@
+import { z } from 'zod';
+import { DURATION_TEXT, durationSeconds } from './duration.js';
+
+/**
+ * The tools' input schemas. The bounds mirror what the proxy accepts on an agent's channel, so a bad
+ * input is refused here with a message the agent can act on before anything is sent. Every object is
+ * strict: a field the tool does not define (an `agent`, say) is refused, never passed on.
+ */
+const LIMITS = { items: 50, actionChars: 200, resourceChars: 2048, reasonChars: 1000, ticketChars: 200 } as const;
+
+// Control characters would let a reason rewrite the approver's terminal line.
+const PRINTABLE = /^[^\u0000-\u001f\u007f-\u009f\u2028\u2029]*$/;
+
+const action = z
+  .string()
+  .max(LIMITS.actionChars)
+  .regex(/^(?:\*|[A-Za-z0-9*?-]+:[A-Za-z0-9*?]+)$/, 'an IAM action is service:Action, e.g. s3:GetObject (wildcards * and ? allowed)');
+const resource = z
+  .string()
+  .max(LIMITS.resourceChars)
+  .regex(/^(?:\*|arn:[^\s\u0000-\u001f\u007f-\u009f]+)$/, 'a resource is an ARN (arn:aws:s3:::bucket/key) or *');
+
+const actions = z.array(action).min(1).max(LIMITS.items).describe('IAM actions, e.g. ["s3:GetObject", "s3:ListBucket"]');
+const resources = z.array(resource).min(1).max(LIMITS.items).describe('Resource ARNs, e.g. ["arn:aws:s3:::my-bucket/reports/*"], or ["*"]');
+
+const grantId = z
+  .string()
+  .regex(/^g-[0-9a-f]{16}$/, 'a grant id is g- and 16 hex digits, as request_access returned it')
+  .describe('The grant id request_access returned, e.g. g-0123456789abcdef');
+
+export const describeScopeInput = z.strictObject({});
+
+export const previewInput = z.strictObject({
+  actions,
+  resources,
+  region: z
+    .string()
+    .regex(/^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/, 'a region is like us-east-1')
+    .optional()
+    .describe('The AWS region of the calls, e.g. us-east-1 (default: the resource ARN\'s or any)'),
+});
+
+export const requestAccessInput = z.strictObject({
+  actions,
+  resources,
+  duration: z
+    .union([z.number().int().positive(), z.string().regex(DURATION_TEXT, 'a duration is seconds, or a number with s, m or h ("30m", "1h")')])
+    .transform(durationSeconds)
+    .describe('How long the access is needed: seconds (1800) or "30m", "1h"; ask for no longer than the task takes'),
+  reason: z
+    .string()
+    .trim()
+    .min(1, 'say what the access is for, in a sentence the approver will read')
+    .max(LIMITS.reasonChars)
+    .regex(PRINTABLE, 'the reason must be printable text on one line')
+    .describe('Why the task needs this access, in a sentence a person approving it will read'),
+  ticket: z.string().trim().min(1).max(LIMITS.ticketChars).regex(PRINTABLE, 'the ticket must be printable text').optional().describe('A ticket or issue reference, if there is one'),
+});
+
+export const grantIdInput = z.strictObject({ id: grantId });
