@@ -7,14 +7,17 @@ const ACTIONS_SHOWN = 10;
 
 export function scopeText(scope: AgentScope): string {
   const lines = [`Agent "${scope.agent}", ${scope.mode} mode, baseline policy: ${scope.policy ?? 'none'}.`];
-  if (scope.mode === 'record') lines.push('Record mode: every call is forwarded and recorded; no grant is needed.');
   lines.push(scope.services.length ? 'Allowed now, per service:' : 'No service is allowed now.');
   for (const service of scope.services) lines.push(...serviceLines(service));
   if (scope.grants.length) {
     lines.push('Active grants:');
     for (const grant of scope.grants) lines.push(`  ${grant.id}: ${accessText(grant)}, until ${grant.expiresAt ?? '?'}`);
   }
-  lines.push('Anything else is denied: check a call with preview_request, ask for more with request_access.');
+  lines.push(
+    scope.mode === 'record'
+      ? 'Record mode: every call is forwarded and recorded; no grant is needed.'
+      : 'Anything else is outside your policy: check a call with preview_request, ask for more with request_access.',
+  );
   return lines.join('\n');
 }
 
@@ -27,7 +30,7 @@ function serviceLines(service: ServiceScope): string[] {
   return [`  ${name}: ${levels} (from ${service.from.join(', ')}${deny})`, `    ${actions}`];
 }
 
-const VERDICT_TEXT: Record<string, (statements: string) => string> = {
+const VERDICT_TEXT: Record<string, (decidedBy: string) => string> = {
   allowed: (by) => `allowed by ${by}`,
   'implicit-deny': () => 'NOT allowed: no statement of the policy or of a grant allows it',
   'explicit-deny': (by) => `NOT allowed: denied by ${by} (a Deny: request_access cannot lift it)`,

@@ -90,6 +90,15 @@ describe('the MCP server', () => {
     expect(result.text).toContain(`s3: Read, List (from baseline, ${ID})`);
     expect(result.text).toMatch(/iam: List \(from baseline; a Deny statement limits/);
     expect(result.text).toContain(`${ID}: s3:GetObject on arn:aws:s3:::reports/*, until 2026-01-01T10:30:00.000Z`);
+    expect(result.text).toContain('Anything else is outside your policy');
+  });
+
+  it('describe_scope in record mode says no grant is needed', async () => {
+    const { client } = await connect(() => ({ ...SCOPE, mode: 'record', policy: undefined, services: [], grants: [] }));
+    const { text } = await call(client, 'describe_scope');
+    expect(text).toContain('Agent "claude", record mode, baseline policy: none.');
+    expect(text).toContain('Record mode: every call is forwarded and recorded; no grant is needed.');
+    expect(text).not.toContain('outside your policy');
   });
 
   it('describe_scope names at most ten actions of a service and counts the rest', async () => {
