@@ -2,7 +2,7 @@ import type { AgentScope, Grant, Preview, ServiceScope } from '../grants/types.j
 
 /** The readable text of each tool's answer, for an LLM agent; the same data goes out as structured content. */
 
-/** Actions named per service before the rest are only counted: the structured content has them all. */
+/** Actions named per service before the rest are only counted (the structured content lists more). */
 const ACTIONS_SHOWN = 10;
 
 export function scopeText(scope: AgentScope): string {
@@ -25,7 +25,7 @@ function serviceLines(service: ServiceScope): string[] {
   const name = service.service === '*' ? '* (every service)' : service.service;
   const levels = service.accessLevels.length ? service.accessLevels.join(', ') : 'no known access level';
   const deny = service.denies ? '; a Deny statement limits some of its actions, and no grant can lift it' : '';
-  const hidden = service.actions.length - ACTIONS_SHOWN;
+  const hidden = (service.actionCount ?? service.actions.length) - ACTIONS_SHOWN;
   const actions = service.actions.slice(0, ACTIONS_SHOWN).join(', ') + (hidden > 0 ? ` and ${hidden} more` : '');
   return [`  ${name}: ${levels} (from ${service.from.join(', ')}${deny})`, `    ${actions}`];
 }

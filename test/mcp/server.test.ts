@@ -109,6 +109,12 @@ describe('the MCP server', () => {
     expect(text).not.toContain('s3:Action10');
   });
 
+  it('describe_scope counts the actions the proxy allows but did not list', async () => {
+    const actions = Array.from({ length: 50 }, (_, i) => `s3:Action${i}`);
+    const { client } = await connect(() => ({ ...SCOPE, services: [{ service: 's3', accessLevels: ['Read'], actions, actionCount: 120, from: ['baseline'] }], grants: [] }));
+    expect((await call(client, 'describe_scope')).text).toContain('s3:Action9 and 110 more');
+  });
+
   it('preview_request sends the calls and says which are not allowed and which statement decides', async () => {
     const { client, asked } = await connect(() => ({ ...PREVIEW }));
     const input = { actions: ['s3:GetObject', 's3:PutObject', 'iam:CreateUser'], resources: ['arn:aws:s3:::reports/a'], region: 'eu-west-1' };
