@@ -1,4 +1,5 @@
 import type { AgentScope, Grant, Preview, ServiceScope } from '../grants/types.js';
+import { formatDuration } from '../grants/duration.js';
 
 /** The readable text of each tool's answer, for an LLM agent; the same data goes out as structured content. */
 
@@ -50,7 +51,7 @@ export function previewText(preview: Preview): string {
 }
 
 export function grantText(grant: Grant): string {
-  return [`Grant ${grant.id}: ${statusText(grant)}`, `  ${accessText(grant)}, asked for ${grant.request.durationSeconds} s; risk ${grant.risk.score}/10`].join('\n');
+  return [`Grant ${grant.id}: ${statusText(grant)}`, `  ${accessText(grant)}, asked for ${formatDuration(grant.request.durationSeconds)}; risk ${grant.risk.score}/10`].join('\n');
 }
 
 function statusText(grant: Grant): string {

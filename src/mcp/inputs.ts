@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { DURATION_TEXT, durationSeconds } from './duration.js';
+import { parseDuration } from '../grants/duration.js';
+import { INPUT_LIMITS as LIMITS } from '../grants/request-input.js';
 
 /**
- * The tools' input schemas. The bounds mirror what the proxy accepts on an agent's channel, so a bad
+ * The tools' input schemas. The bounds are those the proxy holds on an agent's channel, so a bad
  * input is refused here with a message the agent can act on before anything is sent. Every object is
  * strict: a field the tool does not define (an `agent`, say) is refused, never passed on.
  */
-const LIMITS = { items: 50, actionChars: 200, resourceChars: 2048, reasonChars: 1000, ticketChars: 200 } as const;
 
 // Control characters would let a reason rewrite the approver's terminal line.
 const PRINTABLE = /^[^\u0000-\u001f\u007f-\u009f\u2028\u2029]*$/;
@@ -44,8 +44,15 @@ export const requestAccessInput = z.strictObject({
   actions,
   resources,
   duration: z
-    .union([z.number().int().positive(), z.string().regex(DURATION_TEXT, 'a duration is seconds, or a number with s, m or h ("30m", "1h")')])
-    .transform(durationSeconds)
+    .union([z.number(), z.string()])
+    .transform((value, context) => {
+      try {
+        return parseDuration(value, 'duration');
+      } catch (error) {
+        context.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    })
     .describe('How long the access is needed: seconds (1800) or "30m", "1h"; ask for no longer than the task takes'),
   reason: z
     .string()

@@ -138,6 +138,7 @@ describe('the MCP server', () => {
   it.each([
     ['30m', 1800],
     ['2h', 7200],
+    ['2h30m', 9000],
     ['45s', 45],
     ['600', 600],
     [900, 900],
@@ -158,7 +159,7 @@ describe('the MCP server', () => {
     const result = await call(client, 'request_access', REQUEST);
     expect(result.structuredContent).toEqual({ grant: grant() });
     expect(result.text).toContain(`Grant ${ID}: active until 2026-01-01T10:30:00.000Z (approved by rule:reads)`);
-    expect(result.text).toContain('s3:GetObject on arn:aws:s3:::reports/*, asked for 1800 s; risk 2/10');
+    expect(result.text).toContain('s3:GetObject on arn:aws:s3:::reports/*, asked for 30m; risk 2/10');
   });
 
   it('request_access answers pending and denied with what to do or why', async () => {
@@ -189,8 +190,8 @@ describe('the MCP server', () => {
     ['request_access', { ...REQUEST, reason: '   ' }, 'say what the access is for'],
     ['request_access', { ...REQUEST, reason: 'line one\nline two' }, 'printable text on one line'],
     ['request_access', { actions: REQUEST.actions, resources: REQUEST.resources, duration: 60 }, 'reason'],
-    ['request_access', { ...REQUEST, duration: 'soon' }, 'a duration is seconds'],
-    ['request_access', { ...REQUEST, duration: '1d' }, 'a duration is seconds'],
+    ['request_access', { ...REQUEST, duration: 'soon' }, 'duration: "soon" is not a duration'],
+    ['request_access', { ...REQUEST, duration: '1d' }, 'duration: "1d" is not a duration'],
     ['request_access', { ...REQUEST, duration: 0 }, 'duration'],
     ['request_access', { ...REQUEST, duration: 1.5 }, 'duration'],
     ['preview_request', { actions: ['s3:GetObject'], resources: ['*'], region: 'moon-1' }, 'a region is like us-east-1'],
