@@ -48,6 +48,8 @@ const PENDING_LIFETIME_MS = 24 * 3600_000;
  */
 export class GrantStore implements GrantDecisions {
   private readonly grants = new Map<string, Grant>();
+  /** Active grants by agent: read on every request, so never a scan of all grants. */
+  private readonly active = new Map<string, Set<Grant>>();
   private readonly waiters = new Map<string, Array<() => void>>();
   private readonly requests = new Map<string, number[]>();
   private readonly denials = new Map<string, Array<{ action: string; at: number }>>();
@@ -55,7 +57,10 @@ export class GrantStore implements GrantDecisions {
 
   constructor(private readonly options: GrantStoreOptions) {
     this.now = options.now ?? Date.now;
-    for (const grant of options.saved) this.grants.set(grant.id, grant);
+    for (const grant of options.saved) {
+      this.grants.set(grant.id, grant);
+      if (grant.status === 'active') this.activeSet(grant.agent).add(grant);
+    }
     this.expireDue();
   }
 
@@ -101,14 +106,11 @@ export class GrantStore implements GrantDecisions {
 
   /** The agent's grants in force now, soonest to expire first. */
   activeFor(agent: string): Grant[] {
+    const set = this.active.get(agent);
+    if (!set?.size) return [];
     const now = this.now();
-    const active: Grant[] = [];
-    for (const grant of this.grants.values()) {
-      if (grant.agent !== agent || grant.status !== 'active') continue;
-      if (Date.parse(grant.expiresAt!) <= now) this.end(grant, 'expired', 'expired');
-      else active.push(grant);
-    }
-    return active.sort((a, b) => Date.parse(a.expiresAt!) - Date.parse(b.expiresAt!));
+    for (const grant of set) if (Date.parse(grant.expiresAt!) <= now) this.end(grant, 'expired', 'expired');
+    return [...set].sort((a, b) => Date.parse(a.expiresAt!) - Date.parse(b.expiresAt!));
   }
 
   /** One of the agent's own grants. */
@@ -175,12 +177,14 @@ export class GrantStore implements GrantDecisions {
     grant.decidedAt = new Date(now).toISOString();
     grant.decidedBy = by;
     grant.expiresAt = new Date(now + seconds * 1000).toISOString();
+    this.activeSet(grant.agent).add(grant);
     return this.changed('approved', grant);
   }
 
   private end(grant: Grant, status: 'expired' | 'released' | 'revoked', event: GrantEvent): Grant {
     grant.status = status;
     grant.endedAt = new Date(this.now()).toISOString();
+    this.active.get(grant.agent)?.delete(grant);
     return this.changed(event, grant);
   }
 
@@ -198,6 +202,12 @@ export class GrantStore implements GrantDecisions {
       if (grant.status === 'active' && Date.parse(grant.expiresAt!) <= now) this.end(grant, 'expired', 'expired');
       else if (grant.status === 'pending' && now - Date.parse(grant.requestedAt) >= PENDING_LIFETIME_MS) this.end(grant, 'expired', 'expired');
     }
+  }
+
+  private activeSet(agent: string): Set<Grant> {
+    let set = this.active.get(agent);
+    if (!set) this.active.set(agent, (set = new Set()));
+    return set;
   }
 
   private checkRoomFor(agent: string, willWait: boolean): void {
