@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { serveLoopback, type LoopbackLimits, type LoopbackServer } from '../net/loopback-server.js';
-import { checkAdminRequest } from './admin-request.js';
+import { checkAdminRequest, pathOf } from './admin-request.js';
+import { answerPage, type ApprovalsPage } from './approvals/serve-page.js';
+import { isPagePath } from './approvals/routes.js';
 
 export type AdminListenerLimits = LoopbackLimits;
 
@@ -18,13 +20,16 @@ export interface AdminHandlers {
   health(): string;
   /** The /metrics body and its content type. */
   metrics(): Promise<{ body: string; contentType: string }>;
+  /** The approvals page (/grants); without it, its paths are 404. */
+  approvals?: ApprovalsPage;
 }
 
 export type AdminListener = LoopbackServer;
 
 /**
  * PROXY_ADMIN_PORT: GET /healthz and GET /metrics on 127.0.0.1 only. Any local user can connect to
- * a port, so it serves nothing secret: no key id, no credential, no resource (metrics.ts).
+ * a port, so these serve nothing secret: no key id, no credential, no resource (metrics.ts). The
+ * approvals page shows grants and takes decisions only with this start's token (approvals/).
  */
 export async function serveAdmin(settings: AdminSettings, handlers: AdminHandlers): Promise<AdminListener> {
   const badRequest = 'HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-type: text/plain; charset=utf-8\r\n\r\nbad request\n';
@@ -35,6 +40,14 @@ export async function serveAdmin(settings: AdminSettings, handlers: AdminHandler
 }
 
 async function respond(req: IncomingMessage, res: ServerResponse, port: number, handlers: AdminHandlers): Promise<void> {
+  if (handlers.approvals && isPagePath(pathOf(req.url))) {
+    try {
+      const answer = await answerPage(req, port, handlers.approvals);
+      return send(res, answer.status, answer.contentType, answer.body, answer.headers);
+    } catch (error) {
+      return send(res, 500, 'text/plain; charset=utf-8', `the proxy could not answer: ${(error as Error).message}\n`);
+    }
+  }
   const checked = checkAdminRequest(req, port);
   if ('status' in checked) return send(res, checked.status, 'text/plain; charset=utf-8', `${checked.message}\n`, checked.headers);
   try {

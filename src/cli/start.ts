@@ -160,7 +160,7 @@ export async function start(env: NodeJS.ProcessEnv, options: StartOptions = { lo
     interceptor = proxy;
     cleanups.push(() => proxy.close());
     served = true;
-    printBanner(config, proxy.port, policies.describe(), credentialsPort, admin?.port);
+    printBanner(config, proxy.port, policies.describe(), credentialsPort, admin?.port, admin?.approvalsUrl);
     discoverIdentity(credentials, config.upstreamEndpoint).then(
       (found) => ((identity = found), (accountId = found.account)),
       (error: Error) => process.stderr.write(`iam-agent-proxy: warning: ${error.message}\n`),
@@ -171,7 +171,7 @@ export async function start(env: NodeJS.ProcessEnv, options: StartOptions = { lo
   }
 }
 
-function printBanner(config: Config, port: number, policies: string, credentialsPort: number | undefined, adminPort?: number): void {
+function printBanner(config: Config, port: number, policies: string, credentialsPort: number | undefined, adminPort?: number, approvalsUrl?: string): void {
   const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
   process.stderr.write(
     [
@@ -182,6 +182,7 @@ function printBanner(config: Config, port: number, policies: string, credentials
       `  non-AWS egress: ${describeEgress(config.egress)}`,
       ...(credentialsPort === undefined ? [] : [`  container credentials: http://127.0.0.1:${credentialsPort}/agents/<agent> (AWS_CONTAINER_CREDENTIALS_FULL_URI, with the agent's AWS_CONTAINER_AUTHORIZATION_TOKEN)`]),
       ...(adminPort === undefined ? [] : [`  metrics: http://127.0.0.1:${adminPort}/metrics and /healthz (loopback only)`]),
+      ...(approvalsUrl === undefined ? [] : [`  approvals: ${approvalsUrl}`]),
       `  in the agent's shell: eval "$(iam-agent-proxy env)" (or export AWS_PROFILE=iam-agent-proxy HTTPS_PROXY=${url})`,
       '',
     ].join('\n'),
