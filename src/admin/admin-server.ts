@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { serveLoopback, type LoopbackLimits, type LoopbackServer } from '../net/loopback-server.js';
 import { checkAdminRequest, pathOf } from './admin-request.js';
-import { answerPage, type ApprovalsPage } from './approvals/serve-page.js';
+import { answerPage, PAGE_HEADERS, type ApprovalsPage } from './approvals/serve-page.js';
 import { isPagePath } from './approvals/routes.js';
 
 export type AdminListenerLimits = LoopbackLimits;
@@ -45,7 +45,7 @@ async function respond(req: IncomingMessage, res: ServerResponse, port: number, 
       const answer = await answerPage(req, port, handlers.approvals);
       return send(res, answer.status, answer.contentType, answer.body, answer.headers);
     } catch (error) {
-      return send(res, 500, 'text/plain; charset=utf-8', `the proxy could not answer: ${(error as Error).message}\n`);
+      return send(res, 500, 'text/plain; charset=utf-8', `the proxy could not answer: ${(error as Error).message}\n`, PAGE_HEADERS);
     }
   }
   const checked = checkAdminRequest(req, port);

@@ -24,9 +24,10 @@ export function isPagePath(path: string): boolean {
 }
 
 /**
- * The checks before any grant is read or decided, for a path of PAGE_PATHS. The agent can reach this port and drive a browser, so: same origin only,
- * state changes by POST of a form only, and a GET shows grants only with the token. A POST's
- * token is in its body: parse it with `formOf`, then `tokenMatches`.
+ * The checks before any grant is read or decided, for a path of PAGE_PATHS. The agent can reach
+ * this port and drive a browser, so: same origin only, state changes by POST of a form only, and
+ * a GET shows grants only with the token. A POST's token is in its body: parse it with `formOf`,
+ * then `tokenMatches`.
  */
 export function checkPageRequest(request: AdminRequest, port: number, token: string): PageRequest | AdminRefusal {
   const { headers } = request;
@@ -40,11 +41,12 @@ export function checkPageRequest(request: AdminRequest, port: number, token: str
   // `none`: the person opened the printed URL; a decision always comes from the page itself.
   if (site !== undefined && site !== 'same-origin' && !(site === 'none' && !isPost)) return { status: 403, message: 'requests from another site are refused' };
 
-  const target = PAGE_PATHS[pathOf(request.url)];
+  const path = pathOf(request.url);
+  const target = isPagePath(path) ? PAGE_PATHS[path] : undefined;
   if (target === 'list') {
     if (request.method !== 'GET') return { status: 405, message: 'the list is served by GET; decisions are POSTed to /grants/approve, /grants/deny, /grants/revoke', headers: { allow: 'GET' } };
     if (hasBody(headers)) return { status: 400, message: 'a GET carries no body', headers: { connection: 'close' } };
-    const query = (request.url ?? '').slice(pathOf(request.url).length + 1);
+    const query = (request.url ?? '').slice(path.length + 1);
     return tokenMatches(token, onlyValue(new URLSearchParams(query), 'token')) ? { kind: 'list' } : TOKEN_REFUSAL;
   }
   if (target === undefined) return { status: 404, message: 'no such page' };
