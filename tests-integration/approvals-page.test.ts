@@ -44,7 +44,7 @@ describe.skipIf(missing !== undefined)('the approvals page in headless Chromium'
     // The agent's markup is shown as text, not rendered.
     expect(await pending.locator('article#g-bbbbbbbbbbbbbbbb dd', { hasText: '<b>trust me</b>' }).count()).toBe(1);
 
-    await first.getByLabel('TTL in minutes').fill('10');
+    await first.getByLabel('TTL').fill('10m');
     await first.getByRole('button', { name: 'Approve' }).click();
     await page.locator('#active article#g-aaaaaaaaaaaaaaaa').waitFor();
     expect(await pending.locator('article').count()).toBe(1);

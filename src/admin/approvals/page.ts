@@ -1,3 +1,4 @@
+import { formatDuration } from '../../grants/duration.js';
 import type { Grant } from '../../grants/types.js';
 
 export interface PageView {
@@ -63,7 +64,7 @@ ${newAccess(grant)}
 <h4>Risk ${grant.risk.score}/10</h4>
 <ul>${grant.risk.factors.map((factor) => `<li>${escapeHtml(factor.factor)} +${factor.points}: ${escapeHtml(factor.detail)}</li>`).join('')}</ul>
 ${grant.signals.length === 0 ? '' : `<h4>Signals</h4>\n<ul class="signals">${grant.signals.map((signal) => `<li>${escapeHtml(signal)}</li>`).join('')}</ul>\n`}<form method="post" action="/grants/approve">
-${hiddenFields(token, id)}<label>TTL in minutes <input name="ttlMinutes" type="number" min="1" step="1" placeholder="as requested"></label>
+${hiddenFields(token, id)}<label>TTL <input name="ttl" size="10" placeholder="as requested" title="like 30m, 1h, 2h30m or seconds"></label>
 <button type="submit">Approve</button>
 </form>
 <form method="post" action="/grants/deny">
@@ -106,14 +107,6 @@ function hiddenFields(token: string, id: string): string {
 
 function codeList(items: string[]): string {
   return items.map((item) => `<code>${escapeHtml(item)}</code>`).join(', ');
-}
-
-export function formatDuration(seconds: number): string {
-  if (seconds < 60 || seconds % 60 !== 0) return `${seconds} s`;
-  const minutes = seconds / 60;
-  if (minutes < 60) return `${minutes} min`;
-  const hours = Math.floor(minutes / 60);
-  return minutes % 60 === 0 ? `${hours} h` : `${hours} h ${minutes % 60} min`;
 }
 
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };

@@ -1,3 +1,4 @@
+import { parseDuration } from '../../grants/duration.js';
 import { GrantError, type Grant, type GrantDecisions } from '../../grants/types.js';
 import { LOOPBACK_HOST, loopbackHost } from '../../net/loopback-host.js';
 import { hasBody, hostRefusal, pathOf, type AdminRefusal, type AdminRequest } from '../admin-request.js';
@@ -69,8 +70,6 @@ export function onlyValue(fields: URLSearchParams, name: string): string | undef
 }
 
 const GRANT_ID = /^g-[0-9a-f]{16}$/;
-/** The TTL field is in minutes: grants last 5 min to hours. */
-const TTL_MINUTES = /^[1-9][0-9]{0,5}$/;
 
 /** The fields of an accepted form (its token already checked), or 400 and why. */
 export function decisionOf(action: DecisionAction, form: URLSearchParams): Decision | AdminRefusal {
@@ -82,10 +81,15 @@ export function decisionOf(action: DecisionAction, form: URLSearchParams): Decis
     if (!reason) return { status: 400, message: `a reason is needed to deny ${id}` };
     return { action, id, reason };
   }
-  const ttl = onlyValue(form, 'ttlMinutes')?.trim() ?? '';
+  // Blank: as requested. Otherwise read as `approve --ttl` reads it; the grants check the bounds.
+  const ttl = onlyValue(form, 'ttl')?.trim() ?? '';
   if (ttl === '') return { action, id };
-  if (!TTL_MINUTES.test(ttl)) return { status: 400, message: `the TTL is a whole number of minutes, not ${JSON.stringify(ttl.slice(0, 20))}` };
-  return { action, id, ttlSeconds: Number(ttl) * 60 };
+  try {
+    return { action, id, ttlSeconds: parseDuration(ttl, 'the TTL') };
+  } catch (error) {
+    if (error instanceof GrantError) return { status: 400, message: error.message };
+    throw error;
+  }
 }
 
 export function applyDecision(decisions: GrantDecisions, decision: Decision): Grant {

@@ -87,7 +87,7 @@ describe('the approvals page on the admin listener', () => {
   it('approves with a TTL, denies with a reason, revokes, each redirecting back to the list (303)', async () => {
     const decisions = fakeDecisions([sampleGrant({ id: PENDING }), sampleGrant({ id: 'g-2222222222222222' }), sampleGrant({ id: ACTIVE, status: 'active' })]);
     const { port, token } = await open(decisions);
-    const approved = await decide(port, 'approve', { token, id: PENDING, ttlMinutes: '20' });
+    const approved = await decide(port, 'approve', { token, id: PENDING, ttl: '20m' });
     expect(approved.status).toBe(303);
     expect(approved.headers.location).toBe(`/grants?token=${token}`);
     expect((await decide(port, 'deny', { token, id: 'g-2222222222222222', reason: 'not this bucket' }, { 'content-type': `${FORM}; charset=UTF-8` })).status).toBe(303);

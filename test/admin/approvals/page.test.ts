@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeHtml, formatDuration, renderGrantsPage } from '../../../src/admin/approvals/page.js';
+import { escapeHtml, renderGrantsPage } from '../../../src/admin/approvals/page.js';
 import { sampleGrant } from './fake-decisions.js';
 
 const TOKEN = 'page-token_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
@@ -32,7 +32,7 @@ describe('renderGrantsPage', () => {
           agent: 'builder',
           request: { actions: ['s3:Get*'], resources: ['arn:aws:s3:::reports/*'], durationSeconds: 5400, reason: 'read the quarterly report', ticket: 'OPS-42' },
           newAccess: { actions: ['s3:GetObject', 's3:GetObjectAcl'], pairs: [{ action: 's3:GetObject', resource: 'arn:aws:s3:::reports/*', accessLevel: 'Read' }, { action: 's3:GetObjectAcl', resource: 'arn:aws:s3:::reports/*', accessLevel: undefined }], truncated: true },
-          risk: { score: 4, factors: [{ factor: 'wildcard-action', points: 2, detail: 's3:Get*' }, { factor: 'duration', points: 1, detail: '1 h 30 min' }] },
+          risk: { score: 4, factors: [{ factor: 'wildcard-action', points: 2, detail: 's3:Get*' }, { factor: 'duration', points: 1, detail: '90 min of a 12 h ceiling' }] },
           signals: ['3 requests in 10 minutes'],
           heldCall: true,
         }),
@@ -47,9 +47,9 @@ describe('renderGrantsPage', () => {
       'New access beyond the baseline (2 shown, more not listed)',
       '<dd>read the quarterly report</dd>',
       '<dt>Ticket</dt><dd>OPS-42</dd>',
-      '<dt>Duration</dt><dd>1 h 30 min</dd>',
+      '<dt>Duration</dt><dd>1h30m</dd>',
       '<li>wildcard-action +2: s3:Get*</li>',
-      '<li>duration +1: 1 h 30 min</li>',
+      '<li>duration +1: 90 min of a 12 h ceiling</li>',
       '<li>3 requests in 10 minutes</li>',
       '<dt>Requested</dt><dd>2026-01-02T10:00:00.000Z</dd>',
       'an AWS call is waiting for this decision',
@@ -61,7 +61,7 @@ describe('renderGrantsPage', () => {
   it('gives a pending request approve (optional TTL) and deny (reason required) forms carrying the token; an active one revoke', () => {
     const html = renderGrantsPage({ token: TOKEN, grants: [sampleGrant(), sampleGrant({ id: 'g-1111111111111111', status: 'active' })] });
     const hidden = (id: string) => `<input type="hidden" name="token" value="${TOKEN}"><input type="hidden" name="id" value="${id}">`;
-    expect(html).toContain(`<form method="post" action="/grants/approve">\n${hidden('g-0123456789abcdef')}\n<label>TTL in minutes <input name="ttlMinutes" type="number"`);
+    expect(html).toContain(`<form method="post" action="/grants/approve">\n${hidden('g-0123456789abcdef')}\n<label>TTL <input name="ttl"`);
     expect(html).toContain(`<form method="post" action="/grants/deny">\n${hidden('g-0123456789abcdef')}\n<label>Reason <input name="reason" required`);
     expect(html).toContain(`<form method="post" action="/grants/revoke">\n${hidden('g-1111111111111111')}\n<button type="submit">Revoke</button>`);
     expect(html.match(/action="\/grants\/revoke"/g)).toHaveLength(1);
@@ -91,11 +91,7 @@ describe('renderGrantsPage', () => {
   });
 });
 
-describe('formatDuration and escapeHtml', () => {
-  it('formats seconds as a person reads them', () => {
-    expect([45, 90, 300, 3600, 5400, 43200].map(formatDuration)).toEqual(['45 s', '90 s', '5 min', '1 h', '1 h 30 min', '12 h']);
-  });
-
+describe('escapeHtml', () => {
   it('escapes the five HTML specials', () => {
     expect(escapeHtml(`<a href="x" title='y'>&</a>`)).toBe('&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;');
   });

@@ -82,10 +82,12 @@ describe('checkPageRequest', () => {
 
 describe('decisionOf', () => {
   const ID = 'g-0123456789abcdef';
-  it('reads the id and an optional TTL in minutes for approve', () => {
-    expect(decisionOf('approve', formOf(`id=${ID}&ttlMinutes=`))).toEqual({ action: 'approve', id: ID });
-    expect(decisionOf('approve', formOf(`id=${ID}&ttlMinutes=30`))).toEqual({ action: 'approve', id: ID, ttlSeconds: 1800 });
-    for (const ttl of ['0', '-5', '1.5', '1e3', 'soon', '9999999']) expect(decisionOf('approve', formOf(`id=${ID}&ttlMinutes=${ttl}`))).toMatchObject({ status: 400 });
+  it('reads the id and an optional TTL for approve, as approve --ttl does', () => {
+    expect(decisionOf('approve', formOf(`id=${ID}&ttl=`))).toEqual({ action: 'approve', id: ID });
+    expect(decisionOf('approve', formOf(`id=${ID}&ttl=30m`))).toEqual({ action: 'approve', id: ID, ttlSeconds: 1800 });
+    expect(decisionOf('approve', formOf(`id=${ID}&ttl=+2h30m+`))).toEqual({ action: 'approve', id: ID, ttlSeconds: 9000 });
+    expect(decisionOf('approve', formOf(`id=${ID}&ttl=600`))).toEqual({ action: 'approve', id: ID, ttlSeconds: 600 });
+    for (const ttl of ['0', '-5', '1.5', '1e3', 'soon', '8d', '9999999']) expect(decisionOf('approve', formOf(`id=${ID}&ttl=${ttl}`))).toMatchObject({ status: 400, message: expect.stringContaining('the TTL') });
   });
 
   it('requires a reason to deny', () => {
