@@ -99,7 +99,7 @@ export async function start(env: NodeJS.ProcessEnv, options: StartOptions = { lo
       cleanups.push(() => endpoint.close());
       credentialsPort = endpoint.port;
     }
-    const admin = config.adminPort === undefined ? undefined : await openAdmin({ port: config.adminPort, mode: config.mode }, { liveKeys: () => keys.liveKeys(), isDeclared: (agent) => agents.isDeclared(agent) });
+    const admin = config.adminPort === undefined ? undefined : await openAdmin({ port: config.adminPort, mode: config.mode }, { liveKeys: () => keys.liveKeys(), isDeclared: (agent) => agents.isDeclared(agent) }, { decisions: grants.store });
     if (admin) cleanups.push(() => admin.close());
     const observe = recordObserver(admin?.observer, notice);
     // Every record, AWS calls and refused egress alike, is written, then counted and shown here.
