@@ -194,10 +194,12 @@ describe('ask mode', () => {
     expect(forwardedPuts()).toBe(0);
   });
 
-  it('a rule decides without holding; an explicit policy decision needs nobody', async () => {
+  it('a rule decides a held call at once: nobody is asked', async () => {
     const listed = await listObjects(proxy, 'ci');
     expect(listed.code, listed.stderr).toBe(0);
-    expect((await admin(proxy, 'grants')).stdout).toMatch(/ACTIVE  agent ci/);
+    // Held calls ask for the floor duration (1 s here): the grant may have expired by now.
+    const grants = JSON.parse((await admin(proxy, 'grants', '--all', '--agent', 'ci', '--json')).stdout) as Grant[];
+    expect(grants).toEqual([expect.objectContaining({ heldCall: true, decidedBy: 'rule:reads', request: expect.objectContaining({ actions: ['s3:ListBucket'], durationSeconds: 1 }) })]);
   });
 });
 
