@@ -28,6 +28,7 @@ import { ensurePrivateDir, writeFileAtomic } from '../state/files.js';
 import { writeCombinedCaBundle } from '../tls/ca-bundle.js';
 import { proxyVersion } from '../version.js';
 import { openGrants } from '../grants/open-grants.js';
+import { loadGrantSettings } from '../grants/grant-settings.js';
 import { policiesWithGrants } from '../grants/grant-policy.js';
 import { grantConsoleLine, type GrantRecord } from '../pipeline/log/grant-record.js';
 import { parseOptions, UsageError } from './args.js';
@@ -51,6 +52,7 @@ export function startOptionsFrom(args: string[]): StartOptions {
 /** Runs the proxy in the foreground until SIGINT/SIGTERM; every step undone on the way out. */
 export async function start(env: NodeJS.ProcessEnv, options: StartOptions = { logFormat: 'text' }): Promise<void> {
   const config = loadConfig(env);
+  const grantSettings = loadGrantSettings(config.grantRulesPath, config.askTimeoutMs);
   const notice = (message: string) => process.stderr.write(`iam-agent-proxy: ${message}\n`);
   // Refuses to start on any invalid policy; prints the condition keys it cannot supply.
   const policies = await PolicyStore.open(config, notice);
@@ -91,7 +93,7 @@ export async function start(env: NodeJS.ProcessEnv, options: StartOptions = { lo
     let served = false;
     cleanups.push(() => log.close({ printHead: served }));
     let identity: RealIdentity | undefined;
-    const grants = openGrants(config, policies, { identity: () => identity, log, show: (record, line) => showGrant(record, line), notice });
+    const grants = openGrants(config, grantSettings, policies, { identity: () => identity, log, show: (record, line) => showGrant(record, line), notice });
     cleanups.push(await openChannels(config, { keys, agents, notice, grants: { access: grants.access, decisions: grants.store } }));
     let credentialsPort: number | undefined;
     if (config.credentialsPort !== undefined) {
@@ -178,7 +180,7 @@ function printBanner(config: Config, port: number, policies: string, credentials
       `iam-agent-proxy listening on ${url} (${policies})`,
       `  actions are logged to ${config.actionLogPath}${config.actionLogMaxBytes === undefined ? '' : ` (rotated at ${config.actionLogMaxBytes} bytes)`}`,
       `  agent keys: default on ${config.socketPath}${config.agents.map((agent) => `, ${agent.name} on ${join(config.agentSocketDir, `${agent.name}.sock`)}`).join('')}`,
-      `  revoke and keys use ${config.adminSocketPath}`,
+      `  revoke, keys, grants, approve and deny use ${config.adminSocketPath}`,
       `  non-AWS egress: ${describeEgress(config.egress)}`,
       ...(credentialsPort === undefined ? [] : [`  container credentials: http://127.0.0.1:${credentialsPort}/agents/<agent> (AWS_CONTAINER_CREDENTIALS_FULL_URI, with the agent's AWS_CONTAINER_AUTHORIZATION_TOKEN)`]),
       ...(adminPort === undefined ? [] : [`  metrics: http://127.0.0.1:${adminPort}/metrics and /healthz (loopback only)`]),

@@ -6,9 +6,9 @@ import type { PolicySet } from '../policy/types.js';
 import { AccessService, assessor } from './access-service.js';
 import { autoApproval } from './auto-approve.js';
 import { loadGrants, saveGrants } from './grant-file.js';
-import { loadGrantSettings } from './grant-settings.js';
 import { GrantStore } from './grant-store.js';
 import { detectionSignals } from './signals.js';
+import type { GrantSettings } from './types.js';
 
 export interface GrantsWiring {
   /** The real identity, once discovered: evaluations name it as the decider does. */
@@ -19,9 +19,8 @@ export interface GrantsWiring {
   notice(message: string): void;
 }
 
-/** The grant store (grants.json, PROXY_GRANT_RULES) and the agent-facing service over it. */
-export function openGrants(config: Config, policies: PolicySet, wiring: GrantsWiring): { store: GrantStore; access: AccessService } {
-  const settings = loadGrantSettings(config.grantRulesPath, config.askTimeoutMs);
+/** The grant store (grants.json) and the agent-facing service over it. */
+export function openGrants(config: Config, settings: GrantSettings, policies: PolicySet, wiring: GrantsWiring): { store: GrantStore; access: AccessService } {
   const principal = { identity: wiring.identity };
   const store = new GrantStore({
     settings,
