@@ -102,12 +102,17 @@ export function createDecider(policies: PolicySet, options: DeciderOptions): Dec
   return async (input) => {
     const { decision, missing } = await decideOnce(input);
     if (decision.verdict === 'allowed') return decision;
-    options.grants?.noteDenial(input.agent, [...new Set((missing.length ? missing : [decision.evaluation!.denied!]).map((m) => m.action))]);
-    if (decision.evaluation?.mode !== 'ask' || !options.grants || missing.length === 0) return decision;
+    // Noted after a hold, not before: the held call's own request does not follow a denial.
+    const denied = () => options.grants?.noteDenial(input.agent, [...new Set((missing.length ? missing : [decision.evaluation!.denied!]).map((m) => m.action))]);
+    if (decision.evaluation?.mode !== 'ask' || !options.grants || missing.length === 0) {
+      denied();
+      return decision;
+    }
     let grant: Grant;
     try {
       grant = await options.grants.hold(input.agent, input.call, missing);
     } catch (error) {
+      denied();
       // Too many requests waiting already, say: the call is refused, not held.
       return { ...decision, message: `${decision.message} (not held for approval: ${(error as Error).message})` };
     }
@@ -115,6 +120,7 @@ export function createDecider(policies: PolicySet, options: DeciderOptions): Dec
       const after = (await decideOnce(input)).decision;
       return { ...after, evaluation: { ...after.evaluation!, heldFor: grant.id } };
     }
+    denied();
     const outcome = grant.status === 'pending' ? 'was not decided in time' : `is ${grant.status}${grant.denyReason ? `: ${grant.denyReason}` : ''}`;
     return { ...decision, message: `${decision.message} (held for approval as grant ${grant.id}, which ${outcome})`, evaluation: { ...decision.evaluation, heldFor: grant.id } };
   };

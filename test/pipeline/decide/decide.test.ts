@@ -160,9 +160,10 @@ describe('createDecider: grants', () => {
 
   it('ask mode holds a denied call for what it lacks, and forwards it once the grant is active', async () => {
     const set = policies('ask', [READ]);
-    const { grants, held } = handler('active', set);
+    const { grants, held, noted } = handler('active', set);
     const decision = await createDecider(set, { identity: () => IDENTITY, grants })(input(put));
     expect(held).toEqual([[{ action: 's3:PutObject', resource: 'arn:aws:s3:::b/k' }]]);
+    expect(noted).toEqual([]); // the held call's own request does not "follow a denial"
     expect(decision).toMatchObject({ forward: true, verdict: 'allowed', evaluation: { mode: 'ask', allowedBy: ['Grant00000000000000a1'], heldFor: 'g-00000000000000a1' } });
   });
 
@@ -170,9 +171,10 @@ describe('createDecider: grants', () => {
     ['denied', 'which is denied: not now'],
     ['pending', 'which was not decided in time'],
   ] as const)('ask mode: a %s grant leaves the call blocked, and the message says so', async (status, said) => {
-    const { grants } = handler(status);
+    const { grants, noted } = handler(status);
     const decision = await createDecider(policies('ask', [READ]), { identity: () => IDENTITY, grants })(input(put));
     expect(decision).toMatchObject({ forward: false, verdict: 'blocked', evaluation: { heldFor: 'g-00000000000000a1' } });
+    expect(noted).toEqual([['s3:PutObject']]);
     expect(decision.message).toMatch(new RegExp(`held for approval as grant g-00000000000000a1, ${said}\\)$`));
   });
 
