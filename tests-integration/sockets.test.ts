@@ -79,8 +79,8 @@ describe('abuse of the sockets', () => {
     for (const path of Object.values(sockets)) {
       expect(jsonLine(await talk(path, 'GET / HTTP/1.1\r\n\r\n')).error, path).toBe('a request is one line of JSON, e.g. {"op":"credentials"}');
       expect(jsonLine(await talk(path, Buffer.from([0, 0xff, 0xfe, 10]))).error).toBe('a request is one line of JSON, e.g. {"op":"credentials"}');
-      expect(jsonLine(await talk(path, 'x'.repeat(1024 * 1024))).error).toBe('request too large: at most 4096 bytes');
-      expect(jsonLine(await talk(path, `{"op":"credentials","agent":"${'a'.repeat(5000)}"}\n`)).error).toBe('request too large: at most 4096 bytes');
+      expect(jsonLine(await talk(path, 'x'.repeat(1024 * 1024))).error).toBe('request too large: at most 65536 bytes');
+      expect(jsonLine(await talk(path, `{"op":"credentials","agent":"${'a'.repeat(70_000)}"}\n`)).error).toBe('request too large: at most 65536 bytes');
     }
     const halfWritten = await Promise.all(Object.values(sockets).map((path) => talk(path, '{"op":"cred')));
     for (const text of halfWritten) expect(jsonLine(text).error).toBe('incomplete request: send one line of JSON ending in a newline within 2000 ms');
