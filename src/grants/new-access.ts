@@ -17,6 +17,8 @@ export interface NewAccessInput {
 }
 
 const DEFAULT_LIMIT = 200;
+/** Expanded actions kept with the grant: `*` expands to some 22,000, which the store writes on every change. */
+const ACTIONS_KEPT = 500;
 /**
  * The work is CPU on the proxy's one thread, and `*` on many resources would be millions of
  * pairs. Past either bound the list stops and is marked truncated: there may be more.
@@ -43,7 +45,9 @@ export async function newAccess(input: NewAccessInput): Promise<NewAccess> {
     }
     found.push(pair);
   }
-  return { actions: input.expanded, pairs: await withAccessLevels(found), ...(truncated ? { truncated } : {}) };
+  const actions = input.expanded.slice(0, ACTIONS_KEPT);
+  const counted = input.expanded.length > ACTIONS_KEPT ? { actionCount: input.expanded.length } : {};
+  return { actions, ...counted, pairs: await withAccessLevels(found), ...(truncated ? { truncated } : {}) };
 }
 
 const OUT_OF_BUDGET = Symbol('out of budget');

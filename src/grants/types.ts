@@ -39,8 +39,10 @@ export interface AccessPair {
 
 /** The access a grant adds beyond the baseline (Access Analyzer's no-new-access check, in spirit). */
 export interface NewAccess {
-  /** The requested actions with wildcards expanded (@cloud-copilot/iam-expand). */
+  /** The requested actions with wildcards expanded (@cloud-copilot/iam-expand): the first 500. */
   actions: string[];
+  /** Set when there were more expanded actions than are listed: how many. */
+  actionCount?: number;
   /** Expanded actions × requested resources that the baseline does not already allow. */
   pairs: AccessPair[];
   /** Set when there were more pairs than are listed. */
