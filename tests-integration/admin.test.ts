@@ -9,27 +9,13 @@ import aws4 from 'aws4';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sample, samples } from '../test/admin/metrics-text.js';
 import { startFakeAws, type FakeAws } from './support/fake-aws.js';
+import { loopbackRequest, type HttpAnswer } from './support/loopback-http.js';
 import { faultyUpstream, type FaultyUpstream } from './support/faulty-upstream.js';
 import { cleanEnv, freePort, PROXY_BIN, REAL, run, startProxy, type ProxyRun } from './support/proxy-process.js';
 import { agentKeys, GET_CALLER_IDENTITY, openTunnel, sendThroughProxy } from './support/raw-client.js';
 
-interface Answer {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
-
-function adminGet(port: number, path: string, headers: Record<string, string> = {}, address = '127.0.0.1'): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: address, port, path, headers: { host: `127.0.0.1:${port}`, ...headers }, agent: false });
-    req.on('response', (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
+function adminGet(port: number, path: string, headers: Record<string, string> = {}, address = '127.0.0.1'): Promise<HttpAnswer> {
+  return loopbackRequest(port, { path, headers, address });
 }
 
 /** GetCallerIdentity, read until the connection closes: a reset after the headers is a cut, not an error. */

@@ -1,7 +1,6 @@
 import { evaluateCall, directEvaluator } from '../policy/evaluate/evaluate-call.js';
 import type { PolicySet } from '../policy/types.js';
-import type { RealIdentity } from '../pipeline/decide/global-context.js';
-import { globalContext } from '../pipeline/decide/global-context.js';
+import { evaluatedPrincipal, globalContext, type RealIdentity } from '../pipeline/decide/global-context.js';
 import type { DenialHandler, MissingAccess } from '../pipeline/decide/decide.js';
 import type { ResolvedCall } from '../pipeline/resolve/types.js';
 import { accessLevelOf, expandActions } from './actions.js';
@@ -20,19 +19,12 @@ export interface Principal {
 /** Most (action, resource) pairs a preview evaluates: an agent's `s3:*` must not stall the proxy. */
 const PREVIEW_LIMIT = 200;
 
-/** The principal and account evaluations name, as the decider does. */
-function principalOf(principal: Principal): { arn: string; accountId: string } {
-  const identity = principal.identity();
-  const accountId = identity?.account ?? '000000000000';
-  return { arn: identity?.arn ?? `arn:aws:iam::${accountId}:user/iam-agent-proxy`, accountId };
-}
-
 /** What a request adds beyond the agent's baseline, and its risk: for the store, before anyone decides. */
 export function assessor(policies: PolicySet, principal: Principal, maxDurationSeconds: () => number): (agent: string, request: AccessRequest) => Promise<Assessment> {
   return async (agent, request) => {
     const expanded = await expandActions(request.actions);
     const accessLevels = await Promise.all(expanded.map((action) => accessLevelOf(action)));
-    const { arn, accountId } = principalOf(principal);
+    const { arn, accountId } = evaluatedPrincipal(principal.identity());
     const baseline = policies.forAgent(agent);
     const added = await newAccess({ expanded, resources: request.resources, baseline: baseline.mode === 'record' ? undefined : baseline.policy, principalArn: arn, accountId });
     const risk = riskScore({
@@ -63,7 +55,7 @@ export class AccessService implements DenialHandler {
 
   async scope(agent: string): Promise<AgentScope> {
     const baseline = this.policies.forAgent(agent);
-    const grants = this.store.activeFor(agent);
+    const grants = this.store.activeFor(agent).sort((a, b) => Date.parse(a.expiresAt!) - Date.parse(b.expiresAt!));
     const sources = [
       ...(baseline.policy && baseline.mode !== 'record' ? [{ from: 'baseline', policy: baseline.policy }] : []),
       ...grants.map((grant) => ({ from: grant.id, policy: withGrants(undefined, [grant]) })),
@@ -82,7 +74,7 @@ export class AccessService implements DenialHandler {
       for (const action of actions) for (const resource of input.resources) results.push({ action, resource, verdict: 'allowed', statements: ['record mode: every call is forwarded'] });
       return { allowed: true, results };
     }
-    const { arn, accountId } = principalOf(this.principal);
+    const { arn, accountId } = evaluatedPrincipal(this.principal.identity());
     const context = globalContext({ secure: true, sourceIp: undefined }, new Date(), this.principal.identity());
     const evaluator = directEvaluator(inForce.policy);
     for (const action of actions) {

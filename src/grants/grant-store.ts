@@ -104,13 +104,13 @@ export class GrantStore implements GrantDecisions {
     for (const action of actions) list.push({ action, at: now });
   }
 
-  /** The agent's grants in force now, soonest to expire first. */
+  /** The agent's grants in force now, in the order they were approved: read on every request. */
   activeFor(agent: string): Grant[] {
     const set = this.active.get(agent);
     if (!set?.size) return [];
     const now = this.now();
     for (const grant of set) if (Date.parse(grant.expiresAt!) <= now) this.end(grant, 'expired', 'expired');
-    return [...set].sort((a, b) => Date.parse(a.expiresAt!) - Date.parse(b.expiresAt!));
+    return [...set];
   }
 
   /** One of the agent's own grants. */

@@ -3,14 +3,17 @@ import { GrantError, type AccessRequest } from './types.js';
 /** Bounds on what an agent may send: its text reaches the approver's screen and grants.json. */
 export const INPUT_LIMITS = { items: 50, actionChars: 200, resourceChars: 2048, reasonChars: 1000, ticketChars: 200 } as const;
 
-const ACTION = /^(?:\*|[A-Za-z0-9*?-]+:[A-Za-z0-9*?]+)$/;
+/** The shapes of what an agent sends, shared with the MCP server's schemas and the approvals page. */
+export const IAM_ACTION = /^(?:\*|[A-Za-z0-9*?-]+:[A-Za-z0-9*?]+)$/;
+export const GRANT_ID = /^g-[0-9a-f]{16}$/;
+export const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
 // Control characters would let a reason rewrite the approver's terminal line.
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+export const PRINTABLE = /^[^\u0000-\u001f\u007f-\u009f\u2028\u2029]*$/;
 
 /** The actions and resources of a `preview` or `request_access`: non-empty lists of IAM names and ARNs. */
 export function actionsAndResources(input: Record<string, unknown>): { actions: string[]; resources: string[] } {
   const actions = stringList(input.actions, 'actions', INPUT_LIMITS.actionChars);
-  const bad = actions.find((action) => !ACTION.test(action));
+  const bad = actions.find((action) => !IAM_ACTION.test(action));
   if (bad !== undefined) throw new GrantError(`"${bad}" is not an IAM action: write service:Action, e.g. s3:GetObject (wildcards * and ? allowed)`);
   const resources = stringList(input.resources, 'resources', INPUT_LIMITS.resourceChars);
   const notArn = resources.find((resource) => resource !== '*' && !resource.startsWith('arn:'));
@@ -28,22 +31,28 @@ export function accessRequestFrom(input: Record<string, unknown>): AccessRequest
   return { actions, resources, durationSeconds: input.duration as number, reason, ...(ticket ? { ticket } : {}) };
 }
 
+/** A `region` as a preview names it. */
+export function regionFrom(value: unknown): string | undefined {
+  if (value !== undefined && (typeof value !== 'string' || !REGION.test(value))) throw new GrantError('"region" must be a region name like us-east-1');
+  return value;
+}
+
 /** A grant id as the store makes them. */
 export function grantIdFrom(value: unknown): string {
-  if (typeof value !== 'string' || !/^g-[0-9a-f]{16}$/.test(value)) throw new GrantError('"id" must be a grant id like g-0123456789abcdef');
+  if (typeof value !== 'string' || !GRANT_ID.test(value)) throw new GrantError('"id" must be a grant id like g-0123456789abcdef');
   return value;
 }
 
 function stringList(value: unknown, name: string, maxChars: number): string[] {
   if (!Array.isArray(value) || value.length === 0 || value.length > INPUT_LIMITS.items) throw new GrantError(`"${name}" must be a list of 1 to ${INPUT_LIMITS.items} strings`);
   for (const item of value) {
-    if (typeof item !== 'string' || item.length === 0 || item.length > maxChars || CONTROL.test(item)) throw new GrantError(`each of "${name}" must be a string of 1 to ${maxChars} printable characters`);
+    if (typeof item !== 'string' || item.length === 0 || item.length > maxChars || !PRINTABLE.test(item)) throw new GrantError(`each of "${name}" must be a string of 1 to ${maxChars} printable characters`);
   }
   return [...new Set(value as string[])];
 }
 
 function text(value: unknown, name: string, maxChars: number): string | undefined {
   if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value.length > maxChars || CONTROL.test(value)) throw new GrantError(`"${name}" must be text of at most ${maxChars} printable characters`);
+  if (typeof value !== 'string' || value.length > maxChars || !PRINTABLE.test(value)) throw new GrantError(`"${name}" must be text of at most ${maxChars} printable characters`);
   return value.trim();
 }

@@ -4,7 +4,7 @@ import { AGENT_NAME, AgentError, DEFAULT_AGENT, type AgentRegistry } from './age
 import type { IssuedKey } from './issued-key.js';
 import { KeyRequestError, type KeyStore, type RevokeSelector } from './key-store.js';
 import type { AccessService } from '../grants/access-service.js';
-import { accessRequestFrom, actionsAndResources, grantIdFrom } from '../grants/request-input.js';
+import { accessRequestFrom, actionsAndResources, grantIdFrom, INPUT_LIMITS, regionFrom } from '../grants/request-input.js';
 import { GrantError, type GrantDecisions } from '../grants/types.js';
 
 /**
@@ -122,8 +122,7 @@ async function agentGrantOp(op: string, req: Request, agent: string, access: Acc
     case 'scope':
       return access.scope(agent);
     case 'preview': {
-      if (req.region !== undefined && (typeof req.region !== 'string' || !/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(req.region))) throw new GrantError('"region" must be a region name like us-east-1');
-      return access.preview(agent, { ...actionsAndResources(req), region: req.region as string | undefined });
+      return access.preview(agent, { ...actionsAndResources(req), region: regionFrom(req.region) });
     }
     case 'request_access':
       return { grant: await access.request(agent, accessRequestFrom(req)) };
@@ -147,7 +146,7 @@ function adminGrantOp(op: string, req: Request, decisions: GrantDecisions): obje
       return { grant: decisions.approve(grantIdFrom(req.id), { ttlSeconds: req.ttl as number | undefined, by: 'cli' }) };
     }
     case 'deny': {
-      if (typeof req.reason !== 'string' || req.reason.trim() === '' || req.reason.length > 1000) throw new GrantError('deny needs a "reason" (1 to 1000 characters): the agent is shown it');
+      if (typeof req.reason !== 'string' || req.reason.trim() === '' || req.reason.length > INPUT_LIMITS.reasonChars) throw new GrantError(`deny needs a "reason" (1 to ${INPUT_LIMITS.reasonChars} characters): the agent is shown it`);
       return { grant: decisions.deny(grantIdFrom(req.id), { reason: req.reason.trim(), by: 'cli' }) };
     }
     default:

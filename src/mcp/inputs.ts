@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from '../grants/duration.js';
-import { INPUT_LIMITS as LIMITS } from '../grants/request-input.js';
+import { GRANT_ID, IAM_ACTION, INPUT_LIMITS as LIMITS, PRINTABLE, REGION } from '../grants/request-input.js';
 
 /**
  * The tools' input schemas. The bounds are those the proxy holds on an agent's channel, so a bad
@@ -8,13 +8,10 @@ import { INPUT_LIMITS as LIMITS } from '../grants/request-input.js';
  * strict: a field the tool does not define (an `agent`, say) is refused, never passed on.
  */
 
-// Control characters would let a reason rewrite the approver's terminal line.
-const PRINTABLE = /^[^\u0000-\u001f\u007f-\u009f\u2028\u2029]*$/;
-
 const action = z
   .string()
   .max(LIMITS.actionChars)
-  .regex(/^(?:\*|[A-Za-z0-9*?-]+:[A-Za-z0-9*?]+)$/, 'an IAM action is service:Action, e.g. s3:GetObject (wildcards * and ? allowed)');
+  .regex(IAM_ACTION, 'an IAM action is service:Action, e.g. s3:GetObject (wildcards * and ? allowed)');
 const resource = z
   .string()
   .max(LIMITS.resourceChars)
@@ -25,7 +22,7 @@ const resources = z.array(resource).min(1).max(LIMITS.items).describe('Resource 
 
 const grantId = z
   .string()
-  .regex(/^g-[0-9a-f]{16}$/, 'a grant id is g- and 16 hex digits, as request_access returned it')
+  .regex(GRANT_ID, 'a grant id is g- and 16 hex digits, as request_access returned it')
   .describe('The grant id request_access returned, e.g. g-0123456789abcdef');
 
 export const describeScopeInput = z.strictObject({});
@@ -35,7 +32,7 @@ export const previewInput = z.strictObject({
   resources,
   region: z
     .string()
-    .regex(/^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/, 'a region is like us-east-1')
+    .regex(REGION, 'a region is like us-east-1')
     .optional()
     .describe('The AWS region of the calls, e.g. us-east-1 (default: the resource ARN\'s or any)'),
 });

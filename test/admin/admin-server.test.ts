@@ -1,7 +1,7 @@
-import http from 'node:http';
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { serveAdmin, type AdminListener } from '../../src/admin/admin-server.js';
+import { loopbackRequest, type HttpAnswer } from '../../tests-integration/support/loopback-http.js';
 
 let listener: AdminListener | undefined;
 afterEach(async () => {
@@ -14,17 +14,9 @@ const handlers = {
   metrics: async () => ({ body: 'iam_agent_proxy_up 1\n', contentType: 'text/plain; version=0.0.4; charset=utf-8' }),
 };
 
-function request(port: number, options: { method?: string; path?: string; headers?: Record<string, string>; address?: string } = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: options.address ?? '127.0.0.1', port, method: options.method ?? 'GET', path: options.path ?? '/metrics', headers: { host: `127.0.0.1:${port}`, ...options.headers }, agent: false });
-    req.on('response', (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
+/** GET /metrics unless told otherwise. */
+function request(port: number, options: { method?: string; path?: string; headers?: Record<string, string>; address?: string } = {}): Promise<HttpAnswer> {
+  return loopbackRequest(port, { path: '/metrics', ...options });
 }
 
 describe('serveAdmin', () => {

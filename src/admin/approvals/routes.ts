@@ -1,4 +1,5 @@
 import { parseDuration } from '../../grants/duration.js';
+import { GRANT_ID } from '../../grants/request-input.js';
 import { GrantError, type Grant, type GrantDecisions } from '../../grants/types.js';
 import { LOOPBACK_HOST, loopbackHost } from '../../net/loopback-host.js';
 import { hasBody, hostRefusal, pathOf, type AdminRefusal, type AdminRequest } from '../admin-request.js';
@@ -68,8 +69,6 @@ export function onlyValue(fields: URLSearchParams, name: string): string | undef
   const values = fields.getAll(name);
   return values.length === 1 ? values[0] : undefined;
 }
-
-const GRANT_ID = /^g-[0-9a-f]{16}$/;
 
 /** The fields of an accepted form (its token already checked), or 400 and why. */
 export function decisionOf(action: DecisionAction, form: URLSearchParams): Decision | AdminRefusal {

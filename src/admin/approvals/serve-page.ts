@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { GrantError, type GrantDecisions } from '../../grants/types.js';
+import { BodyTooLargeError, readBody } from '../../pipeline/intercept/read-body.js';
 import type { AdminRefusal } from '../admin-request.js';
 import { renderGrantsPage } from './page.js';
 import { applyDecision, checkPageRequest, decisionOf, formOf, MAX_FORM_BYTES, onlyValue, refusalOfGrantError, TOKEN_REFUSAL } from './routes.js';
@@ -39,9 +40,14 @@ export async function answerPage(req: IncomingMessage, port: number, page: Appro
   if ('status' in checked) return refusal(checked);
   if (checked.kind === 'list') return listPage(page, 200);
 
-  const body = await readLimited(req, MAX_FORM_BYTES);
-  if (body === undefined) return refusal({ status: 413, message: `a decision form is at most ${MAX_FORM_BYTES} bytes`, headers: { connection: 'close' } });
-  const form = formOf(body);
+  let body: Buffer;
+  try {
+    body = await readBody(req, MAX_FORM_BYTES);
+  } catch (error) {
+    if (!(error instanceof BodyTooLargeError)) throw error;
+    return refusal({ status: 413, message: `a decision form is at most ${MAX_FORM_BYTES} bytes`, headers: { connection: 'close' } });
+  }
+  const form = formOf(body.toString('utf8'));
   if (!tokenMatches(page.token, onlyValue(form, 'token'))) return refusal(TOKEN_REFUSAL);
   const decision = decisionOf(checked.action, form);
   if ('status' in decision) return listPage(page, decision.status, decision.message);
@@ -63,21 +69,4 @@ function listPage(page: ApprovalsPage, status: number, problem?: string): PageAn
 
 function refusal(refused: AdminRefusal): PageAnswer {
   return { status: refused.status, contentType: 'text/plain; charset=utf-8', body: `${refused.message}\n`, headers: { ...PAGE_HEADERS, ...refused.headers } };
-}
-
-/** The body as text, or undefined once it passes `limit` bytes (Content-Length may be absent or false). */
-function readLimited(req: IncomingMessage, limit: number): Promise<string | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size <= limit) return void chunks.push(chunk);
-      req.off('data', onData).pause();
-      resolve(undefined);
-    };
-    req.on('data', onData);
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }

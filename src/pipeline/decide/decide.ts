@@ -4,7 +4,7 @@ import { evaluateAction, type EvaluationRequest, type ResourceVerdict } from '..
 import type { AgentPolicy, PolicyMode, PolicySet } from '../../policy/types.js';
 import type { Grant } from '../../grants/types.js';
 import type { RequestContext, ResolvedCall } from '../resolve/types.js';
-import { globalContext, type Connection, type RealIdentity } from './global-context.js';
+import { evaluatedPrincipal, globalContext, type Connection, type RealIdentity } from './global-context.js';
 import { askingHint, denialMessage } from './messages.js';
 
 export interface DecisionInput {
@@ -81,9 +81,9 @@ export function createDecider(policies: PolicySet, options: DeciderOptions): Dec
     const agentPolicy = policies.forAgent(input.agent);
     if (agentPolicy.mode === 'record' || !agentPolicy.policy) return { decision: ALLOW, missing: [] };
     const identity = options.identity();
-    const accountId = input.accountId ?? identity?.account ?? '000000000000';
-    const principalArn = input.assumedRole ?? identity?.arn ?? `arn:aws:iam::${accountId}:user/iam-agent-proxy`;
-    const evaluation = await evaluateCall(input.call, { arn: principalArn, accountId }, globalContext(input.connection, input.now, identity), evaluator.for(agentPolicy));
+    const principal = evaluatedPrincipal(identity, input.accountId, input.assumedRole);
+    const principalArn = principal.arn;
+    const evaluation = await evaluateCall(input.call, principal, globalContext(input.connection, input.now, identity), evaluator.for(agentPolicy));
     const summary: EvaluationSummary = { mode: agentPolicy.mode, policy: agentPolicy.source, version: agentPolicy.version };
     const denials = evaluation.results.filter((r) => r.verdict !== 'allowed');
     const denied = denials[0];

@@ -16,6 +16,15 @@ export interface Connection {
 }
 
 /**
+ * Who a call is evaluated as, and in which account: a session's role, else the real identity, else
+ * (identity not yet known) a stand-in user in the account.
+ */
+export function evaluatedPrincipal(identity: RealIdentity | undefined, accountId?: string, assumedRole?: string): { arn: string; accountId: string } {
+  const account = accountId ?? identity?.account ?? '000000000000';
+  return { arn: assumedRole ?? identity?.arn ?? `arn:aws:iam::${account}:user/iam-agent-proxy`, accountId: account };
+}
+
+/**
  * The global condition keys the proxy supplies beyond the call's own (see policy/context-keys.ts):
  * the time of the decision, the agent's connection, and the real identity, as AWS would set them
  * for the request the proxy sends.

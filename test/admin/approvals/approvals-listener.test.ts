@@ -1,20 +1,14 @@
 // The approvals page on the admin listener over real HTTP, with a fake GrantDecisions recording
 // every decision: what a person's browser does, and what an agent on the same machine may try.
-import http from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openAdmin, type Admin } from '../../../src/admin/open-admin.js';
 import type { GrantDecisions } from '../../../src/grants/types.js';
+import { loopbackRequest as request, type HttpAnswer } from '../../../tests-integration/support/loopback-http.js';
 import { fakeDecisions, sampleGrant, type FakeDecisions } from './fake-decisions.js';
 
 const PENDING = 'g-0123456789abcdef';
 const ACTIVE = 'g-1111111111111111';
 const FORM = 'application/x-www-form-urlencoded';
-
-interface Answer {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-}
 
 const opened: Admin[] = [];
 afterEach(async () => {
@@ -28,23 +22,8 @@ async function open(decisions?: GrantDecisions): Promise<{ admin: Admin; port: n
   return { admin, port: admin.port, token };
 }
 
-function request(port: number, options: { method?: string; path: string; headers?: Record<string, string>; body?: string | Buffer; chunked?: boolean }): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = { host: `127.0.0.1:${port}`, ...options.headers };
-    if (options.body !== undefined && !options.chunked) headers['content-length'] ??= String(Buffer.byteLength(options.body));
-    const req = http.request({ host: '127.0.0.1', port, method: options.method ?? 'GET', path: options.path, headers, agent: false });
-    req.on('response', (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end(options.body);
-  });
-}
-
 /** A decision as the page's own form sends it. */
-function decide(port: number, action: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<Answer> {
+function decide(port: number, action: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<HttpAnswer> {
   return request(port, { method: 'POST', path: `/grants/${action}`, headers: { 'content-type': FORM, origin: `http://127.0.0.1:${port}`, 'sec-fetch-site': 'same-origin', ...headers }, body: new URLSearchParams(fields).toString() });
 }
 
