@@ -7,8 +7,9 @@ export const INPUT_LIMITS = { items: 50, actionChars: 200, resourceChars: 2048, 
 export const IAM_ACTION = /^(?:\*|[A-Za-z0-9*?-]+:[A-Za-z0-9*?]+)$/;
 export const GRANT_ID = /^g-[0-9a-f]{16}$/;
 export const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
-// Control characters would let a reason rewrite the approver's terminal line.
-export const PRINTABLE = /^[^\u0000-\u001f\u007f-\u009f\u2028\u2029]*$/;
+// Control characters would let a reason rewrite the approver's terminal line; bidirectional
+// overrides and isolates would make it (or a resource) read otherwise than it is.
+export const PRINTABLE = /^[^\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028-\u202e\u2066-\u2069]*$/;
 
 /** The actions and resources of a `preview` or `request_access`: non-empty lists of IAM names and ARNs. */
 export function actionsAndResources(input: Record<string, unknown>): { actions: string[]; resources: string[] } {

@@ -25,6 +25,8 @@ describe('accessRequestFrom', () => {
     [{ reason: undefined }, '"reason" is required'],
     [{ reason: '   ' }, '"reason" is required'],
     [{ reason: 'ok\nApproved by admin' }, '"reason" must be text'],
+    [{ reason: 'read logs \u202Eevil\u202C' }, '"reason" must be text'],
+    [{ resources: ['arn:aws:s3:::b/\u2066secret\u2069/*'] }, 'printable characters'],
     [{ reason: 'x'.repeat(1001) }, '"reason" must be text'],
     [{ ticket: 5 }, '"ticket" must be text'],
   ])('refuses %j', (change, message) => {
